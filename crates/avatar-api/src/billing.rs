@@ -1,0 +1,252 @@
+//! The exact cost of a request, in whole credits, integer-exact.
+//!
+//! Seconds are first rounded to whole milliseconds and rates are kept as
+//! integer halves of a credit, so `ceil(1.5 × 7) = 11` and `ceil(2.5 × 4.4) = 11`
+//! come out exactly, without floating-point surprises.
+
+use serde::{Deserialize, Serialize};
+
+use crate::model;
+
+/// Credits, the provider's billing unit.
+pub type Credits = u64;
+
+/// A priced request: the credits and how they were worked out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Quote {
+    /// Credits charged at submit.
+    pub credits: Credits,
+    /// Seconds of video billed, in milliseconds.
+    pub billable_ms: u64,
+    /// The working, e.g. "2 credits/s × 10 s = 20 credits".
+    pub breakdown: String,
+}
+
+/// Rounds seconds to whole milliseconds (negative and non-finite become 0).
+pub fn seconds_to_ms(seconds: f64) -> u64 {
+    if seconds.is_finite() && seconds > 0.0 {
+        (seconds * 1000.0).round() as u64
+    } else {
+        0
+    }
+}
+
+/// Formats milliseconds as seconds with at most three decimals: 7300 → "7.3".
+pub fn format_seconds(ms: u64) -> String {
+    let (whole, frac) = (ms / 1000, ms % 1000);
+    if frac == 0 {
+        whole.to_string()
+    } else {
+        let digits = format!("{frac:03}");
+        format!("{whole}.{}", digits.trim_end_matches('0'))
+    }
+}
+
+/// Formats half-credits as a rate: 3 → "1.5".
+fn format_halves(halves: u64) -> String {
+    if halves.is_multiple_of(2) {
+        (halves / 2).to_string()
+    } else {
+        format!("{}.5", halves / 2)
+    }
+}
+
+/// `ceil(a / b)` for integers.
+fn div_ceil(a: u64, b: u64) -> u64 {
+    a.div_ceil(b)
+}
+
+/// The AI Avatar Pro rate in half-credits per second, for a long edge in pixels.
+pub fn pro_rate_halves(resolution: u32) -> Option<u64> {
+    match resolution {
+        720 => Some(3),
+        1280 => Some(4),
+        1536 => Some(5),
+        _ => None,
+    }
+}
+
+/// Cost of AI Avatar Pro: `ceil(rate × billable seconds)`, where billable
+/// seconds are `duration`, or the audio length capped at 35 s when `duration` is 0.
+/// `None` when resolution or duration are not allowed, or the audio length is unknown.
+pub fn pro(resolution: u32, duration: u32, audio_seconds: Option<f64>) -> Option<Quote> {
+    let halves = pro_rate_halves(resolution)?;
+    if !model::DURATIONS.contains(&duration) {
+        return None;
+    }
+    let cap_ms = u64::from(model::FOLLOW_AUDIO_CAP_SECONDS) * 1000;
+    let (billable_ms, note) = if duration == model::FOLLOW_AUDIO {
+        let audio_ms = seconds_to_ms(audio_seconds?);
+        if audio_ms == 0 {
+            return None;
+        }
+        if audio_ms > cap_ms {
+            let note = format!(
+                " (audio {} s, capped at {} s)",
+                format_seconds(audio_ms),
+                format_seconds(cap_ms)
+            );
+            (cap_ms, note)
+        } else {
+            (audio_ms, " (audio length)".to_owned())
+        }
+    } else {
+        (u64::from(duration) * 1000, String::new())
+    };
+    let credits = div_ceil(halves * billable_ms, 2000);
+    let exact = halves * billable_ms;
+    let result = if exact.is_multiple_of(2000) {
+        format!("{credits} credits")
+    } else {
+        format!("{} → {credits} credits", format_exact(exact, 2000))
+    };
+    let breakdown = format!(
+        "{} credits/s × {} s{note} = {result}",
+        format_halves(halves),
+        format_seconds(billable_ms)
+    );
+    Some(Quote {
+        credits,
+        billable_ms,
+        breakdown,
+    })
+}
+
+/// Cost of AI Avatar: `ceil(audio seconds) × 5` when width or height is at
+/// least 1000 px (HD), else `× 1` (SD).
+pub fn digital_human(width: u32, height: u32, audio_seconds: f64) -> Option<Quote> {
+    let audio_ms = seconds_to_ms(audio_seconds);
+    if audio_ms == 0 {
+        return None;
+    }
+    let hd = width >= model::HD_THRESHOLD || height >= model::HD_THRESHOLD;
+    let (rate, tier) = if hd { (5, "HD") } else { (1, "SD") };
+    let seconds = div_ceil(audio_ms, 1000);
+    let credits = seconds * rate;
+    let rounded = if audio_ms.is_multiple_of(1000) {
+        String::new()
+    } else {
+        format!(" (audio {} s, rounded up)", format_seconds(audio_ms))
+    };
+    let unit = if rate == 1 { "credit" } else { "credits" };
+    let breakdown = format!("{rate} {unit}/s ({tier}) × {seconds} s{rounded} = {credits} credits");
+    Some(Quote {
+        credits,
+        billable_ms: seconds * 1000,
+        breakdown,
+    })
+}
+
+/// Cost of Dual Avatar: `ceil(audio seconds × 2)`.
+pub fn dual(audio_seconds: f64) -> Option<Quote> {
+    let audio_ms = seconds_to_ms(audio_seconds);
+    if audio_ms == 0 {
+        return None;
+    }
+    let exact = 2 * audio_ms;
+    let credits = div_ceil(exact, 1000);
+    let result = if exact.is_multiple_of(1000) {
+        format!("{credits} credits")
+    } else {
+        format!("{} → {credits} credits", format_exact(exact, 1000))
+    };
+    let breakdown = format!("2 credits/s × {} s = {result}", format_seconds(audio_ms));
+    Some(Quote {
+        credits,
+        billable_ms: audio_ms,
+        breakdown,
+    })
+}
+
+/// Formats `numerator / denominator` credits with up to three decimals.
+fn format_exact(numerator: u64, denominator: u64) -> String {
+    // In thousandths of a credit, rounded up so the shown value never undercounts.
+    format_seconds(div_ceil(numerator * 1000, denominator))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn docs_examples() {
+        assert_eq!(pro(1280, 10, None).unwrap().credits, 20);
+        assert_eq!(pro(1536, 20, None).unwrap().credits, 50);
+        assert_eq!(digital_human(854, 480, 12.0).unwrap().credits, 12);
+        assert_eq!(digital_human(1280, 720, 12.0).unwrap().credits, 60);
+        assert_eq!(dual(15.0).unwrap().credits, 30);
+    }
+
+    #[test]
+    fn halves_round_up_exactly() {
+        assert_eq!(pro(720, 5, None).unwrap().credits, 8); // 7.5 → 8
+        assert_eq!(pro(720, 0, Some(7.0)).unwrap().credits, 11); // 10.5 → 11
+        assert_eq!(pro(1536, 0, Some(4.4)).unwrap().credits, 11); // exactly 11, not 12
+        assert_eq!(pro(720, 0, Some(0.2)).unwrap().credits, 1);
+        assert_eq!(dual(7.25).unwrap().credits, 15); // 14.5 → 15
+        assert_eq!(dual(2.2).unwrap().credits, 5); // 4.4 → 5
+    }
+
+    #[test]
+    fn follow_audio_is_capped_at_35_seconds() {
+        let q = pro(1280, 0, Some(41.2)).unwrap();
+        assert_eq!((q.credits, q.billable_ms), (70, 35_000));
+        assert_eq!(
+            q.breakdown,
+            "2 credits/s × 35 s (audio 41.2 s, capped at 35 s) = 70 credits"
+        );
+        assert_eq!(pro(1280, 0, Some(35.0)).unwrap().credits, 70);
+    }
+
+    #[test]
+    fn breakdowns_read_as_sentences() {
+        assert_eq!(
+            pro(1280, 10, None).unwrap().breakdown,
+            "2 credits/s × 10 s = 20 credits"
+        );
+        assert_eq!(
+            pro(720, 5, None).unwrap().breakdown,
+            "1.5 credits/s × 5 s = 7.5 → 8 credits"
+        );
+        assert_eq!(
+            pro(1536, 0, Some(7.3)).unwrap().breakdown,
+            "2.5 credits/s × 7.3 s (audio length) = 18.25 → 19 credits"
+        );
+        assert_eq!(
+            digital_human(854, 480, 12.0).unwrap().breakdown,
+            "1 credit/s (SD) × 12 s = 12 credits"
+        );
+        assert_eq!(
+            digital_human(1280, 720, 12.4).unwrap().breakdown,
+            "5 credits/s (HD) × 13 s (audio 12.4 s, rounded up) = 65 credits"
+        );
+        assert_eq!(
+            dual(15.0).unwrap().breakdown,
+            "2 credits/s × 15 s = 30 credits"
+        );
+    }
+
+    #[test]
+    fn hd_threshold_is_either_side() {
+        assert_eq!(digital_human(720, 1000, 1.0).unwrap().credits, 5);
+        assert_eq!(digital_human(998, 998, 1.0).unwrap().credits, 1);
+    }
+
+    #[test]
+    fn unbillable_inputs_have_no_quote() {
+        assert_eq!(pro(1080, 10, None), None);
+        assert_eq!(pro(1280, 12, None), None);
+        assert_eq!(pro(1280, 0, None), None);
+        assert_eq!(pro(1280, 0, Some(0.0)), None);
+        assert_eq!(dual(f64::NAN), None);
+        assert_eq!(digital_human(1280, 720, -3.0), None);
+    }
+
+    #[test]
+    fn seconds_format() {
+        assert_eq!(format_seconds(7300), "7.3");
+        assert_eq!(format_seconds(10_000), "10");
+        assert_eq!(format_seconds(41_205), "41.205");
+        assert_eq!(seconds_to_ms(4.4), 4400);
+    }
+}

@@ -1,0 +1,46 @@
+//! The AI Avatar HTTP API contract, written once and compiled into both the
+//! web app (wasm) and the emulator (native).
+//!
+//! It owns every rule of the API: the request and response types
+//! ([`request`], [`response`]), field validation ([`validate`]), the exact
+//! cost of a request ([`billing`]), how long a task is expected to take
+//! ([`estimate`]) and when to check on it next ([`poll`]). It is pure Rust:
+//! no I/O, no clock, no randomness (callers pass time and random numbers in),
+//! so every rule is unit- and property-tested natively.
+//!
+//! # Decisions where the provider's docs are silent
+//!
+//! These are ours, kept in one place so they are easy to change:
+//!
+//! - **Characters** in `motion_prompt` are Unicode scalar values (what
+//!   Python's `len` counts), not UTF-16 units or bytes.
+//! - **Durations in seconds** (`audio_duration_seconds`) are billed at
+//!   millisecond precision: the value is rounded to the nearest millisecond
+//!   before any arithmetic, so billing is integer-exact.
+//! - **`audio_duration_seconds`** is required when `duration` is `0` (without
+//!   it the cost is unknown) and must be a positive, finite number of at most
+//!   [`model::MAX_AUDIO_SECONDS`].
+//! - **Width and height** of the sibling endpoints must be even integers
+//!   between [`model::MIN_SIDE`] and [`model::MAX_SIDE`] pixels.
+//! - **Error statuses**: invalid input is `400` with code `invalid_request`;
+//!   an unknown task is `404` `task_not_found`; insufficient credits `402`
+//!   `insufficient_credits` carrying `required` and `balance` inside `error`
+//!   (clients read them beside `error` too); rate limiting `429`
+//!   `rate_limited` with `Retry-After` in seconds. See [`response::codes`].
+//! - **`progress`** is read tolerantly: absent, `null` or not a number means
+//!   "unknown"; a value above 1 and up to 100 is taken as a percentage; the
+//!   result is clamped to `0.0..=1.0`.
+
+pub mod billing;
+pub mod estimate;
+pub mod model;
+pub mod poll;
+pub mod request;
+pub mod response;
+pub mod validate;
+
+pub use billing::Quote;
+pub use model::Model;
+pub use request::{AvatarRequest, DigitalHumanRequest, DualRequest, ProRequest};
+pub use response::{ErrorBody, SubmitResponse, Task, TaskError, TaskStatus};
+pub use validate::FieldError;

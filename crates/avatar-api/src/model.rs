@@ -1,0 +1,172 @@
+//! The three generation endpoints and the fixed values their fields allow.
+
+use serde::{Deserialize, Serialize};
+
+/// Allowed `duration` values of AI Avatar Pro, in seconds (`0` = follow the audio).
+pub const DURATIONS: [u32; 8] = [0, 5, 10, 15, 20, 25, 30, 35];
+/// `duration` value meaning "as long as the audio" (billed up to [`FOLLOW_AUDIO_CAP_SECONDS`]).
+pub const FOLLOW_AUDIO: u32 = 0;
+/// Longest billable length when the duration follows the audio.
+pub const FOLLOW_AUDIO_CAP_SECONDS: u32 = 35;
+/// Default `duration` of AI Avatar Pro.
+pub const DEFAULT_DURATION: u32 = 10;
+/// Allowed long-edge resolutions of AI Avatar Pro, in pixels.
+pub const RESOLUTIONS: [u32; 3] = [720, 1280, 1536];
+/// Default `resolution` of AI Avatar Pro.
+pub const DEFAULT_RESOLUTION: u32 = 1280;
+/// Allowed frame rates of AI Avatar Pro.
+pub const FRAMERATES: [u32; 3] = [24, 25, 30];
+/// Default `framerate` of AI Avatar Pro.
+pub const DEFAULT_FRAMERATE: u32 = 25;
+/// Longest `motion_prompt`, in characters (Unicode scalar values).
+pub const MOTION_PROMPT_MAX_CHARS: usize = 2000;
+/// What the provider uses when `motion_prompt` is empty.
+pub const DEFAULT_MOTION_PROMPT: &str = "speaking naturally";
+/// Default output width of AI Avatar and Dual Avatar.
+pub const DEFAULT_WIDTH: u32 = 1280;
+/// Default output height of AI Avatar and Dual Avatar.
+pub const DEFAULT_HEIGHT: u32 = 720;
+/// Smallest width or height we accept for AI Avatar and Dual Avatar (our decision).
+pub const MIN_SIDE: u32 = 64;
+/// Largest width or height we accept for AI Avatar and Dual Avatar (our decision).
+pub const MAX_SIDE: u32 = 3840;
+/// Width or height from which AI Avatar bills at the HD rate.
+pub const HD_THRESHOLD: u32 = 1000;
+/// Longest `audio_duration_seconds` we accept (our decision: one hour).
+pub const MAX_AUDIO_SECONDS: f64 = 3600.0;
+/// Allowed `resize_mode` values of Dual Avatar.
+pub const RESIZE_MODES: [&str; 2] = ["pad", "crop"];
+
+/// One of the provider's avatar generation endpoints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Model {
+    /// AI Avatar Pro: portrait + speech → lip-synced video, up to 35 s.
+    #[default]
+    AvatarPro,
+    /// AI Avatar: image or video + speech → talking video.
+    DigitalHuman,
+    /// Dual Avatar: two people in one image, talking in turns.
+    DualAvatar,
+}
+
+impl Model {
+    /// Every model, in the order a picker shows them.
+    pub const ALL: [Model; 3] = [Model::AvatarPro, Model::DigitalHuman, Model::DualAvatar];
+
+    /// Path of the submit endpoint, relative to the API base URL.
+    pub fn submit_path(self) -> &'static str {
+        match self {
+            Model::AvatarPro => "/api/v2/avatar/generate",
+            Model::DigitalHuman => "/api/v2/avatar/digital-human",
+            Model::DualAvatar => "/api/v2/avatar/dual",
+        }
+    }
+
+    /// The `model` string the API reports on tasks.
+    pub fn id(self) -> &'static str {
+        match self {
+            Model::AvatarPro => "avatar-pro",
+            Model::DigitalHuman => "digital-human",
+            Model::DualAvatar => "dual-avatar",
+        }
+    }
+
+    /// The `action` string the API reports at submit.
+    pub fn action(self) -> &'static str {
+        match self {
+            Model::AvatarPro => "generate",
+            Model::DigitalHuman => "digital-human",
+            Model::DualAvatar => "dual",
+        }
+    }
+
+    /// The model whose [`Model::id`] is `id`.
+    pub fn from_id(id: &str) -> Option<Model> {
+        Model::ALL.into_iter().find(|m| m.id() == id)
+    }
+
+    /// The product name a person reads.
+    pub fn label(self) -> &'static str {
+        match self {
+            Model::AvatarPro => "AI Avatar Pro",
+            Model::DigitalHuman => "AI Avatar",
+            Model::DualAvatar => "Dual Avatar",
+        }
+    }
+
+    /// One line saying what the model makes.
+    pub fn description(self) -> &'static str {
+        match self {
+            Model::AvatarPro => {
+                "One portrait and one speech clip become a lip-synced talking video, up to 35 s and 1536 px."
+            }
+            Model::DigitalHuman => {
+                "A portrait image or a source video plus speech become a talking video of any length."
+            }
+            Model::DualAvatar => {
+                "One image with two people and their speech tracks become a conversation video."
+            }
+        }
+    }
+
+    /// The price rule in one line.
+    pub fn price_rule(self) -> &'static str {
+        match self {
+            Model::AvatarPro => {
+                "1.5 credits/s at 720 px, 2 at 1280 px, 2.5 at 1536 px; rounded up to whole credits."
+            }
+            Model::DigitalHuman => {
+                "1 credit/s (SD) or 5 credits/s when width or height is 1000 px or more (HD); seconds rounded up."
+            }
+            Model::DualAvatar => {
+                "2 credits/s of audio (two speakers); rounded up to whole credits."
+            }
+        }
+    }
+}
+
+/// The visible label of a request field, as a person reads it in forms and messages.
+pub fn field_label(field: &str) -> &str {
+    match field {
+        "image_url" => "Image URL",
+        "input_video_url" => "Video URL",
+        "audio_url" => "Audio URL",
+        "duration" => "Duration",
+        "audio_duration_seconds" => "Audio length",
+        "resolution" => "Resolution",
+        "framerate" => "Frame rate",
+        "motion_prompt" => "Motion prompt",
+        "width" => "Width",
+        "height" => "Height",
+        "dual_image_url" => "Two-person image URL",
+        "audio_mix_url" => "Mixed audio URL",
+        "audio1_url" => "Speaker 1 audio URL",
+        "audio2_url" => "Speaker 2 audio URL",
+        "mask1_url" => "Speaker 1 mask URL",
+        "resize_mode" => "Resize mode",
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_round_trip_and_paths_are_distinct() {
+        for m in Model::ALL {
+            assert_eq!(Model::from_id(m.id()), Some(m));
+            assert!(m.submit_path().starts_with("/api/v2/avatar/"));
+        }
+        assert_eq!(Model::from_id("nope"), None);
+        assert_eq!(Model::default(), Model::AvatarPro);
+    }
+
+    #[test]
+    fn model_serializes_as_its_id() {
+        for m in Model::ALL {
+            assert_eq!(serde_json::to_value(m).unwrap(), m.id());
+        }
+    }
+}
