@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# `make run`: starts the emulator and serves dist/ on another origin, like a real deployment.
+# Usage: .ci/serve.sh APP_ADDR API_ADDR SPEED
+set -euo pipefail
+cd "$(dirname "$0")/.."
+app_addr=$1 api_addr=$2 speed=$3
+state_dir=.run
+
+mkdir -p "$state_dir"
+# The emulator's address as the page must see it (dist/config.json is a deploy-time file).
+sed -i "s#http://127.0.0.1:8787#http://$api_addr#g" dist/config.json
+
+pids=()
+cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
+trap cleanup EXIT INT TERM
+
+target/release/avatar-emulator --listen "$api_addr" --speed "$speed" \
+  --data-dir "$state_dir/data" --state "$state_dir/state.json" --public-url "http://$api_addr" \
+  >"$state_dir/emulator.log" 2>&1 &
+pids+=($!)
+python3 -m http.server --bind "${app_addr%:*}" --directory dist "${app_addr##*:}" \
+  >"$state_dir/app.log" 2>&1 &
+pids+=($!)
+
+# Wait until both answer (the emulator makes its sample media on first start).
+for _ in $(seq 1 300); do
+  if curl -fsS "http://$api_addr/samples/" >/dev/null 2>&1 && curl -fsS "http://$app_addr/" >/dev/null 2>&1; then
+    break
+  fi
+  for pid in "${pids[@]}"; do
+    kill -0 "$pid" 2>/dev/null || { echo "a server failed to start; see $state_dir/*.log" >&2; tail -n 20 "$state_dir"/*.log >&2; exit 1; }
+  done
+  sleep 0.2
+done
+
+cat <<MSG
+
+  Avatar Studio is running.
+
+    Open the app:   http://$app_addr/
+    API (emulator): http://$api_addr   (speed ×$speed; log: $state_dir/emulator.log)
+    Demo API key:   sk_demo            (500 credits; paste it in Settings)
+
+  State (keys, credits, tasks, videos) is kept in $state_dir/; delete it to start over.
+  Press Ctrl-C to stop.
+
+MSG
+wait -n "${pids[@]}"
