@@ -1,0 +1,214 @@
+//! Download size of a release `dist/`: every file raw, after `gzip -9` and
+//! after `brotli -q 11` (the command-line tools, as a CDN would serve them).
+
+use std::fmt;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// Target of issue 7: total gzip size of the page's download.
+pub const TARGET_GZIP_BYTES: u64 = 150 * 1024;
+/// What we aim for.
+pub const AIM_GZIP_BYTES: u64 = 100 * 1024;
+
+/// Why the size could not be measured.
+#[derive(Debug)]
+pub enum SizeError {
+    /// The directory or a file in it could not be read.
+    Read(PathBuf, std::io::Error),
+    /// A compressor could not be run or failed.
+    Compressor(&'static str, String),
+    /// Nothing to measure.
+    Empty(PathBuf),
+}
+
+impl fmt::Display for SizeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SizeError::Read(path, e) => write!(f, "cannot read {}: {e}", path.display()),
+            SizeError::Compressor(tool, e) => write!(f, "{tool} failed: {e}"),
+            SizeError::Empty(path) => write!(
+                f,
+                "{} has no files to measure: run `trunk build --release` first",
+                path.display()
+            ),
+        }
+    }
+}
+
+impl std::error::Error for SizeError {}
+
+/// The sizes of one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileSize {
+    /// Path relative to `dist/`.
+    pub name: String,
+    /// Bytes on disk.
+    pub raw: u64,
+    /// Bytes after `gzip -9`.
+    pub gzip: u64,
+    /// Bytes after `brotli -q 11`.
+    pub brotli: u64,
+}
+
+/// Measures every file under `dist`, sorted by path.
+pub fn measure(dist: &Path) -> Result<Vec<FileSize>, SizeError> {
+    let mut files = Vec::new();
+    collect(dist, &mut files)?;
+    files.sort();
+    if files.is_empty() {
+        return Err(SizeError::Empty(dist.to_path_buf()));
+    }
+    files
+        .iter()
+        .map(|path| {
+            let bytes = std::fs::read(path).map_err(|e| SizeError::Read(path.clone(), e))?;
+            Ok(FileSize {
+                name: path
+                    .strip_prefix(dist)
+                    .unwrap_or(path)
+                    .display()
+                    .to_string(),
+                raw: bytes.len() as u64,
+                gzip: compressed_len("gzip", &["-9", "-c", "-n"], &bytes)?,
+                brotli: compressed_len("brotli", &["-q", "11", "-c"], &bytes)?,
+            })
+        })
+        .collect()
+}
+
+fn collect(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), SizeError> {
+    let entries = std::fs::read_dir(dir).map_err(|e| SizeError::Read(dir.to_path_buf(), e))?;
+    for entry in entries {
+        let path = entry
+            .map_err(|e| SizeError::Read(dir.to_path_buf(), e))?
+            .path();
+        if path.is_dir() {
+            collect(&path, files)?;
+        } else {
+            files.push(path);
+        }
+    }
+    Ok(())
+}
+
+fn compressed_len(tool: &'static str, args: &[&str], input: &[u8]) -> Result<u64, SizeError> {
+    let fail = |e: String| SizeError::Compressor(tool, e);
+    let mut child = Command::new(tool)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| fail(e.to_string()))?;
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    let input = input.to_vec();
+    let writer = std::thread::spawn(move || stdin.write_all(&input));
+    let output = child.wait_with_output().map_err(|e| fail(e.to_string()))?;
+    writer
+        .join()
+        .expect("writer thread")
+        .map_err(|e| fail(e.to_string()))?;
+    if !output.status.success() {
+        return Err(fail(output.status.to_string()));
+    }
+    Ok(output.stdout.len() as u64)
+}
+
+/// The kind of a file, by extension, for the per-kind totals.
+pub fn kind(name: &str) -> &'static str {
+    match Path::new(name).extension().and_then(|e| e.to_str()) {
+        Some("wasm") => "wasm",
+        Some("js" | "mjs") => "js",
+        Some("css") => "css",
+        Some("html") => "html",
+        _ => "other",
+    }
+}
+
+/// Measures `dist` and formats the result as markdown: one row per file,
+/// totals per kind, the total and the targets.
+pub fn report(dist: &Path) -> Result<String, SizeError> {
+    Ok(markdown(&measure(dist)?))
+}
+
+/// Formats measured files as markdown.
+pub fn markdown(files: &[FileSize]) -> String {
+    let kb = |b: u64| format!("{:.1} KB", b as f64 / 1024.0);
+    let mut out = String::from("| file | raw | gzip -9 | brotli -q 11 |\n|---|---:|---:|---:|\n");
+    for f in files {
+        out.push_str(&format!(
+            "| {} | {} | {} | {} |\n",
+            f.name,
+            kb(f.raw),
+            kb(f.gzip),
+            kb(f.brotli)
+        ));
+    }
+    for k in ["wasm", "js", "css", "html", "other"] {
+        let of_kind: Vec<&FileSize> = files.iter().filter(|f| kind(&f.name) == k).collect();
+        if of_kind.is_empty() {
+            continue;
+        }
+        let sum = |g: fn(&FileSize) -> u64| of_kind.iter().map(|f| g(f)).sum::<u64>();
+        out.push_str(&format!(
+            "| *all {k}* | {} | {} | {} |\n",
+            kb(sum(|f| f.raw)),
+            kb(sum(|f| f.gzip)),
+            kb(sum(|f| f.brotli))
+        ));
+    }
+    let total = |g: fn(&FileSize) -> u64| files.iter().map(g).sum::<u64>();
+    let gzip = total(|f| f.gzip);
+    out.push_str(&format!(
+        "| **total** | **{}** | **{}** | **{}** |\n\n",
+        kb(total(|f| f.raw)),
+        kb(gzip),
+        kb(total(|f| f.brotli))
+    ));
+    let verdict = if gzip <= AIM_GZIP_BYTES {
+        "meets the target (≤ 150 KB) and the aim (≤ 100 KB)".to_string()
+    } else if gzip <= TARGET_GZIP_BYTES {
+        format!(
+            "meets the target (≤ 150 KB); {} above the aim of 100 KB",
+            kb(gzip - AIM_GZIP_BYTES)
+        )
+    } else {
+        format!(
+            "**misses the target** of 150 KB by {}",
+            kb(gzip - TARGET_GZIP_BYTES)
+        )
+    };
+    out.push_str(&format!("Total gzip size {}: {verdict}.\n", kb(gzip)));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn measures_and_totals_a_directory() {
+        let dir = std::env::temp_dir().join(format!("avatar-bench-size-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("assets")).unwrap();
+        std::fs::write(dir.join("index.html"), "<p>hello</p>".repeat(100)).unwrap();
+        std::fs::write(dir.join("assets/app.wasm"), vec![0u8; 4096]).unwrap();
+        let files = measure(&dir).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["assets/app.wasm", "index.html"]);
+        assert_eq!(files[0].raw, 4096);
+        assert!(files.iter().all(|f| f.gzip < f.raw && f.brotli < f.raw));
+        let table = markdown(&files);
+        assert!(table.contains("| *all wasm* | 4.0 KB |"), "{table}");
+        assert!(table.contains("meets the target"), "{table}");
+    }
+
+    #[test]
+    fn an_empty_directory_says_what_to_do() {
+        let dir = std::env::temp_dir().join(format!("avatar-bench-empty-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let err = measure(&dir).unwrap_err();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(err.to_string().contains("trunk build --release"), "{err}");
+    }
+}
