@@ -5,7 +5,8 @@
 //! A task's true run time is the provider's prior for its size times a
 //! random factor in `0.8..1.25`, as the emulator runs at `--speed 1`. While
 //! it runs, the emulator reports `pending` for a moment and then `progress`
-//! rising linearly with a little noise (`--progress rising`), or
+//! rising linearly in whole percents (`--progress rising`; the simulation
+//! adds ±2% noise on top, as a real provider would jitter), or
 //! `progress: null` (`--progress null`, the provider today). The app's
 //! schedule is fed exactly as the page feeds it: the expected total comes
 //! from [`avatar_api::estimate::progress`] with the typical total learned
@@ -95,8 +96,9 @@ impl EmulatorModel {
             return Observation::Running(Some(0.0));
         }
         let linear = (elapsed_ms - pending_ms) as f64 / (job.true_total_ms - pending_ms) as f64;
-        let noisy = linear + rng.range(-self.noise, self.noise);
-        Observation::Running(Some(noisy.clamp(0.0, 0.99)))
+        let noisy = (linear + rng.range(-self.noise, self.noise)).clamp(0.0, 0.99);
+        // The emulator reports whole percents, rounded down.
+        Observation::Running(Some((noisy * 100.0).floor() / 100.0))
     }
 }
 
