@@ -4,14 +4,20 @@
 //! ```text
 //! avatar-bench poll-sim [--tasks N] [--seed N]
 //! avatar-bench size [--dist DIR]
+//! avatar-bench predict --model ID --seconds S --long-edge PX --true-ms MS
+//!                      --progress rising|null [--typical-ms MS] [--runs N]
 //! ```
 
 use std::process::ExitCode;
 
+use avatar_api::Model;
+use avatar_api::estimate::{Shape, prior_total_ms};
 use avatar_api::poll::Policy;
 use avatar_bench::{sim, size};
 
-const USAGE: &str = "usage: avatar-bench poll-sim [--tasks N] [--seed N] | size [--dist DIR]";
+const USAGE: &str = "usage: avatar-bench poll-sim [--tasks N] [--seed N]
+       avatar-bench size [--dist DIR]
+       avatar-bench predict --model ID --seconds S --long-edge PX --true-ms MS --progress rising|null [--typical-ms MS] [--runs N]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -40,8 +46,44 @@ fn run(args: &[String]) -> Result<String, String> {
             let dist = option_str(options, "--dist").unwrap_or("dist");
             size::report(std::path::Path::new(dist)).map_err(|e| e.to_string())
         }
+        "predict" => predict(options),
         other => Err(format!("unknown subcommand {other:?}")),
     }
+}
+
+/// Expected requests of the app for one task the emulator ran, as JSON:
+/// `{"mean":12.3,"min":11,"max":14}`.
+fn predict(options: &[String]) -> Result<String, String> {
+    let model_id = option_str(options, "--model").unwrap_or("avatar-pro");
+    let model = Model::from_id(model_id).ok_or(format!("unknown model {model_id:?}"))?;
+    let seconds: f64 = option_str(options, "--seconds")
+        .ok_or("--seconds is required")?
+        .parse()
+        .map_err(|_| "--seconds wants a number")?;
+    let shape = Shape {
+        model,
+        billable_ms: (seconds * 1000.0).round() as u64,
+        long_edge: option(options, "--long-edge", 1280)? as u32,
+    };
+    let job = sim::Job {
+        shape,
+        true_total_ms: option(options, "--true-ms", 0)?,
+    };
+    let progress_reported = match option_str(options, "--progress").unwrap_or("rising") {
+        "rising" => true,
+        "null" => false,
+        other => return Err(format!("--progress wants rising or null, got {other:?}")),
+    };
+    let typical = option(options, "--typical-ms", prior_total_ms(&shape))?;
+    let runs = option(options, "--runs", 200)? as u32;
+    let emulator = sim::EmulatorModel {
+        noise: 0.0,
+        ..sim::EmulatorModel::new(progress_reported)
+    };
+    let (mean, min, max) = sim::predict(&job, typical, &emulator, runs, 1);
+    Ok(format!(
+        "{{\"mean\":{mean:.2},\"min\":{min},\"max\":{max}}}\n"
+    ))
 }
 
 fn option_str<'a>(options: &'a [String], name: &str) -> Option<&'a str> {

@@ -74,8 +74,8 @@ impl EmulatorModel {
     pub fn new(progress_reported: bool) -> Self {
         EmulatorModel {
             progress_reported,
-            pending_fraction: 0.05,
-            pending_max_ms: 5_000,
+            pending_fraction: 0.1,
+            pending_max_ms: 3_000,
             noise: 0.02,
             speed_factor: (0.8, 1.25),
         }
@@ -301,6 +301,28 @@ pub fn run(scenario: &Scenario, schedule: &Schedule) -> Summary {
     }
 }
 
+/// Requests the app's schedule is expected to make for one known task
+/// (from the emulator's listing): the mean, least and most over `runs`
+/// draws of jitter and progress noise. Used to check the live page against
+/// the simulation.
+pub fn predict(
+    job: &Job,
+    typical_total_ms: u64,
+    emulator: &EmulatorModel,
+    runs: u32,
+    seed: u64,
+) -> (f64, u32, u32) {
+    let mut rng = Rng::new(seed);
+    let schedule = Schedule::App(Policy::default());
+    let counts: Vec<u32> = (0..runs.max(1))
+        .map(|_| follow(job, &schedule, typical_total_ms, emulator, &mut rng).requests)
+        .collect();
+    let mean = counts.iter().map(|&c| f64::from(c)).sum::<f64>() / counts.len() as f64;
+    let min = counts.iter().copied().min().unwrap_or(0);
+    let max = counts.iter().copied().max().unwrap_or(0);
+    (mean, min, max)
+}
+
 /// The `q` quantile (nearest rank) of sorted values.
 pub fn percentile(sorted: &[u64], q: f64) -> u64 {
     if sorted.is_empty() {
@@ -504,6 +526,21 @@ mod tests {
             null.observe(&job, 50_000, &mut rng),
             Observation::Running(None)
         );
+    }
+
+    #[test]
+    fn prediction_of_one_task_brackets_its_mean() {
+        let job = Job {
+            shape: Shape {
+                model: Model::AvatarPro,
+                billable_ms: 10_000,
+                long_edge: 1280,
+            },
+            true_total_ms: 160_000,
+        };
+        let (mean, min, max) = predict(&job, 150_000, &EmulatorModel::new(false), 100, 1);
+        assert!(f64::from(min) <= mean && mean <= f64::from(max));
+        assert!((8.0..40.0).contains(&mean), "{mean}");
     }
 
     /// The targets of issue 7 on a seeded simulation: a change to the
