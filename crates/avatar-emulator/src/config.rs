@@ -1,0 +1,165 @@
+//! Command-line configuration: every switch of the emulator.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use clap::{Parser, ValueEnum};
+
+/// The demo key that exists when no `--key` is given.
+pub const DEMO_KEY: &str = "sk_demo";
+/// Credits of the demo key.
+pub const DEMO_CREDITS: u64 = 500;
+
+/// A local stand-in of the AI Avatar HTTP API that renders real mp4 videos.
+///
+/// Prints `listening on http://ADDR` on stdout once it accepts connections;
+/// logs go to stderr (`RUST_LOG` filters them, default `info`).
+#[derive(Debug, Clone, Parser)]
+#[command(name = "avatar-emulator", version)]
+pub struct Config {
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, default_value = "127.0.0.1:8787")]
+    pub listen: SocketAddr,
+    /// An API key and its starting credits, `sk_name=CREDITS`; repeatable.
+    /// Without any, `sk_demo=500` exists. A key already in --state keeps its ledger.
+    #[arg(long = "key", value_name = "KEY=CREDITS")]
+    pub keys: Vec<KeySpec>,
+    /// Time scale: 1 = provider-like minutes, 100 = a hundred times faster.
+    /// A task never completes before its video is rendered.
+    #[arg(long, default_value_t = 1.0, value_parser = positive)]
+    pub speed: f64,
+    /// `rising`: progress goes 0 → 1 while processing; `null`: always null, as the provider today.
+    #[arg(long, value_enum, default_value_t = ProgressMode::Rising)]
+    pub progress: ProgressMode,
+    /// Probability (0..1) that an accepted task fails (and is refunded).
+    #[arg(long, default_value_t = 0.0, value_parser = probability)]
+    pub fail_rate: f64,
+    /// Probability (0..1) that an /api/v2 request is answered 500, 502 or 503.
+    #[arg(long, default_value_t = 0.0, value_parser = probability)]
+    pub error_rate: f64,
+    /// Extra latency in ms added to every /api/v2 request (±25 % jitter).
+    #[arg(long, default_value_t = 0)]
+    pub latency: u64,
+    /// Requests per key per second on /api/v2 before answering 429 with Retry-After.
+    #[arg(long)]
+    pub rate_limit: Option<u32>,
+    /// Seed of every random choice (timing, failures, faults) for repeatable runs.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Directory for downloaded inputs, rendered results and samples
+    /// (default: a fresh temporary directory, removed at exit).
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// Where generated samples are cached (default: DATA_DIR/samples).
+    #[arg(long)]
+    pub samples_dir: Option<PathBuf>,
+    /// JSON file keeping keys, ledger and tasks across restarts (written atomically).
+    #[arg(long)]
+    pub state: Option<PathBuf>,
+    /// Base URL used in videoUrl and sample links (default: from the request's Host header).
+    #[arg(long)]
+    pub public_url: Option<String>,
+    /// Largest media file downloaded, in MB.
+    #[arg(long, default_value_t = 50)]
+    pub max_download_mb: u64,
+    /// Time limit of one media download, in seconds.
+    #[arg(long, default_value_t = 30)]
+    pub download_timeout: u64,
+    /// Results kept on disk, in MB; the oldest are deleted beyond it.
+    #[arg(long, default_value_t = 2048)]
+    pub max_results_mb: u64,
+}
+
+impl Config {
+    /// A configuration with every default, listening on a free loopback port.
+    pub fn for_tests() -> Config {
+        Config::parse_from(["avatar-emulator", "--listen", "127.0.0.1:0"])
+    }
+
+    /// The keys to create, with the demo key when none is given.
+    pub fn initial_keys(&self) -> Vec<KeySpec> {
+        if self.keys.is_empty() {
+            vec![KeySpec {
+                key: DEMO_KEY.to_owned(),
+                credits: DEMO_CREDITS,
+            }]
+        } else {
+            self.keys.clone()
+        }
+    }
+}
+
+/// Whether tasks report a rising `progress` or `null`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProgressMode {
+    /// 0.0 while pending, rising while processing, 1.0 when completed.
+    Rising,
+    /// Always `null`, as the provider reports today.
+    Null,
+}
+
+/// `sk_name=CREDITS` from the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeySpec {
+    /// The bearer key.
+    pub key: String,
+    /// Starting credits.
+    pub credits: u64,
+}
+
+impl FromStr for KeySpec {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<KeySpec, String> {
+        let (key, credits) = s
+            .split_once('=')
+            .ok_or_else(|| format!("expected KEY=CREDITS, got {s:?}"))?;
+        if !key.starts_with("sk_") || key.len() < 4 || key.chars().any(char::is_whitespace) {
+            return Err(format!("a key looks like sk_something, got {key:?}"));
+        }
+        let credits = credits
+            .parse()
+            .map_err(|_| format!("credits must be a whole number, got {credits:?}"))?;
+        Ok(KeySpec {
+            key: key.to_owned(),
+            credits,
+        })
+    }
+}
+
+fn probability(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(p) if (0.0..=1.0).contains(&p) => Ok(p),
+        _ => Err(format!("expected a probability from 0 to 1, got {s:?}")),
+    }
+}
+
+fn positive(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
+        _ => Err(format!("expected a positive number, got {s:?}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_parse_and_default_to_the_demo_key() {
+        let c = Config::parse_from(["x", "--key", "sk_a=5", "--key", "sk_b=0"]);
+        assert_eq!(c.initial_keys().len(), 2);
+        assert_eq!(c.keys[0].credits, 5);
+        assert_eq!(Config::for_tests().initial_keys()[0].key, DEMO_KEY);
+        assert!("nokey=5".parse::<KeySpec>().is_err());
+        assert!("sk_a=lots".parse::<KeySpec>().is_err());
+    }
+
+    #[test]
+    fn rates_must_be_probabilities() {
+        assert!(Config::try_parse_from(["x", "--fail-rate", "1.5"]).is_err());
+        assert!(Config::try_parse_from(["x", "--speed", "0"]).is_err());
+        assert!(Config::try_parse_from(["x", "--progress", "null"]).is_ok());
+    }
+}

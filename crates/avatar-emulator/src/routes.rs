@@ -1,0 +1,398 @@
+//! The HTTP surface: the provider's endpoints, sample and result files, the
+//! emulator's own inspection routes, CORS and request logs.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use avatar_api::estimate::prior_total_ms;
+use avatar_api::{AvatarRequest, Model, SubmitResponse, Task, TaskStatus};
+use axum::body::Body;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{FromRequest, FromRequestParts, Path, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Serialize;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+use tower_http::cors::{Any, CorsLayer};
+use tower_http::services::ServeFile;
+
+use crate::error::AppError;
+use crate::faults;
+use crate::samples;
+use crate::state::{AppState, Phase, TaskRecord, key_prefix, now_ms};
+use crate::worker;
+
+/// Largest request body accepted, in bytes.
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// The whole application, ready to serve.
+pub fn app(state: Arc<AppState>) -> Router {
+    let api = Router::new()
+        .route("/api/v2/avatar/generate", post(generate))
+        .route("/api/v2/avatar/digital-human", post(digital_human))
+        .route("/api/v2/avatar/dual", post(dual))
+        .route("/api/v2/avatar/tasks/{task_id}", get(task))
+        .route("/api/v2/tasks/{task_id}", get(task))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            faults::inject,
+        ));
+    Router::new()
+        .merge(api)
+        .route("/", get(index))
+        .route("/samples", get(list_samples))
+        .route("/samples/", get(list_samples))
+        .route("/samples/{name}", get(sample_file))
+        .route("/results/{name}", get(result_file))
+        .route("/_emulator/accounts/{key}", get(account))
+        .route("/_emulator/tasks", get(tasks))
+        .fallback(|| async { AppError::NotFound })
+        .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
+        .layer(cors())
+        .layer(middleware::from_fn(log_requests))
+        .with_state(state)
+}
+
+/// Any origin may call the API with a bearer key and read `Retry-After`.
+fn cors() -> CorsLayer {
+    CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([Method::GET, Method::HEAD, Method::POST, Method::OPTIONS])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::RANGE])
+        .expose_headers([
+            header::RETRY_AFTER,
+            header::CONTENT_LENGTH,
+            header::CONTENT_RANGE,
+            header::ACCEPT_RANGES,
+        ])
+        .max_age(Duration::from_secs(600))
+}
+
+/// One structured log line per request; keys appear only as a prefix.
+async fn log_requests(request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let key = bearer(request.headers())
+        .map(key_prefix)
+        .unwrap_or_else(|| "-".to_owned());
+    let response = next.run(request).await;
+    tracing::info!(
+        %method,
+        %path,
+        status = response.status().as_u16(),
+        latency_ms = format!("{:.2}", started.elapsed().as_secs_f64() * 1000.0),
+        key = %key,
+        "request"
+    );
+    response
+}
+
+/// The key of an `Authorization: Bearer sk_...` header, if well formed.
+pub fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
+    let (scheme, token) = value.split_once(' ')?;
+    let token = token.trim();
+    let well_formed = scheme.eq_ignore_ascii_case("bearer")
+        && token.len() > 3
+        && token.starts_with("sk_")
+        && !token.chars().any(|c| c.is_whitespace() || c.is_control());
+    well_formed.then_some(token)
+}
+
+/// A key this emulator knows, from the `Authorization` header.
+pub struct ApiKey(pub String);
+
+impl FromRequestParts<Arc<AppState>> for ApiKey {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<ApiKey, AppError> {
+        let key = bearer(&parts.headers).ok_or(AppError::MissingKey)?;
+        if state.store().accounts.contains_key(key) {
+            Ok(ApiKey(key.to_owned()))
+        } else {
+            Err(AppError::InvalidKey)
+        }
+    }
+}
+
+/// A JSON body; every way it can be wrong becomes an [`AppError`].
+pub struct ApiJson(pub Value);
+
+impl<S: Send + Sync> FromRequest<S> for ApiJson {
+    type Rejection = AppError;
+
+    async fn from_request(request: Request, _: &S) -> Result<ApiJson, AppError> {
+        let headers = request.headers();
+        let is_json = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| {
+                let mime = v
+                    .split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase();
+                mime == "application/json" || mime.ends_with("+json")
+            })
+            .unwrap_or(false);
+        if !is_json {
+            return Err(AppError::UnsupportedMediaType);
+        }
+        let declared = headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        if declared.is_some_and(|n| n > BODY_LIMIT) {
+            return Err(AppError::PayloadTooLarge(BODY_LIMIT));
+        }
+        let bytes = axum::body::to_bytes(request.into_body(), BODY_LIMIT)
+            .await
+            .map_err(|_| AppError::PayloadTooLarge(BODY_LIMIT))?;
+        serde_json::from_slice(&bytes).map(ApiJson).map_err(|e| {
+            AppError::field("body", &format!("The request body is not valid JSON: {e}."))
+        })
+    }
+}
+
+async fn generate(
+    State(state): State<Arc<AppState>>,
+    ApiKey(key): ApiKey,
+    ApiJson(body): ApiJson,
+) -> Result<impl IntoResponse, AppError> {
+    submit(&state, key, Model::AvatarPro, body).await
+}
+
+async fn digital_human(
+    State(state): State<Arc<AppState>>,
+    ApiKey(key): ApiKey,
+    ApiJson(body): ApiJson,
+) -> Result<impl IntoResponse, AppError> {
+    submit(&state, key, Model::DigitalHuman, body).await
+}
+
+async fn dual(
+    State(state): State<Arc<AppState>>,
+    ApiKey(key): ApiKey,
+    ApiJson(body): ApiJson,
+) -> Result<impl IntoResponse, AppError> {
+    submit(&state, key, Model::DualAvatar, body).await
+}
+
+/// Validates and prices a request with the contract crate, charges the key
+/// and creates the task in one step, then starts its worker.
+async fn submit(
+    state: &Arc<AppState>,
+    key: String,
+    model: Model,
+    body: Value,
+) -> Result<(StatusCode, Json<SubmitResponse>), AppError> {
+    let request = AvatarRequest::from_json(model, &body).map_err(|e| AppError::Invalid(vec![e]))?;
+    request.validate().map_err(AppError::Invalid)?;
+    let (quote, shape) = request
+        .quote()
+        .zip(request.shape())
+        .ok_or_else(|| AppError::field("body", "This request cannot be priced."))?;
+    let (total_ms, will_fail) = {
+        let mut rng = state.rng();
+        let jitter = rng.range(0.8, 1.25);
+        let total = prior_total_ms(&shape) as f64 * jitter / state.config.speed;
+        (total.round() as u64, rng.chance(state.config.fail_rate))
+    };
+    let task_id = state.new_task_id(model);
+    let record = TaskRecord {
+        task_id: task_id.clone(),
+        key,
+        model,
+        request: request.to_json(),
+        cost: quote.credits,
+        created_at_ms: now_ms(),
+        pending_ms: (total_ms / 10).min(3_000),
+        total_ms,
+        will_fail,
+        phase: Phase::Pending,
+        rendered: false,
+        refunded: false,
+        error: None,
+        finished_at_ms: None,
+        metadata: body.get("metadata").filter(|m| !m.is_null()).cloned(),
+    };
+    state.store().charge_and_create(record)?;
+    state.persist().await;
+    worker::spawn(state.clone(), task_id.clone());
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(SubmitResponse {
+            task_id,
+            status: TaskStatus::Pending,
+            capability: Some("avatar".to_owned()),
+            action: Some(model.action().to_owned()),
+            model: Some(model.id().to_owned()),
+        }),
+    ))
+}
+
+fn host(headers: &HeaderMap) -> Option<&str> {
+    headers.get(header::HOST).and_then(|h| h.to_str().ok())
+}
+
+/// `GET /api/v2/avatar/tasks/{id}` and `GET /api/v2/tasks/{id}`: a task of this key.
+async fn task(
+    State(state): State<Arc<AppState>>,
+    ApiKey(key): ApiKey,
+    id: Result<Path<String>, PathRejection>,
+    headers: HeaderMap,
+) -> Result<Json<Task>, AppError> {
+    let Ok(Path(id)) = id else {
+        return Err(AppError::TaskNotFound);
+    };
+    let base = state.base_url(host(&headers));
+    let store = state.store();
+    let record = store
+        .tasks
+        .get(&id)
+        .filter(|t| t.key == key)
+        .ok_or(AppError::TaskNotFound)?;
+    Ok(Json(record.view(now_ms(), state.config.progress, &base)))
+}
+
+/// What this server is, for a person who opens it in a browser.
+async fn index(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Json<Value> {
+    let base = state.base_url(host(&headers));
+    Json(json!({
+        "name": "avatar-emulator",
+        "about": "A local stand-in of the AI Avatar API (https://api.aiclonevoicefree.com) that renders real mp4 videos.",
+        "endpoints": Model::ALL.iter().map(|m| format!("POST {base}{}", m.submit_path())).chain([
+            format!("GET {base}/api/v2/avatar/tasks/{{task_id}}"),
+            format!("GET {base}/api/v2/tasks/{{task_id}}"),
+        ]).collect::<Vec<_>>(),
+        "samples": format!("{base}/samples/"),
+    }))
+}
+
+/// `GET /samples/`: every sample with its absolute URL.
+async fn list_samples(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Json<Value> {
+    let base = state.base_url(host(&headers));
+    let samples: Vec<Value> = state
+        .samples
+        .iter()
+        .map(|s| {
+            let mut v = serde_json::to_value(s).unwrap_or_default();
+            v["url"] = json!(format!("{base}/samples/{}", s.name));
+            v
+        })
+        .collect();
+    Json(json!({ "samples": samples }))
+}
+
+async fn serve_file(path: std::path::PathBuf, request: Request) -> Response {
+    match ServeFile::new(path).oneshot(request).await {
+        Ok(response) => response.map(Body::new),
+        Err(never) => match never {},
+    }
+}
+
+/// `GET /samples/{name}`, with Range support.
+async fn sample_file(
+    State(state): State<Arc<AppState>>,
+    Path(name): Path<String>,
+    request: Request,
+) -> Result<Response, AppError> {
+    let path =
+        samples::path_of(&state.dirs.samples, &state.samples, &name).ok_or(AppError::NotFound)?;
+    Ok(serve_file(path, request).await)
+}
+
+/// `GET /results/{task_id}.mp4`, with Range support so a `<video>` can seek.
+async fn result_file(
+    State(state): State<Arc<AppState>>,
+    Path(name): Path<String>,
+    request: Request,
+) -> Result<Response, AppError> {
+    let id = name
+        .strip_suffix(".mp4")
+        .filter(|id| {
+            !id.is_empty()
+                && id
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        })
+        .ok_or(AppError::NotFound)?;
+    let path = state.dirs.results.join(format!("{id}.mp4"));
+    let completed = state
+        .store()
+        .tasks
+        .get(id)
+        .is_some_and(|t| t.phase == Phase::Completed);
+    if !completed || !path.is_file() {
+        return Err(AppError::NotFound);
+    }
+    Ok(serve_file(path, request).await)
+}
+
+/// `GET /_emulator/accounts/{key}`: a key's ledger.
+async fn account(
+    State(state): State<Arc<AppState>>,
+    Path(key): Path<String>,
+) -> Result<Json<crate::state::Account>, AppError> {
+    state
+        .store()
+        .accounts
+        .get(&key)
+        .cloned()
+        .map(Json)
+        .ok_or(AppError::NotFound)
+}
+
+/// A task as `GET /_emulator/tasks` lists it.
+#[derive(Serialize)]
+struct TaskSummary {
+    task_id: String,
+    key_prefix: String,
+    model: &'static str,
+    status: String,
+    cost: u64,
+    refunded: bool,
+    created_at: u64,
+    completed_at: Option<u64>,
+    planned_ms: u64,
+    progress: Option<f64>,
+    error: Option<avatar_api::TaskError>,
+}
+
+/// `GET /_emulator/tasks`: every task of every key, oldest first.
+async fn tasks(State(state): State<Arc<AppState>>) -> Json<Value> {
+    let now = now_ms();
+    let store = state.store();
+    let mut all: Vec<&TaskRecord> = store.tasks.values().collect();
+    all.sort_by_key(|t| (t.created_at_ms, t.task_id.clone()));
+    let list: Vec<TaskSummary> = all
+        .into_iter()
+        .map(|t| {
+            let view = t.view(now, crate::config::ProgressMode::Rising, "");
+            TaskSummary {
+                task_id: t.task_id.clone(),
+                key_prefix: t.key_prefix(),
+                model: t.model.id(),
+                status: view.status.as_str().to_owned(),
+                cost: t.cost,
+                refunded: t.refunded,
+                created_at: t.created_at_ms / 1000,
+                completed_at: t.finished_at_ms.map(|ms| ms / 1000),
+                planned_ms: t.total_ms,
+                progress: view.progress,
+                error: t.error.clone(),
+            }
+        })
+        .collect();
+    Json(json!({ "tasks": list }))
+}

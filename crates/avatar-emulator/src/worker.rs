@@ -1,0 +1,131 @@
+//! A task's life after submit: `pending` briefly, then `processing` while
+//! its inputs are downloaded and its video rendered, `completed` once both
+//! the render and the modelled generation time are done; or `failed` with
+//! a refund. Restarted for unfinished tasks when the emulator starts again.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use avatar_api::TaskError;
+use avatar_api::response::codes;
+
+use crate::media;
+use crate::state::{AppState, Phase, now_ms, task_error};
+
+/// Runs task `task_id` to its end in the background.
+pub fn spawn(state: Arc<AppState>, task_id: String) {
+    tokio::spawn(async move { run(&state, &task_id).await });
+}
+
+async fn sleep_until(unix_ms: u64) {
+    let now = now_ms();
+    if unix_ms > now {
+        tokio::time::sleep(Duration::from_millis(unix_ms - now)).await;
+    }
+}
+
+async fn run(state: &AppState, task_id: &str) {
+    let Some(task) = state.store().tasks.get(task_id).cloned() else {
+        return;
+    };
+    sleep_until(task.created_at_ms + task.pending_ms).await;
+    let started = match state.store().tasks.get_mut(task_id) {
+        Some(t) if t.phase == Phase::Pending => {
+            t.phase = Phase::Processing;
+            true
+        }
+        _ => false,
+    };
+    if started {
+        state.persist().await;
+    }
+    if task.will_fail {
+        sleep_until(task.created_at_ms + task.total_ms / 2).await;
+        let error = task_error(
+            codes::GENERATION_FAILED,
+            "The generation failed (simulated by --fail-rate); the credits were refunded.",
+        );
+        fail(state, task_id, error).await;
+        return;
+    }
+    let out = state.dirs.results.join(format!("{task_id}.mp4"));
+    if !(task.rendered && out.is_file()) {
+        let clock = Instant::now();
+        match media::produce(state, &task, &out).await {
+            Ok(()) => {
+                tracing::info!(
+                    task_id,
+                    model = task.model.id(),
+                    render_ms = clock.elapsed().as_millis() as u64,
+                    "rendered"
+                );
+                if let Some(t) = state.store().tasks.get_mut(task_id) {
+                    t.rendered = true;
+                }
+                state.persist().await;
+            }
+            Err(e) => {
+                tracing::warn!(task_id, error = ?e, "task failed");
+                fail(state, task_id, e.task_error()).await;
+                return;
+            }
+        }
+    }
+    sleep_until(task.created_at_ms + task.total_ms).await;
+    if let Some(t) = state.store().tasks.get_mut(task_id)
+        && t.phase == Phase::Processing
+    {
+        t.phase = Phase::Completed;
+        t.finished_at_ms = Some(now_ms());
+    }
+    state.persist().await;
+    trim_results(state, task_id).await;
+}
+
+/// Fails a task and refunds it (once), then saves.
+async fn fail(state: &AppState, task_id: &str, error: TaskError) {
+    let changed = state.store().fail(task_id, error, now_ms());
+    if changed {
+        state.persist().await;
+    }
+}
+
+/// Deletes the oldest results while they take more than `--max-results-mb`.
+async fn trim_results(state: &AppState, keep: &str) {
+    let cap = state.config.max_results_mb * 1024 * 1024;
+    let dir = state.dirs.results.clone();
+    let keep = format!("{keep}.mp4");
+    let removed = tokio::task::spawn_blocking(move || {
+        let mut files: Vec<(std::time::SystemTime, u64, std::path::PathBuf)> =
+            std::fs::read_dir(&dir)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .filter_map(|e| {
+                    let meta = e.metadata().ok()?;
+                    Some((meta.modified().ok()?, meta.len(), e.path()))
+                })
+                .collect();
+        let mut total: u64 = files.iter().map(|f| f.1).sum();
+        files.sort();
+        let mut removed = 0;
+        for (_, size, path) in files {
+            if total <= cap {
+                break;
+            }
+            if path.file_name().is_some_and(|n| n == keep.as_str()) {
+                continue;
+            }
+            if std::fs::remove_file(&path).is_ok() {
+                total -= size;
+                removed += 1;
+            }
+        }
+        removed
+    })
+    .await
+    .unwrap_or(0);
+    if removed > 0 {
+        tracing::info!(removed, "deleted old results beyond --max-results-mb");
+    }
+}
