@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+// Browser benchmarks: `node tests/e2e/bench/run.mjs [startup|list|live|chaos ...]`.
+// Uses the e2e harness (needs dist/ and the emulator's release build, like the
+// suite). Writes a markdown section to $AVATAR_BENCH_OUT (default stdout) and
+// the raw numbers to $AVATAR_BENCH_JSON if set.
+
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { closeBrowser, warmSamples } from '../harness.mjs';
+
+const all = ['startup', 'list', 'live', 'chaos'];
+const wanted = process.argv.slice(2).filter((a) => all.includes(a));
+const names = wanted.length ? wanted : all;
+
+const ownSamples = !process.env.AVATAR_E2E_SAMPLES_DIR;
+const samplesDir = process.env.AVATAR_E2E_SAMPLES_DIR || fs.mkdtempSync(path.join(os.tmpdir(), 'avatar-bench-samples-'));
+process.env.AVATAR_E2E_SAMPLES_DIR = samplesDir;
+await warmSamples(samplesDir);
+
+// Independent benchmarks run at the same time where they only wait on the
+// emulator's clock (live, chaos); the timing-sensitive ones run alone first.
+const sections = {};
+const raw = {};
+async function one(name) {
+  const started = Date.now();
+  try {
+    const mod = await import(`./${name}.mjs`);
+    const result = await mod.run();
+    raw[name] = { ...result, markdown: undefined };
+    sections[name] = result.markdown;
+  } catch (err) {
+    raw[name] = { error: String(err.stack || err) };
+    sections[name] = `### ${name}\n\nFailed: \`${String(err.message || err).split('\n')[0]}\`\n`;
+  }
+  console.error(`bench ${name}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+for (const name of names.filter((n) => n === 'startup' || n === 'list')) await one(name);
+await Promise.all(names.filter((n) => n === 'live' || n === 'chaos').map(one));
+await closeBrowser();
+
+const markdown = `## Browser benchmarks
+
+The release \`dist/\` served from loopback, the emulator's release build, headless Chromium
+(\`/usr/bin/chromium\`) driven by playwright-core through the e2e harness (\`tests/e2e/harness.mjs\`).
+Reproduce: \`make dist emulator && cargo build --release -p avatar-bench && node tests/e2e/bench/run.mjs\`.
+
+${names.map((n) => sections[n]).join('\n')}`;
+if (process.env.AVATAR_BENCH_OUT) fs.writeFileSync(process.env.AVATAR_BENCH_OUT, markdown);
+else process.stdout.write(markdown);
+if (process.env.AVATAR_BENCH_JSON) fs.writeFileSync(process.env.AVATAR_BENCH_JSON, JSON.stringify(raw, null, 2));
+if (ownSamples) fs.rmSync(samplesDir, { recursive: true, force: true });
+process.exit(Object.values(raw).some((r) => r.error) ? 1 : 0);
