@@ -39,8 +39,14 @@ fn run(args: &[String]) -> Result<String, String> {
         "poll-sim" => {
             let tasks = option(options, "--tasks", 2_000)?;
             let seed = option(options, "--seed", 2026)?;
-            let rows = sim::report(&Policy::default(), tasks as usize, seed);
-            Ok(sim::markdown(&rows))
+            let policy = Policy::default();
+            let rows = sim::report(&policy, tasks as usize, seed);
+            let robustness = sim::robustness(&policy, tasks as usize, seed);
+            Ok(format!(
+                "{}\nWhen the provider's real times differ from the prior (the app's schedule only):\n\n{}",
+                sim::markdown(&rows),
+                sim::robustness_markdown(&robustness)
+            ))
         }
         "size" => {
             let dist = option_str(options, "--dist").unwrap_or("dist");

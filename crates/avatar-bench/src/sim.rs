@@ -377,30 +377,64 @@ pub struct Row {
 /// Simulates the four scenarios (progress rising / null × cold start /
 /// history) with the app's policy and fixed 1, 2 and 5 s polling.
 pub fn report(policy: &Policy, tasks: usize, seed: u64) -> Vec<Row> {
+    let emulator = |progress| EmulatorModel::new(progress);
+    scenarios(policy, tasks, seed, emulator, true)
+}
+
+/// How the app's schedule copes when the provider's real times are not the
+/// prior's (no targets): 2× faster and 1.5× slower, and the emulator at
+/// `--speed 10` (as `make run` uses), each with and without history.
+pub fn robustness(policy: &Policy, tasks: usize, seed: u64) -> Vec<(&'static str, Vec<Row>)> {
+    [
+        ("2× faster than the prior", (0.4, 0.625)),
+        ("1.5× slower than the prior", (1.2, 1.875)),
+        ("emulator at --speed 10", (0.08, 0.125)),
+    ]
+    .into_iter()
+    .map(|(label, speed_factor)| {
+        let emulator = move |progress| EmulatorModel {
+            speed_factor,
+            ..EmulatorModel::new(progress)
+        };
+        (label, scenarios(policy, tasks, seed, emulator, false))
+    })
+    .collect()
+}
+
+fn scenarios(
+    policy: &Policy,
+    tasks: usize,
+    seed: u64,
+    emulator: impl Fn(bool) -> EmulatorModel,
+    with_targets: bool,
+) -> Vec<Row> {
     let mut rows = Vec::new();
     for progress_reported in [true, false] {
         for user in [User::ColdStart, User::WithHistory(10)] {
             let scenario = Scenario {
-                emulator: EmulatorModel::new(progress_reported),
+                emulator: emulator(progress_reported),
                 user,
                 tasks,
                 seed,
             };
             let baseline = run(&scenario, &Schedule::Fixed(2_000));
-            let schedules = [
-                ("app".to_string(), Schedule::App(*policy)),
-                ("fixed 1 s".to_string(), Schedule::Fixed(1_000)),
-                ("fixed 2 s".to_string(), Schedule::Fixed(2_000)),
-                ("fixed 5 s".to_string(), Schedule::Fixed(5_000)),
-            ];
+            let mut schedules = vec![("app".to_string(), Schedule::App(*policy))];
+            if with_targets {
+                schedules.extend([
+                    ("fixed 1 s".to_string(), Schedule::Fixed(1_000)),
+                    ("fixed 2 s".to_string(), Schedule::Fixed(2_000)),
+                    ("fixed 5 s".to_string(), Schedule::Fixed(5_000)),
+                ]);
+            }
             for (name, schedule) in schedules {
                 let summary = run(&scenario, &schedule);
                 let ratio_to_2s = summary.mean_requests / baseline.mean_requests;
-                let target_met = matches!(schedule, Schedule::App(_)).then(|| {
-                    let t = target(progress_reported);
-                    ratio_to_2s <= t.max_request_ratio
-                        && summary.mean_delay_ms <= t.max_mean_delay_ms
-                });
+                let target_met =
+                    (with_targets && matches!(schedule, Schedule::App(_))).then(|| {
+                        let t = target(progress_reported);
+                        ratio_to_2s <= t.max_request_ratio
+                            && summary.mean_delay_ms <= t.max_mean_delay_ms
+                    });
                 rows.push(Row {
                     progress: if progress_reported { "rising" } else { "null" },
                     user: match user {
@@ -416,6 +450,29 @@ pub fn report(policy: &Policy, tasks: usize, seed: u64) -> Vec<Row> {
         }
     }
     rows
+}
+
+/// The robustness rows as one markdown table.
+pub fn robustness_markdown(sets: &[(&'static str, Vec<Row>)]) -> String {
+    let mut out = String::from(
+        "| provider's real times | progress | user | requests/task | vs 2 s | mean delay | p95 delay | max delay |\n\
+         |---|---|---|---:|---:|---:|---:|---:|\n",
+    );
+    for (label, rows) in sets {
+        for r in rows {
+            out.push_str(&format!(
+                "| {label} | {} | {} | {:.1} | {:.0}% | {:.2} s | {:.1} s | {:.1} s |\n",
+                r.progress,
+                r.user,
+                r.summary.mean_requests,
+                r.ratio_to_2s * 100.0,
+                r.summary.mean_delay_ms / 1000.0,
+                r.summary.p95_delay_ms as f64 / 1000.0,
+                r.summary.max_delay_ms as f64 / 1000.0,
+            ));
+        }
+    }
+    out
 }
 
 /// The report as a markdown table.
