@@ -133,18 +133,14 @@ pub async fn probe(path: &Path) -> Option<Probe> {
     }
 }
 
-/// Follows an error's sources into one line: "error sending request: Connection refused".
+/// The innermost cause of an error, which is the one a person understands
+/// ("Connection refused (os error 111)").
 fn describe(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        let next = s.to_string();
-        if !text.contains(&next) {
-            text = format!("{text}: {next}");
-        }
-        source = s.source();
+    let mut inner = e;
+    while let Some(source) = inner.source() {
+        inner = source;
     }
-    text
+    inner.to_string()
 }
 
 /// Downloads `url` (the value of request field `field`) to `dest`.
