@@ -17,7 +17,6 @@ pub mod worker;
 use std::collections::HashMap;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -106,7 +105,10 @@ pub async fn prepare(config: Config) -> Result<Emulator, String> {
         renders: Semaphore::new(CONCURRENT_RENDERS),
         rate: Mutex::new(HashMap::new()),
     });
-    state.persist().await;
+    state
+        .persist()
+        .await
+        .map_err(|e| format!("cannot write the state file: {e}"))?;
     Ok(Emulator {
         addr,
         state,
@@ -132,10 +134,5 @@ impl Emulator {
         axum::serve(self.listener, app(self.state))
             .with_graceful_shutdown(shutdown)
             .await
-    }
-
-    /// Where results are written.
-    pub fn results_dir(&self) -> PathBuf {
-        self.state.dirs.results.clone()
     }
 }

@@ -227,7 +227,14 @@ async fn submit(
         metadata: body.get("metadata").filter(|m| !m.is_null()).cloned(),
     };
     state.store().charge_and_create(record)?;
-    state.persist().await;
+    if state.persist().await.is_err() {
+        // Not saved means not acknowledged: take the charge back.
+        state.store().uncreate(&task_id);
+        return Err(AppError::Internal(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "The task could not be saved; nothing was charged. Try again.".to_owned(),
+        ));
+    }
     worker::spawn(state.clone(), task_id.clone());
     Ok((
         StatusCode::ACCEPTED,

@@ -167,6 +167,16 @@ impl Store {
         Ok(())
     }
 
+    /// Undoes [`Store::charge_and_create`] for a task that was never acknowledged.
+    pub fn uncreate(&mut self, task_id: &str) {
+        if let Some(task) = self.tasks.remove(task_id)
+            && let Some(account) = self.accounts.get_mut(&task.key)
+        {
+            account.credits += task.cost;
+            account.charged -= task.cost;
+        }
+    }
+
     /// Marks a task failed and refunds its cost, once. False when it was
     /// already final.
     pub fn fail(&mut self, task_id: &str, error: TaskError, now_ms: u64) -> bool {
@@ -275,14 +285,16 @@ impl AppState {
         }
     }
 
-    /// Saves the store to `--state` (no-op without it). Errors are logged:
-    /// the in-memory state stays authoritative.
-    pub async fn persist(&self) {
-        if let Some(p) = &self.persister
-            && let Err(e) = p.save(&self.store).await
-        {
+    /// Saves the store to `--state` (no-op without it); errors are logged and returned.
+    pub async fn persist(&self) -> std::io::Result<()> {
+        let Some(p) = &self.persister else {
+            return Ok(());
+        };
+        let saved = p.save(&self.store).await;
+        if let Err(e) = &saved {
             tracing::error!(error = %e, "could not write the state file");
         }
+        saved
     }
 
     /// The base of absolute URLs: `--public-url`, or the request's host.

@@ -37,7 +37,7 @@ async fn run(state: &AppState, task_id: &str) {
         _ => false,
     };
     if started {
-        state.persist().await;
+        let _ = state.persist().await;
     }
     if task.will_fail {
         sleep_until(task.created_at_ms + task.total_ms / 2).await;
@@ -62,7 +62,7 @@ async fn run(state: &AppState, task_id: &str) {
                 if let Some(t) = state.store().tasks.get_mut(task_id) {
                     t.rendered = true;
                 }
-                state.persist().await;
+                let _ = state.persist().await;
             }
             Err(e) => {
                 tracing::warn!(task_id, error = ?e, "task failed");
@@ -78,7 +78,7 @@ async fn run(state: &AppState, task_id: &str) {
         t.phase = Phase::Completed;
         t.finished_at_ms = Some(now_ms());
     }
-    state.persist().await;
+    let _ = state.persist().await;
     trim_results(state, task_id).await;
 }
 
@@ -86,7 +86,7 @@ async fn run(state: &AppState, task_id: &str) {
 async fn fail(state: &AppState, task_id: &str, error: TaskError) {
     let changed = state.store().fail(task_id, error, now_ms());
     if changed {
-        state.persist().await;
+        let _ = state.persist().await;
     }
 }
 

@@ -515,3 +515,25 @@ async fn unknown_routes_and_methods_answer_in_the_envelope() {
     let no_result = emu.get("/results/123.mp4", "").await;
     assert_eq!(no_result.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn a_task_that_cannot_be_saved_is_refused_and_not_charged() {
+    let dir = tempfile::tempdir().unwrap();
+    let state_dir = dir.path().join("state");
+    let state = state_dir.join("state.json").display().to_string();
+    let emu = Emu::start(&["--speed", "2000", "--state", &state]).await;
+    // Make the state file unwritable: its directory becomes a plain file.
+    std::fs::remove_dir_all(&state_dir).unwrap();
+    std::fs::write(&state_dir, b"in the way").unwrap();
+    let answer = emu.submit_pro(KEY, json!({"duration": 5})).await;
+    assert_eq!(answer.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(answer.code(), "internal_error");
+    assert_eq!(
+        emu.account(KEY).await,
+        json!({"credits": 500, "charged": 0, "refunded": 0})
+    );
+    assert_eq!(
+        emu.get("/_emulator/tasks", "").await.body["tasks"],
+        json!([])
+    );
+}

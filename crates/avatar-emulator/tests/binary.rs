@@ -15,8 +15,25 @@ use serde_json::json;
 
 const BIN: &str = env!("CARGO_BIN_EXE_avatar-emulator");
 
+/// A running binary, killed (like a crash) when dropped, also when a test panics.
+struct Running(Child);
+
+impl Running {
+    fn crash(mut self) {
+        self.0.kill().unwrap();
+        self.0.wait().unwrap();
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Starts the binary and reads the address from its first stdout line.
-fn spawn(listen: &str, args: &[&str]) -> (Child, String) {
+fn spawn(listen: &str, args: &[&str]) -> (Running, String) {
     let mut child = Command::new(BIN)
         .args(["--listen", listen, "--samples-dir", &samples_dir()])
         .args(args)
@@ -37,7 +54,7 @@ fn spawn(listen: &str, args: &[&str]) -> (Child, String) {
         base.starts_with("http://127.0.0.1:") && !base.ends_with(":0"),
         "{base}"
     );
-    (child, base)
+    (Running(child), base)
 }
 
 /// A client for a binary started with [`spawn`].
@@ -70,9 +87,8 @@ fn help_documents_every_flag_and_bad_flags_are_refused() {
     ] {
         assert!(text.contains(flag), "--help does not mention {flag}");
     }
-    let (mut any_port, _) = spawn("127.0.0.1:0", &["--key", "sk_x=1"]);
-    any_port.kill().unwrap();
-    any_port.wait().unwrap();
+    let (any_port, _) = spawn("127.0.0.1:0", &["--key", "sk_x=1"]);
+    any_port.crash();
     let bad = Command::new(BIN)
         .args(["--fail-rate", "2"])
         .output()
@@ -102,7 +118,7 @@ async fn a_crash_and_restart_with_state_keeps_tasks_results_and_ledger() {
         .unwrap()
         .port();
     let listen = format!("127.0.0.1:{port}");
-    let (mut first, base) = spawn(&listen, &args);
+    let (first, base) = spawn(&listen, &args);
     let emu = attach(&base, dir.path());
     let done = emu
         .submit_pro("sk_demo", json!({"duration": 5, "resolution": 720}))
@@ -130,10 +146,9 @@ async fn a_crash_and_restart_with_state_keeps_tasks_results_and_ledger() {
     assert_eq!(open.status, StatusCode::ACCEPTED);
     let open_id = open.body["task_id"].as_str().unwrap().to_owned();
     // Crash right after the 202: what was acknowledged must survive.
-    first.kill().unwrap();
-    first.wait().unwrap();
+    first.crash();
 
-    let (mut second, base) = spawn(&listen, &args);
+    let (second, base) = spawn(&listen, &args);
     let emu = attach(&base, dir.path());
     // Two tasks of 8 charged, the failed one refunded: --key sk_demo=100 mints nothing.
     assert_eq!(
@@ -160,6 +175,5 @@ async fn a_crash_and_restart_with_state_keeps_tasks_results_and_ledger() {
     assert_eq!(last["status"], "completed", "{last}");
     let file = common::download(&emu.client, last["videoUrl"].as_str().unwrap()).await;
     assert_eq!(common::ffprobe(file.path()).0, 540);
-    second.kill().unwrap();
-    second.wait().unwrap();
+    second.crash();
 }
