@@ -4,6 +4,7 @@
 //! ```text
 //! avatar-bench poll-sim [--tasks N] [--seed N]
 //! avatar-bench size [--dist DIR]
+//! avatar-bench wasm-crates --wasm FILE [--top N]
 //! avatar-bench predict --model ID --seconds S --long-edge PX --true-ms MS
 //!                      --progress rising|null [--typical-ms MS] [--runs N]
 //! ```
@@ -13,10 +14,11 @@ use std::process::ExitCode;
 use avatar_api::Model;
 use avatar_api::estimate::{Shape, prior_total_ms};
 use avatar_api::poll::Policy;
-use avatar_bench::{sim, size};
+use avatar_bench::{sim, size, wasm};
 
 const USAGE: &str = "usage: avatar-bench poll-sim [--tasks N] [--seed N]
        avatar-bench size [--dist DIR]
+       avatar-bench wasm-crates --wasm FILE [--top N]
        avatar-bench predict --model ID --seconds S --long-edge PX --true-ms MS --progress rising|null [--typical-ms MS] [--runs N]";
 
 fn main() -> ExitCode {
@@ -53,6 +55,11 @@ fn run(args: &[String]) -> Result<String, String> {
             size::report(std::path::Path::new(dist)).map_err(|e| e.to_string())
         }
         "predict" => predict(options),
+        "wasm-crates" => {
+            let file = option_str(options, "--wasm").ok_or("--wasm FILE is required")?;
+            let top = option(options, "--top", 15)? as usize;
+            wasm::report(std::path::Path::new(file), top)
+        }
         other => Err(format!("unknown subcommand {other:?}")),
     }
 }
