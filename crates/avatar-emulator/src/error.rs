@@ -22,6 +22,8 @@ pub enum AppError {
     TaskNotFound,
     /// No such route or file.
     NotFound,
+    /// A result file that was deleted to keep the disk within `--max-results-mb`.
+    Expired,
     /// The route exists, the method doesn't.
     MethodNotAllowed,
     /// The body is larger than the limit (bytes).
@@ -47,6 +49,7 @@ impl AppError {
             AppError::Invalid(_) => StatusCode::BAD_REQUEST,
             AppError::InsufficientCredits { .. } => StatusCode::PAYMENT_REQUIRED,
             AppError::TaskNotFound | AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Expired => StatusCode::GONE,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -82,6 +85,11 @@ impl AppError {
                 NOT_FOUND,
                 INVALID_REQUEST_ERROR,
                 "No such endpoint or file.",
+            ),
+            AppError::Expired => ErrorBody::new(
+                NOT_FOUND,
+                INVALID_REQUEST_ERROR,
+                "This result has expired and was deleted; generate the video again.",
             ),
             AppError::MethodNotAllowed => ErrorBody::new(
                 NOT_FOUND,

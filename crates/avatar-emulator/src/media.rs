@@ -385,7 +385,13 @@ pub fn plan_digital_human(
         image_input(picture.0, fps)
     };
     inputs.extend(plain_input(audio.0));
-    let (ww, wh) = wave_size(w, h);
+    // The waveform fits the letterboxed picture, not the whole frame.
+    let (pw, ph) = (
+        picture.1.width.max(1) as f64,
+        picture.1.height.max(1) as f64,
+    );
+    let shown = (w as f64).min(h as f64 * pw / ph);
+    let (ww, wh) = wave_size(shown as u32, h);
     let filter = format!(
         "{};{};[mix]asplit[a][s];{}",
         fit_box(0, w, h, fps),

@@ -319,7 +319,8 @@ async fn sample_file(
     Ok(serve_file(path, request).await)
 }
 
-/// `GET /results/{task_id}.mp4`, with Range support so a `<video>` can seek.
+/// `GET /results/{task_id}.mp4`, with Range support so a `<video>` can seek;
+/// `410 Gone` once the file was deleted by `--max-results-mb`.
 async fn result_file(
     State(state): State<Arc<AppState>>,
     Path(name): Path<String>,
@@ -340,8 +341,11 @@ async fn result_file(
         .tasks
         .get(id)
         .is_some_and(|t| t.phase == Phase::Completed);
-    if !completed || !path.is_file() {
+    if !completed {
         return Err(AppError::NotFound);
+    }
+    if !path.is_file() {
+        return Err(AppError::Expired);
     }
     Ok(serve_file(path, request).await)
 }

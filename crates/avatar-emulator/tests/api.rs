@@ -537,3 +537,33 @@ async fn a_task_that_cannot_be_saved_is_refused_and_not_charged() {
         json!([])
     );
 }
+
+#[tokio::test]
+async fn old_results_beyond_the_disk_cap_are_deleted_and_answer_410() {
+    let emu = Emu::start(&["--speed", "2000", "--max-results-mb", "0"]).await;
+    let mut urls = Vec::new();
+    for _ in 0..2 {
+        let submit = emu
+            .submit_pro(KEY, json!({"duration": 5, "resolution": 720}))
+            .await;
+        let id = submit.body["task_id"].as_str().unwrap();
+        let seen = emu.wait_final(KEY, id, Duration::from_secs(60)).await;
+        urls.push(
+            seen.last().unwrap()["videoUrl"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    let old = emu.client.get(&urls[0]).send().await.unwrap();
+    assert_eq!(old.status(), StatusCode::GONE);
+    let body: Value = old.json().await.unwrap();
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("expired")
+    );
+    // The newest result is always kept.
+    download(&emu.client, &urls[1]).await;
+}
