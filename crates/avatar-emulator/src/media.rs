@@ -274,17 +274,6 @@ pub struct RenderPlan {
     pub seconds: f64,
 }
 
-fn image_input(path: &Path, fps: u32) -> Vec<String> {
-    vec![
-        "-loop".into(),
-        "1".into(),
-        "-framerate".into(),
-        fps.to_string(),
-        "-i".into(),
-        path.display().to_string(),
-    ]
-}
-
 fn plain_input(path: &Path) -> Vec<String> {
     vec!["-i".into(), path.display().to_string()]
 }
@@ -321,11 +310,22 @@ fn wave_size(width: u32, height: u32) -> (u32, u32) {
 }
 
 /// Scales a picture into exactly `w`×`h`, keeping its aspect (letterboxed).
-fn fit_box(index: usize, w: u32, h: u32, fps: u32) -> String {
+fn fit_box(index: usize, w: u32, h: u32, fps: u32, still: bool) -> String {
     format!(
         "[{index}:v]scale={w}:{h}:force_original_aspect_ratio=decrease:force_divisible_by=2:flags=bicubic,\
-         pad={w}:{h}:(ow-iw)/2:(oh-ih)/2:color=0x1e2630,setsar=1,fps={fps},format=yuv420p[bg]"
+         pad={w}:{h}:(ow-iw)/2:(oh-ih)/2:color=0x1e2630,setsar=1,format=yuv420p,{}[bg]",
+        frames(fps, still)
     )
+}
+
+/// Turns the picture into a stream at `fps`: a still image is scaled once
+/// and repeated (cheaper than decoding and scaling it for every frame).
+fn frames(fps: u32, still: bool) -> String {
+    if still {
+        format!("loop=loop=-1:size=1,settb=1/{fps},setpts=N")
+    } else {
+        format!("fps={fps}")
+    }
 }
 
 /// Pro: the portrait at the requested long edge and frame rate, for the billed length.
@@ -348,7 +348,8 @@ pub fn plan_pro(
     };
     let (ww, wh) = wave_size(w, h);
     let filter = format!(
-        "[0:v]scale={w}:{h}:flags=bicubic,setsar=1,fps={fps},format=yuv420p[bg];{};[mix]asplit[a][s];{}",
+        "[0:v]scale={w}:{h}:flags=bicubic,setsar=1,format=yuv420p,{}[bg];{};[mix]asplit[a][s];{}",
+        frames(fps, true),
         audio_chain(1, seconds, "mix"),
         waveform(
             "s",
@@ -358,7 +359,7 @@ pub fn plan_pro(
             fps
         )
     );
-    let mut inputs = image_input(image.0, fps);
+    let mut inputs = plain_input(image.0);
     inputs.extend(plain_input(audio.0));
     RenderPlan {
         inputs,
@@ -382,7 +383,7 @@ pub fn plan_digital_human(
         v.extend(plain_input(picture.0));
         v
     } else {
-        image_input(picture.0, fps)
+        plain_input(picture.0)
     };
     inputs.extend(plain_input(audio.0));
     // The waveform fits the letterboxed picture, not the whole frame.
@@ -394,7 +395,7 @@ pub fn plan_digital_human(
     let (ww, wh) = wave_size(shown as u32, h);
     let filter = format!(
         "{};{};[mix]asplit[a][s];{}",
-        fit_box(0, w, h, fps),
+        fit_box(0, w, h, fps, picture.1.kind == Kind::Image),
         audio_chain(1, seconds, "mix"),
         waveform(
             "s",
@@ -423,7 +424,7 @@ pub fn plan_dual(
 ) -> RenderPlan {
     let fps = SIBLING_FPS;
     let seconds = mix.1.duration.unwrap_or(0.0).min(MAX_RENDER_SECONDS);
-    let mut inputs = image_input(image, fps);
+    let mut inputs = plain_input(image);
     for p in [mix.0, speaker1, speaker2] {
         inputs.extend(plain_input(p));
     }
@@ -431,7 +432,7 @@ pub fn plan_dual(
     let y = (h as f64 * MOUTH_Y) as u32;
     let filter = format!(
         "{};{};{};{};{};{}",
-        fit_box(0, w, h, fps),
+        fit_box(0, w, h, fps, true),
         audio_chain(1, seconds, "a"),
         audio_chain(2, seconds, "s1"),
         audio_chain(3, seconds, "s2"),

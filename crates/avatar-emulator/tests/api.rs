@@ -144,11 +144,29 @@ async fn digital_human_from_a_video_and_dual_render_at_width_by_height() {
         .await;
     assert_eq!(dual.status, StatusCode::ACCEPTED, "{}", dual.body);
     assert_eq!(dual.body["model"], "dual-avatar");
+    let still = emu
+        .post(
+            "/api/v2/avatar/digital-human",
+            KEY,
+            &json!({
+                "image_url": emu.sample("portrait-2.png"),
+                "audio_url": emu.sample("speech-1.mp3"),
+                "audio_duration_seconds": 5.956,
+                "width": 320, "height": 240,
+            }),
+        )
+        .await;
+    assert_eq!(still.status, StatusCode::ACCEPTED, "{}", still.body);
     assert!(dual.body["task_id"].as_str().unwrap().starts_with("task_"));
-    // SD digital human: ceil(5.956) × 1 = 6; dual: ceil(8.2 × 2) = 17.
-    assert_eq!(emu.account(KEY).await["charged"], 6 + 17);
+    // SD digital human: ceil(5.956) × 1 = 6 (twice); dual: ceil(8.2 × 2) = 17.
+    assert_eq!(emu.account(KEY).await["charged"], 6 + 17 + 6);
 
-    for (submit, (width, height), length) in [(dh, (640, 360), 5.95), (dual, (480, 270), 8.17)] {
+    let renders = [
+        (dh, (640, 360), 5.95),
+        (dual, (480, 270), 8.17),
+        (still, (320, 240), 5.95),
+    ];
+    for (submit, (width, height), length) in renders {
         let id = submit.body["task_id"].as_str().unwrap();
         let seen = emu.wait_final(KEY, id, Duration::from_secs(60)).await;
         let done = seen.last().unwrap();
