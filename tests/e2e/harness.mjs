@@ -42,6 +42,26 @@ export const chromiumPath = process.env.AVATAR_CHROMIUM || '/usr/bin/chromium';
 /** Emulator speed factor for the suite: seconds instead of the provider's minutes. */
 export const SPEED = Number(process.env.AVATAR_E2E_SPEED || 100);
 
+/**
+ * Makes the emulator's sample media once into `dir` (shared by every journey
+ * of a run through $AVATAR_E2E_SAMPLES_DIR, so each emulator starts quickly).
+ */
+export async function warmSamples(dir) {
+  const emu = await startEmulator({ samplesDir: dir });
+  try {
+    const list = await emu.getJson('/samples/');
+    const files = (Array.isArray(list) ? list : list.samples || list.files || []).map((f) => (typeof f === 'string' ? f : f.name || f.file || f.url));
+    for (const f of files) {
+      const res = await fetch(new URL(f, `${emu.origin}/samples/`));
+      await res.arrayBuffer();
+    }
+    return files.length;
+  } finally {
+    await emu.stop();
+    await fsp.rm(emu.dir, { recursive: true, force: true });
+  }
+}
+
 /** The demo key every journey uses unless it needs another. */
 export const DEMO_KEY = 'sk_demo';
 
@@ -114,6 +134,8 @@ export class Emulator {
     if (o.errorRate != null) args.push('--error-rate', String(o.errorRate));
     if (o.latency != null) args.push('--latency', String(o.latency));
     if (o.rateLimit != null) args.push('--rate-limit', String(o.rateLimit));
+    const samples = o.samplesDir ?? process.env.AVATAR_E2E_SAMPLES_DIR;
+    if (samples) args.push('--samples-dir', samples);
     return args.concat(o.args || []);
   }
 
@@ -371,8 +393,6 @@ export async function closeBrowser() {
   }
 }
 
-after(closeBrowser);
-
 // ---------------------------------------------------------------------------
 // A journey: emulator + app + browser context, torn down afterwards
 
@@ -384,8 +404,14 @@ after(closeBrowser);
  * or {width,height}), config (overrides for config.json), basePath,
  * timeout (ms, default 120 s), open (false: don't open a page).
  */
+let closeRegistered = false;
+
 export function journey(name, options, fn) {
   if (typeof options === 'function') [options, fn] = [{}, options];
+  if (!closeRegistered) {
+    after(closeBrowser);
+    closeRegistered = true;
+  }
   return nodeTest(name, { timeout: options.timeout ?? 120_000 }, async (t) => {
     const studio = await Studio.start(options);
     try {

@@ -6,6 +6,7 @@
 
 import { spawnSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -46,6 +47,13 @@ if (files.length === 0) {
 }
 
 fs.rmSync(path.join(here, 'test-results'), { recursive: true, force: true });
+
+// The sample media, made once for the whole run.
+const { warmSamples } = await import('./harness.mjs');
+const samplesDir = process.env.AVATAR_E2E_SAMPLES_DIR || fs.mkdtempSync(path.join(os.tmpdir(), 'avatar-e2e-samples-'));
+const warmStart = Date.now();
+const sampleCount = await warmSamples(samplesDir);
+console.log(`==> e2e: ${sampleCount} sample files ready in ${((Date.now() - warmStart) / 1000).toFixed(1)} s`);
 const concurrency = process.env.AVATAR_E2E_CONCURRENCY || '2';
 const args = [
   '--test',
@@ -56,9 +64,10 @@ const args = [
   ...files,
 ];
 console.log(`==> e2e: ${files.length} files, concurrency ${concurrency}, app ${path.relative(repo, dist) || dist}, emulator ${path.relative(repo, emulator)}`);
-const child = spawn(process.execPath, args, { cwd: here, stdio: 'inherit' });
+const child = spawn(process.execPath, args, { cwd: here, stdio: 'inherit', env: { ...process.env, AVATAR_E2E_SAMPLES_DIR: samplesDir } });
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
 child.on('exit', (code, signal) => {
+  if (!process.env.AVATAR_E2E_SAMPLES_DIR) fs.rmSync(samplesDir, { recursive: true, force: true });
   console.log(`e2e suite took ${((Date.now() - started) / 1000).toFixed(1)} s`);
   process.exit(code ?? (signal ? 1 : 0));
 });
