@@ -36,6 +36,9 @@ pub struct Sample {
 /// Safe when several processes share `dir`: each generates into its own
 /// temporary directory and the first complete one is renamed into place.
 pub async fn ensure(dir: &Path) -> Result<Vec<Sample>, String> {
+    // Emulators in one process (tests) wait for each other instead of all generating.
+    static GENERATING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    let _one_at_a_time = GENERATING.lock().await;
     if let Some(samples) = read_manifest(dir) {
         return Ok(samples);
     }
@@ -47,7 +50,13 @@ pub async fn ensure(dir: &Path) -> Result<Vec<Sample>, String> {
         .prefix(".samples-")
         .tempdir_in(parent)
         .map_err(|e| format!("cannot create a directory in {}: {e}", parent.display()))?;
+    let clock = std::time::Instant::now();
     let samples = generate(tmp.path()).await?;
+    tracing::info!(
+        ms = clock.elapsed().as_millis() as u64,
+        dir = %dir.display(),
+        "generated the sample media"
+    );
     let manifest = serde_json::to_vec_pretty(&samples).map_err(|e| e.to_string())?;
     std::fs::write(tmp.path().join(MANIFEST), manifest).map_err(|e| e.to_string())?;
     let tmp = tmp.keep();
@@ -324,11 +333,18 @@ async fn generate(dir: &Path) -> Result<Vec<Sample>, String> {
             ),
         )
     };
+    let spoken = |name: &'static str, voice: &'static str, text: &'static str| {
+        let (wav, mp3_path) = (p(&format!("{name}.wav")), p(&format!("{name}.mp3")));
+        async move {
+            speak(wav.clone(), voice, text).await?;
+            mp3(wav, mp3_path).await
+        }
+    };
     let voices = async {
         tokio::try_join!(
-            speak(p("speech-1.wav"), "en-us+f3", SPEECH_1),
-            speak(p("speech-2.wav"), "en-gb+m3", SPEECH_2),
-            speak(p("speech-long.wav"), "en-us+m1", SPEECH_LONG),
+            spoken("speech-1", "en-us+f3", SPEECH_1),
+            spoken("speech-2", "en-gb+m3", SPEECH_2),
+            spoken("speech-long", "en-us+m1", SPEECH_LONG),
             speak(p("speaker-1.wav"), "en-us+f2", SPEAKER_1),
             speak(p("speaker-2.wav"), "en-gb+m4", SPEAKER_2),
         )
@@ -364,27 +380,18 @@ async fn generate(dir: &Path) -> Result<Vec<Sample>, String> {
     };
     let talking = async {
         let seconds = seconds_of(&p("speech-1.wav")).await?;
-        let mut args = strings(&[
-            "-nostdin",
-            "-y",
-            "-v",
-            "error",
-            "-loop",
-            "1",
-            "-framerate",
-            "25",
-            "-i",
-        ]);
+        let mut args = strings(&["-nostdin", "-y", "-v", "error", "-i"]);
         args.push(p("portrait-1.png").display().to_string());
         args.push("-i".into());
         args.push(p("speech-1.wav").display().to_string());
         args.extend(strings(&[
             "-vf",
-            "scale=528:704,crop=480:640:'24+20*sin(2*PI*t/3)':'32+12*sin(2*PI*t/2)',format=yuv420p",
+            "scale=528:704,format=yuv420p,loop=loop=-1:size=1,settb=1/25,setpts=N,\
+             crop=480:640:'24+20*sin(2*PI*t/3)':'32+12*sin(2*PI*t/2)'",
             "-c:v",
             "libx264",
             "-preset",
-            "veryfast",
+            "ultrafast",
             "-c:a",
             "aac",
             "-movflags",
@@ -395,13 +402,7 @@ async fn generate(dir: &Path) -> Result<Vec<Sample>, String> {
         args.push(p("talking.mp4").display().to_string());
         run("ffmpeg", &args).await
     };
-    tokio::try_join!(
-        conversation,
-        talking,
-        mp3(p("speech-1.wav"), p("speech-1.mp3")),
-        mp3(p("speech-2.wav"), p("speech-2.mp3")),
-        mp3(p("speech-long.wav"), p("speech-long.mp3")),
-    )?;
+    tokio::try_join!(conversation, talking)?;
     for wav in [
         "speech-1",
         "speech-2",
@@ -444,10 +445,19 @@ async fn generate(dir: &Path) -> Result<Vec<Sample>, String> {
             "A short source video, for AI Avatar's input_video_url.",
         ),
     ];
+    let probes: Vec<_> = catalogue
+        .iter()
+        .map(|(name, _)| {
+            let path = p(name);
+            tokio::spawn(async move { probe(&path).await })
+        })
+        .collect();
     let mut samples = Vec::new();
-    for (name, description) in catalogue {
-        let found = probe(&p(name))
+    for ((name, description), probed) in catalogue.into_iter().zip(probes) {
+        let found = probed
             .await
+            .ok()
+            .flatten()
             .ok_or_else(|| format!("sample {name} was not made"))?;
         let has_picture = found.width > 0;
         samples.push(Sample {
