@@ -26,6 +26,9 @@ pub async fn inject(State(state): State<Arc<AppState>>, request: Request, next: 
         let who = bearer(request.headers()).unwrap_or("anonymous").to_owned();
         let second = now_ms() / 1000;
         let mut rate = state.rate.lock().unwrap_or_else(|e| e.into_inner());
+        if rate.len() > 10_000 {
+            rate.retain(|_, window| window.0 == second);
+        }
         let window = rate.entry(who).or_insert((second, 0));
         if window.0 != second {
             *window = (second, 0);

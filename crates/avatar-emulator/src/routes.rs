@@ -407,3 +407,31 @@ async fn tasks(State(state): State<Arc<AppState>>) -> Json<Value> {
         .collect();
     Json(json!({ "tasks": list }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn auth(value: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::AUTHORIZATION, value.parse().unwrap());
+        headers
+    }
+
+    #[test]
+    fn only_well_formed_bearer_keys_are_read() {
+        assert_eq!(bearer(&auth("Bearer sk_demo")), Some("sk_demo"));
+        assert_eq!(bearer(&auth("bearer  sk_demo ")), Some("sk_demo"));
+        for bad in [
+            "Bearer",
+            "Bearer sk_",
+            "Bearer abc",
+            "Basic sk_demo",
+            "sk_demo",
+            "Bearer sk_a b",
+        ] {
+            assert_eq!(bearer(&auth(bad)), None, "{bad}");
+        }
+        assert_eq!(bearer(&HeaderMap::new()), None);
+    }
+}

@@ -585,3 +585,38 @@ async fn old_results_beyond_the_disk_cap_are_deleted_and_answer_410() {
     // The newest result is always kept.
     download(&emu.client, &urls[1]).await;
 }
+
+#[tokio::test]
+async fn downloads_are_limited_in_size_and_time() {
+    // A server that accepts connections and never answers.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let silent_url = format!("http://{}/portrait.png", silent.local_addr().unwrap());
+    tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((socket, _)) = silent.accept().await {
+            open.push(socket);
+        }
+    });
+    let small = Emu::start(&["--speed", "2000", "--max-download-mb", "0"]).await;
+    let impatient = Emu::start(&["--speed", "2000", "--download-timeout", "1"]).await;
+    let too_big = small.submit_pro(KEY, json!({"duration": 5})).await;
+    let too_slow = impatient
+        .submit_pro(KEY, json!({"duration": 5, "image_url": silent_url}))
+        .await;
+    for (emu, submit, why) in [
+        (&small, too_big, "is larger than 0 MB"),
+        (
+            &impatient,
+            too_slow,
+            "did not finish downloading within 1 s",
+        ),
+    ] {
+        let id = submit.body["task_id"].as_str().unwrap();
+        let seen = emu.wait_final(KEY, id, Duration::from_secs(20)).await;
+        let done = seen.last().unwrap();
+        assert_eq!(done["error"]["code"], "media_unavailable");
+        let message = done["error"]["message"].as_str().unwrap();
+        assert!(message.contains(why), "{message}");
+        assert_eq!(emu.account(KEY).await["credits"], 500);
+    }
+}
