@@ -2,8 +2,8 @@
 //! markdown section on stdout.
 //!
 //! ```text
-//! avatar-bench poll-sim [--tasks N] [--seed N]
-//! avatar-bench size [--dist DIR]
+//! avatar-bench poll-sim [--tasks N] [--seed N] [--summary FILE]
+//! avatar-bench size [--dist DIR] [--summary FILE]
 //! avatar-bench wasm-crates --wasm FILE [--top N]
 //! avatar-bench predict --model ID --seconds S --long-edge PX --true-ms MS
 //!                      --progress rising|null [--typical-ms MS] [--runs N]
@@ -16,8 +16,8 @@ use avatar_api::estimate::{Shape, prior_total_ms};
 use avatar_api::poll::Policy;
 use avatar_bench::{sim, size, wasm};
 
-const USAGE: &str = "usage: avatar-bench poll-sim [--tasks N] [--seed N]
-       avatar-bench size [--dist DIR]
+const USAGE: &str = "usage: avatar-bench poll-sim [--tasks N] [--seed N] [--summary FILE]
+       avatar-bench size [--dist DIR] [--summary FILE]
        avatar-bench wasm-crates --wasm FILE [--top N]
        avatar-bench predict --model ID --seconds S --long-edge PX --true-ms MS --progress rising|null [--typical-ms MS] [--runs N]";
 
@@ -44,6 +44,7 @@ fn run(args: &[String]) -> Result<String, String> {
             let policy = Policy::default();
             let rows = sim::report(&policy, tasks as usize, seed);
             let robustness = sim::robustness(&policy, tasks as usize, seed);
+            append_summary(options, &sim::summary_rows(&rows))?;
             Ok(format!(
                 "{}\nWhen the provider's real times differ from the prior (the app's schedule only):\n\n{}",
                 sim::markdown(&rows),
@@ -52,7 +53,9 @@ fn run(args: &[String]) -> Result<String, String> {
         }
         "size" => {
             let dist = option_str(options, "--dist").unwrap_or("dist");
-            size::report(std::path::Path::new(dist)).map_err(|e| e.to_string())
+            let files = size::measure(std::path::Path::new(dist)).map_err(|e| e.to_string())?;
+            append_summary(options, &size::summary_row(&files))?;
+            Ok(size::markdown(&files))
         }
         "predict" => predict(options),
         "wasm-crates" => {
@@ -97,6 +100,20 @@ fn predict(options: &[String]) -> Result<String, String> {
     Ok(format!(
         "{{\"mean\":{mean:.2},\"min\":{min},\"max\":{max}}}\n"
     ))
+}
+
+/// With `--summary FILE`, appends the subcommand's rows of the table of targets to FILE.
+fn append_summary(options: &[String], rows: &str) -> Result<(), String> {
+    let Some(file) = option_str(options, "--summary") else {
+        return Ok(());
+    };
+    use std::io::Write;
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(file)
+        .and_then(|mut f| f.write_all(rows.as_bytes()))
+        .map_err(|e| format!("cannot write {file}: {e}"))
 }
 
 fn option_str<'a>(options: &'a [String], name: &str) -> Option<&'a str> {

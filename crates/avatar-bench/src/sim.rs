@@ -452,6 +452,40 @@ fn scenarios(
     rows
 }
 
+/// One summary row per progress mode for BENCHMARKS.md's table of targets:
+/// `| figure | target | measured | status |`.
+pub fn summary_rows(rows: &[Row]) -> String {
+    let mut out = String::new();
+    for (progress, label) in [("rising", "with progress"), ("null", "progress null")] {
+        let app: Vec<&Row> = rows
+            .iter()
+            .filter(|r| r.progress == progress && r.target_met.is_some())
+            .collect();
+        let Some(first) = app.first() else { continue };
+        let t = target(first.progress == "rising");
+        let measured: Vec<String> = app
+            .iter()
+            .map(|r| {
+                format!(
+                    "{}: {:.0}%, {:.2} s",
+                    r.user,
+                    r.ratio_to_2s * 100.0,
+                    r.summary.mean_delay_ms / 1000.0
+                )
+            })
+            .collect();
+        let met = app.iter().all(|r| r.target_met == Some(true));
+        out.push_str(&format!(
+            "| Polling (simulation), {label} | ≤ {:.0}% of fixed 2 s requests, mean delay ≤ {:.0} s | {} | {} |\n",
+            t.max_request_ratio * 100.0,
+            t.max_mean_delay_ms / 1000.0,
+            measured.join("; "),
+            if met { "met" } else { "**missed**" }
+        ));
+    }
+    out
+}
+
 /// The robustness rows as one markdown table.
 pub fn robustness_markdown(sets: &[(&'static str, Vec<Row>)]) -> String {
     let mut out = String::from(

@@ -89,6 +89,7 @@ export async function run({ tasks = TASKS, speed = 20 } = {}) {
     return {
       ...result,
       ok,
+      summary: `| Chaos run (${tasks} tasks, faults, restart) | 0 lost, 0 duplicate charges, failures refunded once | ${lost} lost, ${duplicateCharges} duplicate charges, ${refundErrors} refund errors, ${result.requestsPerTask.toFixed(1)} requests/task | ${ok ? 'met' : '**missed**'} |\n`,
       markdown: `### Chaos run
 
 The page in Chromium submits ${tasks} tasks (10 s, 1280 px) to an emulator started with \`--error-rate 0.3

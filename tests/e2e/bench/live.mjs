@@ -66,8 +66,10 @@ export async function run() {
     .map((r) => `| ${r.progress} | ${(r.planned / 1000).toFixed(1)} s | ${r.requests} | ${r.predicted.mean.toFixed(1)} (${r.predicted.min}–${r.predicted.max}) | ${r.requests >= r.predicted.min && r.requests <= r.predicted.max ? 'yes' : '**no**'} |`)
     .join('\n');
   const ratio = mean(results.map((r) => r.requests)) / mean(results.map((r) => r.predicted.mean));
+  const within = results.filter((r) => r.requests >= r.predicted.min && r.requests <= r.predicted.max).length;
   return {
     results,
+    summary: `| Live page requests vs simulation | as predicted | ${within} of ${results.length} tasks within the predicted range; live/predicted ${ratio.toFixed(2)}× | ${within === results.length ? 'met' : '**missed**'} |\n`,
     markdown: `### Live page vs simulation
 
 The built page in Chromium against the emulator at \`--speed 1\` (provider minutes), ${TASKS} tasks of 5 s at

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Browser benchmarks: `node tests/e2e/bench/run.mjs [startup|list|live|chaos ...]`.
 // Uses the e2e harness (needs dist/ and the emulator's release build, like the
-// suite). Writes a markdown section to $AVATAR_BENCH_OUT (default stdout) and
-// the raw numbers to $AVATAR_BENCH_JSON if set.
+// suite). Writes a markdown section to $AVATAR_BENCH_OUT (default stdout), the
+// rows of the table of targets to $AVATAR_BENCH_SUMMARY and the raw numbers to
+// $AVATAR_BENCH_JSON if set.
 
 import fs from 'node:fs';
 import os from 'node:os';
@@ -21,17 +22,20 @@ await warmSamples(samplesDir);
 // Independent benchmarks run at the same time where they only wait on the
 // emulator's clock (live, chaos); the timing-sensitive ones run alone first.
 const sections = {};
+const summaries = {};
 const raw = {};
 async function one(name) {
   const started = Date.now();
   try {
     const mod = await import(`./${name}.mjs`);
     const result = await mod.run();
-    raw[name] = { ...result, markdown: undefined };
+    raw[name] = { ...result, markdown: undefined, summary: undefined };
     sections[name] = result.markdown;
+    summaries[name] = result.summary || '';
   } catch (err) {
     raw[name] = { error: String(err.stack || err) };
     sections[name] = `### ${name}\n\nFailed: \`${String(err.message || err).split('\n')[0]}\`\n`;
+    summaries[name] = `| Browser benchmark "${name}" | | failed to run | **not measured** |\n`;
   }
   console.error(`bench ${name}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
@@ -48,6 +52,7 @@ Reproduce: \`make dist emulator && cargo build --release -p avatar-bench && node
 ${names.map((n) => sections[n]).join('\n')}`;
 if (process.env.AVATAR_BENCH_OUT) fs.writeFileSync(process.env.AVATAR_BENCH_OUT, markdown);
 else process.stdout.write(markdown);
+if (process.env.AVATAR_BENCH_SUMMARY) fs.appendFileSync(process.env.AVATAR_BENCH_SUMMARY, names.map((n) => summaries[n]).join(''));
 if (process.env.AVATAR_BENCH_JSON) fs.writeFileSync(process.env.AVATAR_BENCH_JSON, JSON.stringify(raw, null, 2));
 if (ownSamples) fs.rmSync(samplesDir, { recursive: true, force: true });
 process.exit(Object.values(raw).some((r) => r.error) ? 1 : 0);
