@@ -503,9 +503,15 @@ export class Studio {
     if (this.emu?.dir && !process.env.AVATAR_E2E_KEEP) await fsp.rm(this.emu.dir, { recursive: true, force: true }).catch(() => {});
   }
 
-  /** Saves a screenshot of the page under docs/screenshots/<name>.png. */
-  async screenshot(name, page = this.page, { fullPage = true } = {}) {
+  /**
+   * Saves a screenshot of what the user sees (the viewport, or `fullPage`)
+   * under docs/screenshots/<name>.png; `at` is scrolled into view first,
+   * else the page is scrolled to the top.
+   */
+  async screenshot(name, page = this.page, { fullPage = false, at } = {}) {
     await fsp.mkdir(screenshotDir, { recursive: true });
+    if (at) await at.scrollIntoViewIfNeeded();
+    else await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: path.join(screenshotDir, `${name}.png`), fullPage, animations: 'disabled', caret: 'hide' });
   }
 }

@@ -85,17 +85,41 @@ export async function setKey(page, key, { remember = false } = {}) {
   await closeSettings(page);
 }
 
-/** Picks a model in the model picker (radio, tab or select option). */
+/** Picks a model in the model picker: clicks its card (the radio's label), as a user does. */
 export async function pickModel(page, name) {
   const exact = new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b(?! Pro)`);
-  for (const role of ['radio', 'tab']) {
-    const control = page.getByRole(role, { name: exact });
-    if (await control.count()) {
-      await control.first().click();
-      return;
+  const radio = page.getByRole('group', { name: 'Model' }).getByRole('radio', { name: exact });
+  const id = await radio.getAttribute('id');
+  const labels = [radio.locator('xpath=ancestor::label'), id && page.locator(`label[for="${id}"]`)].filter(Boolean);
+  let clicked = false;
+  for (const label of labels) {
+    if (!clicked && (await label.count())) {
+      await label.first().click();
+      clicked = true;
     }
   }
-  await page.getByLabel(/^Model/).selectOption({ label: name });
+  if (!clicked) await radio.check();
+  assert.ok(await radio.isChecked(), `${name} is selected`);
+}
+
+/** Types into a labelled field and leaves it (Tab), as a user does: "change" fires. */
+export async function enter(page, label, value) {
+  const f = field(page, label);
+  await f.fill(value);
+  await f.press('Tab');
+}
+
+/** The text of the elements that describe a control (aria-describedby). */
+export function description(locator) {
+  return locator.evaluate((el) =>
+    (el.getAttribute('aria-describedby') || '')
+      .split(/\s+/)
+      .filter(Boolean)
+      .map((id) => document.getElementById(id)?.textContent || '')
+      .join(' ')
+      .replace(/\s+/g, ' ')
+      .trim(),
+  );
 }
 
 /** Clicks "Try a sample" (the first sample, or the one whose label matches). */
@@ -151,7 +175,7 @@ export async function waitForStatus(page, id, status, timeout = TASK_TIMEOUT_MS)
 
 /** Waits until visible text matching `pattern` appears (in the whole page or `scope`). */
 export async function see(scopeOrPage, pattern, timeout = 15_000) {
-  const loc = scopeOrPage.getByText(pattern).first();
+  const loc = scopeOrPage.getByText(pattern).filter({ visible: true }).first();
   await loc.waitFor({ state: 'visible', timeout }).catch(async () => {
     const text = (await scopeOrPage.locator('body').innerText().catch(() => null)) ?? (await scopeOrPage.innerText().catch(() => ''));
     throw new Error(`expected to see ${pattern} but the page says:\n${text.slice(0, 3000)}`);

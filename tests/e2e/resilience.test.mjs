@@ -1,0 +1,99 @@
+// Nothing lost, nothing charged twice: outages, reloads, tabs, double clicks.
+
+import assert from 'node:assert/strict';
+import { journey, DEMO_KEY } from './harness.mjs';
+import {
+  assertPlayableVideo, generate, generateButton, proCost, setKey, taskRow, taskRows, trySample, waitForCost,
+  waitForStatus,
+} from './ui.mjs';
+
+const COST = proCost(1280, 10);
+
+/** Key + sample + defaults (10 s, 1280 px). */
+async function ready(page) {
+  await setKey(page, DEMO_KEY);
+  await trySample(page);
+  await waitForCost(page, COST);
+}
+
+/** Waits until the page has heard from the API that the task is running. */
+function seenProcessing(page) {
+  return page.waitForResponse(async (r) => r.url().includes('/tasks/') && r.ok() && (await r.json()).status === 'processing', { timeout: 30_000 });
+}
+
+journey('The emulator goes down mid-task and comes back: the task completes, nothing lost', { emulator: { speed: 8 } }, async (s) => {
+  const { page, emu } = s;
+  await ready(page);
+  const processing = seenProcessing(page);
+  const id = await generate(page);
+  await processing;
+
+  await emu.stop();
+  // The page tries, fails, and keeps the task (not failed, not removed).
+  await page.waitForEvent('requestfailed', { predicate: (r) => r.url().includes(`/tasks/`), timeout: 60_000 });
+  const status = await taskRow(page, id).getAttribute('data-status');
+  assert.ok(['pending', 'processing'].includes(status), `while the API is unreachable the task stays "${status}"`);
+
+  await emu.restart();
+  await waitForStatus(page, id, 'completed', 90_000);
+  await assertPlayableVideo(page, id, { seconds: 10, longEdge: 1280 });
+  assert.equal(await taskRows(page).count(), 1);
+  assert.deepEqual(await emu.account(DEMO_KEY), { credits: 500 - COST, charged: COST, refunded: 0 });
+  assert.equal((await emu.tasks()).length, 1);
+});
+
+journey('A reload in the middle of a task: the task is still there and completes', { emulator: { speed: 15 } }, async (s) => {
+  const { page, emu } = s;
+  await ready(page);
+  const processing = seenProcessing(page);
+  const id = await generate(page);
+  await processing;
+  await page.reload();
+  await taskRow(page, id).waitFor();
+  await waitForStatus(page, id, 'completed');
+  await assertPlayableVideo(page, id, { seconds: 10, longEdge: 1280 });
+  assert.equal((await emu.tasks()).length, 1, 'the reload did not submit again');
+  assert.equal((await emu.account(DEMO_KEY)).charged, COST);
+});
+
+journey('A second tab shows the same task and both see it finish', { emulator: { speed: 15 } }, async (s) => {
+  const { page, emu } = s;
+  await ready(page);
+  const id = await generate(page);
+  const tab2 = await s.newPage();
+  await taskRow(tab2, id).waitFor();
+  await waitForStatus(tab2, id, 'completed');
+  await waitForStatus(page, id, 'completed');
+  await assertPlayableVideo(tab2, id, { seconds: 10, longEdge: 1280 });
+  assert.equal(await taskRows(tab2).count(), 1);
+  assert.equal((await emu.tasks()).length, 1);
+  assert.equal((await emu.account(DEMO_KEY)).charged, COST);
+});
+
+journey('Fast double clicks on Generate create exactly one task', async (s) => {
+  const { page, emu } = s;
+  await ready(page);
+  let posts = 0;
+  page.on('request', (r) => { if (r.method() === 'POST') posts++; });
+
+  // A real double click…
+  const first = page.waitForResponse((r) => r.request().method() === 'POST');
+  await generateButton(page).dblclick();
+  const { task_id: id } = await (await first).json();
+  await waitForStatus(page, id, 'completed');
+  assert.equal(posts, 1, 'one POST for a double click');
+  assert.equal((await emu.tasks()).length, 1);
+  assert.equal((await emu.account(DEMO_KEY)).charged, COST);
+
+  // …and two clicks in the same tick, faster than any person.
+  const second = page.waitForResponse((r) => r.request().method() === 'POST');
+  await generateButton(page).evaluate((b) => { b.click(); b.click(); b.click(); });
+  const { task_id: id2 } = await (await second).json();
+  await waitForStatus(page, id2, 'completed');
+  assert.equal(posts, 2, 'one POST for a triple click in one tick');
+  const tasks = await emu.tasks();
+  assert.equal(tasks.length, 2);
+  assert.deepEqual(await emu.account(DEMO_KEY), { credits: 500 - 2 * COST, charged: 2 * COST, refunded: 0 });
+  assert.equal(await taskRows(page).count(), 2);
+  assert.equal(await taskRows(page).first().getAttribute('data-task-id'), id2, 'newest first');
+});
