@@ -1,1 +1,3 @@
-fn main() {}
+fn main() {
+    avatar_studio::mount();
+}

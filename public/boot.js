@@ -1,0 +1,7 @@
+// Starts the app. Trunk puts the hashed file names into this tag's data
+// attributes (see Trunk.toml), so no inline script is needed and the
+// Content-Security-Policy can forbid inline code entirely.
+const tag = document.querySelector("script[data-wasm]");
+const base = document.baseURI;
+const glue = await import(new URL(tag.dataset.js, base).href);
+await glue.default({ module_or_path: new URL(tag.dataset.wasm, base).href });

@@ -1,0 +1,298 @@
+//! The page: loads `config.json`, then lays out the header, settings, the
+//! create form and the task list around one shared [`Ctx`].
+
+use avatar_api::FieldError;
+use leptos::prelude::*;
+use leptos_use_interval_fn::use_interval_fn;
+use leptos_use_storage::{UseStorageOptions, use_local_storage_with_options};
+
+use crate::api::Client;
+use crate::config::{AuthMode, Config};
+use crate::create::CreatePanel;
+use crate::form::Form;
+use crate::poller::Pollers;
+use crate::settings::{SettingsPanel, load_settings};
+use crate::storage::{self, Envelope, EnvelopeCodec};
+use crate::tasks::TaskList;
+
+/// A message shown in the banner under the header.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notice {
+    /// The sentence.
+    pub text: String,
+    /// Error (red, `role=alert`) or information.
+    pub error: bool,
+}
+
+/// App-wide state, provided as context. Every field is a `Copy` handle.
+#[derive(Clone, Copy)]
+pub struct Ctx {
+    /// The deployment's configuration.
+    pub config: StoredValue<Config>,
+    /// API base URL (from config, changeable in Settings).
+    pub api_base: RwSignal<String>,
+    /// The user's key (never in a URL, log or message).
+    pub api_key: RwSignal<String>,
+    /// Keep the key in `localStorage` instead of `sessionStorage`.
+    pub remember_key: RwSignal<bool>,
+    /// Settings panel open.
+    pub settings_open: RwSignal<bool>,
+    /// Notify when a task finishes while the tab is hidden.
+    pub notify: RwSignal<bool>,
+    /// Saved tasks (synced with `localStorage` and other tabs).
+    pub store: Signal<Envelope>,
+    /// Writes the saved tasks.
+    pub set_store: WriteSignal<Envelope>,
+    /// Reading the saved tasks failed: what happened.
+    pub storage_problem: RwSignal<Option<String>>,
+    /// The form.
+    pub form: RwSignal<Form>,
+    /// Fields the user has left (their problems are shown).
+    pub touched: RwSignal<Vec<String>>,
+    /// Field problems reported by the API on the last submit.
+    pub server_errors: RwSignal<Vec<FieldError>>,
+    /// The banner.
+    pub notice: RwSignal<Option<Notice>>,
+    /// Text for screen readers (`aria-live`).
+    pub live: RwSignal<String>,
+    /// Current time, Unix ms, ticking every second.
+    pub now: RwSignal<u64>,
+}
+
+impl Ctx {
+    /// A client for the current settings.
+    pub fn client(&self) -> Client {
+        let key = match self.config.with_value(|c| c.auth) {
+            AuthMode::Proxy => None,
+            AuthMode::Key => Some(self.api_key.get_untracked()).filter(|k| !k.trim().is_empty()),
+        };
+        Client {
+            base: self.api_base.get_untracked(),
+            key,
+        }
+    }
+
+    /// True when the page asks the user for a key.
+    pub fn wants_key(&self) -> bool {
+        self.config.with_value(|c| c.auth == AuthMode::Key)
+    }
+
+    /// Tells screen readers (and the banner, when `banner`) about something.
+    pub fn say(&self, text: impl Into<String>) {
+        self.live.set(text.into());
+    }
+
+    /// Shows an error in the banner and announces it.
+    pub fn error(&self, text: impl Into<String>) {
+        let text = text.into();
+        self.live.set(text.clone());
+        self.notice.set(Some(Notice { text, error: true }));
+    }
+}
+
+/// The current time in Unix milliseconds.
+pub fn now_ms() -> u64 {
+    js_sys::Date::now() as u64
+}
+
+/// Moves keyboard focus to the element with `id`, if present.
+pub fn focus_id(id: &str) {
+    use wasm_bindgen::JsCast;
+    if let Some(el) = document()
+        .get_element_by_id(id)
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+    {
+        let _ = el.focus();
+    }
+}
+
+/// The whole page: reads `config.json`, then shows the studio.
+#[component]
+pub fn App() -> impl IntoView {
+    let config = RwSignal::new(None::<Result<Config, crate::config::ConfigError>>);
+    leptos::task::spawn_local(async move {
+        let loaded = Config::load().await;
+        let _ = config.try_set(Some(loaded));
+    });
+    move || match config.get() {
+        None => view! { <p class="boot">"Loading Avatar Studio…"</p> }.into_any(),
+        Some(Ok(config)) => view! { <Studio config/> }.into_any(),
+        Some(Err(e)) => view! {
+            <main class="boot">
+                <div class="notice error" role="alert">{e.to_string()}</div>
+            </main>
+        }
+        .into_any(),
+    }
+}
+
+/// The studio for a loaded configuration (mounted directly by tests).
+#[component]
+pub fn Studio(config: Config) -> impl IntoView {
+    let settings = load_settings(&config);
+    let storage_problem = RwSignal::new(None::<String>);
+    let (store, set_store, _) = use_local_storage_with_options::<Envelope, EnvelopeCodec>(
+        storage::KEY,
+        UseStorageOptions::default().on_error(
+            move |e: leptos_use_storage::UseStorageError<
+                serde_json::Error,
+                storage::StorageError,
+            >| {
+                let reason = match e {
+                    leptos_use_storage::UseStorageError::ItemCodecError(
+                        codee::CodecError::Decode(reason),
+                    ) => reason.to_string(),
+                    other => other.to_string(),
+                };
+                let backup = storage::set_aside();
+                storage_problem.set(Some(format!(
+                    "Your saved task list could not be read: {reason}. {backup}"
+                )));
+            },
+        ),
+    );
+    let initial_form = window()
+        .location()
+        .hash()
+        .ok()
+        .and_then(|h| Form::from_fragment(&h))
+        .unwrap_or_default();
+    let ctx = Ctx {
+        config: StoredValue::new(config),
+        api_base: settings.api_base,
+        api_key: settings.api_key,
+        remember_key: settings.remember,
+        settings_open: RwSignal::new(false),
+        notify: RwSignal::new(false),
+        store,
+        set_store,
+        storage_problem,
+        form: RwSignal::new(initial_form),
+        touched: RwSignal::new(Vec::new()),
+        server_errors: RwSignal::new(Vec::new()),
+        notice: RwSignal::new(None),
+        live: RwSignal::new(String::new()),
+        now: RwSignal::new(now_ms()),
+    };
+    provide_context(ctx);
+    let _clock = use_interval_fn(move || ctx.now.set(now_ms()), 1000);
+
+    let running = Memo::new(move |_| {
+        ctx.store
+            .with(|s| s.tasks.iter().filter(|t| t.is_running()).count())
+    });
+    Effect::new(move |_| {
+        let title = match running.get() {
+            0 => "Avatar Studio".to_owned(),
+            n => format!("({n} running) Avatar Studio"),
+        };
+        document().set_title(&title);
+    });
+
+    view! {
+        <a class="skip" href="#create">"Skip to the form"</a>
+        <Header running/>
+        <SettingsPanel/>
+        <main class="layout">
+            <NoticeBanner/>
+            <CreatePanel/>
+            <TaskList/>
+        </main>
+        <Pollers/>
+        <div class="sr-only" role="status" aria-live="polite" aria-atomic="true">
+            {move || ctx.live.get()}
+        </div>
+        <footer class="footer">
+            "Avatar Studio · the page talks to the API directly from your browser; your key never leaves it except to the API."
+        </footer>
+    }
+}
+
+/// The title bar with the Settings button.
+#[component]
+fn Header(running: Memo<usize>) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let key_state = move || {
+        if !ctx.wants_key() {
+            ("ok", "Proxy: no key needed".to_owned())
+        } else if ctx.api_key.with(|k| k.trim().is_empty()) {
+            ("warn", "No API key yet".to_owned())
+        } else {
+            ("ok", "API key set".to_owned())
+        }
+    };
+    view! {
+        <header class="topbar">
+            <div class="brand">
+                <span class="logo" aria-hidden="true"></span>
+                <div>
+                    <h1>"Avatar Studio"</h1>
+                    <p class="tagline">"Portrait + speech → a lip-synced talking video"</p>
+                </div>
+            </div>
+            <div class="topbar-actions">
+                <Show when=move || { running.get() > 0 }>
+                    <span class="chip running">{move || format!("{} running", running.get())}</span>
+                </Show>
+                <span class=move || format!("chip {}", key_state().0)>{move || key_state().1}</span>
+                <button
+                    type="button"
+                    id="settings-button"
+                    class="btn ghost"
+                    aria-expanded=move || ctx.settings_open.get().to_string()
+                    aria-controls="settings"
+                    on:click=move |_| ctx.settings_open.update(|o| *o = !*o)
+                >
+                    "Settings"
+                </button>
+            </div>
+        </header>
+    }
+}
+
+/// Errors and information under the header; storage problems too.
+#[component]
+fn NoticeBanner() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    view! {
+        <div class="notices">
+            {move || {
+                ctx.storage_problem
+                    .get()
+                    .map(|text| {
+                        view! {
+                            <div class="notice warn" role="alert">
+                                <span>{text}</span>
+                                <button
+                                    type="button"
+                                    class="btn small ghost"
+                                    on:click=move |_| ctx.storage_problem.set(None)
+                                >
+                                    "Dismiss"
+                                </button>
+                            </div>
+                        }
+                    })
+            }}
+            {move || {
+                ctx.notice
+                    .get()
+                    .map(|n| {
+                        let class = if n.error { "notice error" } else { "notice info" };
+                        view! {
+                            <div class=class id="notice" tabindex="-1" role=if n.error { "alert" } else { "status" }>
+                                <span>{n.text}</span>
+                                <button
+                                    type="button"
+                                    class="btn small ghost"
+                                    on:click=move |_| ctx.notice.set(None)
+                                >
+                                    "Dismiss"
+                                </button>
+                            </div>
+                        }
+                    })
+            }}
+        </div>
+    }
+}

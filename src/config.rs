@@ -1,0 +1,130 @@
+//! The deployment's `config.json`, read at start beside `index.html`, so one
+//! build serves any API.
+
+use serde::Deserialize;
+
+/// How the page authenticates to the API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AuthMode {
+    /// The user brings their own key (kept in the browser).
+    #[default]
+    Key,
+    /// A same-origin proxy adds the key: the page asks for none and sends none.
+    Proxy,
+}
+
+/// One "Try a sample" entry for the single-portrait models.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+pub struct Sample {
+    /// What the sample is, e.g. "Portrait 1 · short speech".
+    #[serde(default)]
+    pub label: String,
+    /// Portrait URL.
+    pub image_url: String,
+    /// Speech URL.
+    pub audio_url: String,
+}
+
+/// The sample for Dual Avatar.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+pub struct DualSample {
+    /// Image with both people.
+    pub dual_image_url: String,
+    /// Mixed conversation.
+    pub audio_mix_url: String,
+    /// Speaker 1's track.
+    pub audio1_url: String,
+    /// Speaker 2's track.
+    pub audio2_url: String,
+}
+
+/// The contents of `config.json`. Unknown fields are ignored; everything
+/// but `api_base` is optional.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+pub struct Config {
+    /// Base URL of the API, e.g. `https://api.aiclonevoicefree.com`; empty
+    /// or a path means the page's own origin (a same-origin proxy).
+    pub api_base: String,
+    /// Key or proxy.
+    #[serde(default)]
+    pub auth: AuthMode,
+    /// Media for "Try a sample".
+    #[serde(default)]
+    pub samples: Vec<Sample>,
+    /// Media for "Try a sample" with Dual Avatar.
+    #[serde(default)]
+    pub dual_sample: Option<DualSample>,
+    /// A source video for AI Avatar's video input.
+    #[serde(default)]
+    pub video_sample: Option<String>,
+}
+
+/// Why the configuration could not be read.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ConfigError {
+    /// The file did not load.
+    #[error(
+        "The page's configuration (config.json) could not be loaded{0}. Reload the page; if it persists, the site is misconfigured."
+    )]
+    Unreachable(String),
+    /// The file is not what the page expects.
+    #[error("The page's configuration (config.json) is not valid: {0}.")]
+    Invalid(String),
+}
+
+impl Config {
+    /// Parses `config.json`.
+    pub fn parse(text: &str) -> Result<Config, ConfigError> {
+        serde_json::from_str(text).map_err(|e| ConfigError::Invalid(e.to_string()))
+    }
+
+    /// Loads `config.json` relative to the page, so the app works under any sub-path.
+    pub async fn load() -> Result<Config, ConfigError> {
+        let response = gloo_net::http::Request::get("config.json")
+            .cache(web_sys::RequestCache::NoCache)
+            .send()
+            .await
+            .map_err(|_| ConfigError::Unreachable(String::new()))?;
+        if !response.ok() {
+            return Err(ConfigError::Unreachable(format!(
+                " (HTTP {})",
+                response.status()
+            )));
+        }
+        let text = response
+            .text()
+            .await
+            .map_err(|_| ConfigError::Unreachable(String::new()))?;
+        Config::parse(&text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn minimal_config_is_key_mode_without_samples() {
+        let c = Config::parse(r#"{"api_base": "http://127.0.0.1:8787", "extra": 1}"#).unwrap();
+        assert_eq!(c.auth, AuthMode::Key);
+        assert!(c.samples.is_empty() && c.dual_sample.is_none());
+    }
+
+    #[test]
+    fn proxy_mode_and_samples_parse() {
+        let c = Config::parse(
+            r#"{"api_base": "", "auth": "proxy",
+                "samples": [{"label": "A", "image_url": "https://x/p.png", "audio_url": "https://x/s.mp3"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(c.auth, AuthMode::Proxy);
+        assert_eq!(c.samples[0].label, "A");
+    }
+
+    #[test]
+    fn missing_api_base_is_reported() {
+        let e = Config::parse("{}").unwrap_err();
+        assert!(e.to_string().contains("api_base"), "{e}");
+    }
+}

@@ -1,0 +1,336 @@
+//! What the user typed, as plain data: turned into the contract's request
+//! (which validates and prices it) and into a share link.
+
+use avatar_api::model::{self, Model};
+use avatar_api::{AvatarRequest, DigitalHumanRequest, DualRequest, ProRequest};
+use serde_json::Value;
+
+/// The state of the form for every model (each shows only its own fields).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Form {
+    /// Which endpoint.
+    pub model: Model,
+    /// Portrait (Pro, AI Avatar).
+    pub image_url: String,
+    /// AI Avatar's source video, used instead of the image when `use_video`.
+    pub video_url: String,
+    /// AI Avatar: source is a video.
+    pub use_video: bool,
+    /// Speech (Pro, AI Avatar).
+    pub audio_url: String,
+    /// Pro duration in seconds, 0 = follow the audio.
+    pub duration: u32,
+    /// Pro long edge.
+    pub resolution: u32,
+    /// Pro frames per second.
+    pub framerate: u32,
+    /// Pro motion prompt.
+    pub motion_prompt: String,
+    /// Siblings' output width.
+    pub width: u32,
+    /// Siblings' output height.
+    pub height: u32,
+    /// Dual: image with both people.
+    pub dual_image_url: String,
+    /// Dual: mixed conversation.
+    pub audio_mix_url: String,
+    /// Dual: speaker 1.
+    pub audio1_url: String,
+    /// Dual: speaker 2.
+    pub audio2_url: String,
+    /// Audio length in seconds: detected from the audio, or typed.
+    pub audio_seconds: Option<f64>,
+}
+
+impl Default for Form {
+    fn default() -> Self {
+        Form {
+            model: Model::AvatarPro,
+            image_url: String::new(),
+            video_url: String::new(),
+            use_video: false,
+            audio_url: String::new(),
+            duration: model::DEFAULT_DURATION,
+            resolution: model::DEFAULT_RESOLUTION,
+            framerate: model::DEFAULT_FRAMERATE,
+            motion_prompt: String::new(),
+            width: model::DEFAULT_WIDTH,
+            height: model::DEFAULT_HEIGHT,
+            dual_image_url: String::new(),
+            audio_mix_url: String::new(),
+            audio1_url: String::new(),
+            audio2_url: String::new(),
+            audio_seconds: None,
+        }
+    }
+}
+
+/// A pasted URL without surrounding whitespace.
+pub fn clean(url: &str) -> String {
+    url.trim().to_owned()
+}
+
+fn optional(url: &str) -> Option<String> {
+    Some(clean(url)).filter(|u| !u.is_empty())
+}
+
+impl Form {
+    /// The URL whose audio length sets the cost of the current model.
+    pub fn billing_audio_url(&self) -> &str {
+        match self.model {
+            Model::DualAvatar => &self.audio_mix_url,
+            _ => &self.audio_url,
+        }
+    }
+
+    /// True when the cost depends on the audio's length.
+    pub fn needs_audio_length(&self) -> bool {
+        self.model != Model::AvatarPro || self.duration == model::FOLLOW_AUDIO
+    }
+
+    /// The request this form sends (URLs trimmed; validation is the contract's).
+    pub fn to_request(&self) -> AvatarRequest {
+        match self.model {
+            Model::AvatarPro => AvatarRequest::Pro(ProRequest {
+                image_url: clean(&self.image_url),
+                audio_url: clean(&self.audio_url),
+                duration: self.duration,
+                audio_duration_seconds: if self.duration == model::FOLLOW_AUDIO {
+                    self.audio_seconds
+                } else {
+                    None
+                },
+                resolution: self.resolution,
+                framerate: self.framerate,
+                motion_prompt: Some(self.motion_prompt.trim().to_owned()).filter(|p| !p.is_empty()),
+                metadata: None,
+            }),
+            Model::DigitalHuman => AvatarRequest::DigitalHuman(DigitalHumanRequest {
+                image_url: if self.use_video {
+                    None
+                } else {
+                    optional(&self.image_url)
+                },
+                input_video_url: if self.use_video {
+                    optional(&self.video_url)
+                } else {
+                    None
+                },
+                audio_url: clean(&self.audio_url),
+                audio_duration_seconds: self.audio_seconds,
+                width: self.width,
+                height: self.height,
+                metadata: None,
+            }),
+            Model::DualAvatar => AvatarRequest::Dual(DualRequest {
+                dual_image_url: clean(&self.dual_image_url),
+                audio_mix_url: clean(&self.audio_mix_url),
+                audio1_url: clean(&self.audio1_url),
+                audio2_url: clean(&self.audio2_url),
+                audio_duration_seconds: self.audio_seconds,
+                width: self.width,
+                height: self.height,
+                ..DualRequest::default()
+            }),
+        }
+    }
+
+    /// A form filled from a request body sent earlier ("reuse these parameters").
+    pub fn from_request(model: Model, body: &Value) -> Form {
+        let mut form = Form {
+            model,
+            ..Form::default()
+        };
+        match AvatarRequest::from_json(model, body) {
+            Ok(AvatarRequest::Pro(r)) => {
+                form.image_url = r.image_url;
+                form.audio_url = r.audio_url;
+                form.duration = r.duration;
+                form.resolution = r.resolution;
+                form.framerate = r.framerate;
+                form.motion_prompt = r.motion_prompt.unwrap_or_default();
+                form.audio_seconds = r.audio_duration_seconds;
+            }
+            Ok(AvatarRequest::DigitalHuman(r)) => {
+                form.use_video = r.input_video_url.is_some();
+                form.image_url = r.image_url.unwrap_or_default();
+                form.video_url = r.input_video_url.unwrap_or_default();
+                form.audio_url = r.audio_url;
+                form.audio_seconds = r.audio_duration_seconds;
+                form.width = r.width;
+                form.height = r.height;
+            }
+            Ok(AvatarRequest::Dual(r)) => {
+                form.dual_image_url = r.dual_image_url;
+                form.audio_mix_url = r.audio_mix_url;
+                form.audio1_url = r.audio1_url;
+                form.audio2_url = r.audio2_url;
+                form.audio_seconds = r.audio_duration_seconds;
+                form.width = r.width;
+                form.height = r.height;
+            }
+            Err(_) => {}
+        }
+        form
+    }
+
+    /// The form as a URL fragment (`#model=…&image_url=…`): the request's
+    /// fields, never the key. A fragment never reaches a server's logs.
+    pub fn to_fragment(&self) -> String {
+        let mut parts = vec![format!("model={}", self.model.id())];
+        if self.model == Model::DigitalHuman && self.use_video {
+            parts.push("use_video=1".to_owned());
+        }
+        if let Value::Object(fields) = self.to_request().to_json() {
+            for (name, value) in fields {
+                let text = match value {
+                    Value::String(s) => s,
+                    Value::Null => continue,
+                    other => other.to_string(),
+                };
+                parts.push(format!("{name}={}", percent_encode(&text)));
+            }
+        }
+        parts.join("&")
+    }
+
+    /// A form from a share fragment (with or without the leading `#`);
+    /// `None` when the fragment is not a shared form.
+    pub fn from_fragment(fragment: &str) -> Option<Form> {
+        let fragment = fragment.strip_prefix('#').unwrap_or(fragment);
+        let mut model = None;
+        let mut use_video = false;
+        let mut body = serde_json::Map::new();
+        for pair in fragment.split('&') {
+            let (name, raw) = pair.split_once('=')?;
+            let value = percent_decode(raw)?;
+            match name {
+                "model" => model = Model::from_id(&value),
+                "use_video" => use_video = value == "1",
+                _ => {
+                    let number: Option<Value> = value.parse::<f64>().ok().and_then(|n| {
+                        if name.ends_with("_url") || name == "motion_prompt" {
+                            None
+                        } else if n.fract() == 0.0 && n >= 0.0 {
+                            Some(Value::from(n as u64))
+                        } else {
+                            serde_json::Number::from_f64(n).map(Value::Number)
+                        }
+                    });
+                    body.insert(name.to_owned(), number.unwrap_or(Value::String(value)));
+                }
+            }
+        }
+        let model = model?;
+        let mut form = Form::from_request(model, &Value::Object(body));
+        form.use_video = form.use_video || use_video;
+        Some(form)
+    }
+}
+
+/// Percent-encodes everything but RFC 3986 unreserved characters.
+pub fn percent_encode(text: &str) -> String {
+    crate::api::escape_segment(text)
+}
+
+/// Decodes `%XX` escapes (and `+` as a space); `None` when malformed.
+pub fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' => {
+                let hex = text.get(i + 1..i + 3)?;
+                out.push(u8::from_str_radix(hex, 16).ok()?);
+                i += 3;
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pro() -> Form {
+        Form {
+            image_url: "  https://a/p.png\n".into(),
+            audio_url: "https://a/s.mp3".into(),
+            ..Form::default()
+        }
+    }
+
+    #[test]
+    fn pasted_whitespace_is_trimmed_and_defaults_are_valid() {
+        let r = pro().to_request();
+        assert!(r.validate().is_ok(), "{:?}", r.validate());
+        assert_eq!(r.quote().unwrap().credits, 20);
+        let AvatarRequest::Pro(p) = r else { panic!() };
+        assert_eq!(p.image_url, "https://a/p.png");
+        assert_eq!(p.audio_duration_seconds, None);
+    }
+
+    #[test]
+    fn follow_audio_sends_the_detected_length() {
+        let mut f = pro();
+        f.duration = 0;
+        assert!(f.needs_audio_length());
+        assert!(f.to_request().quote().is_none());
+        f.audio_seconds = Some(7.3);
+        assert_eq!(f.to_request().quote().unwrap().credits, 15);
+    }
+
+    #[test]
+    fn share_fragment_round_trips_every_model() {
+        let mut forms = vec![pro()];
+        let mut f = pro();
+        f.duration = 0;
+        f.audio_seconds = Some(41.25);
+        f.motion_prompt = "smiles & nods, 100% calm".into();
+        f.resolution = 1536;
+        forms.push(f);
+        forms.push(Form {
+            model: Model::DigitalHuman,
+            use_video: true,
+            video_url: "https://a/v.mp4".into(),
+            audio_url: "https://a/s.mp3".into(),
+            audio_seconds: Some(12.0),
+            width: 854,
+            height: 480,
+            ..Form::default()
+        });
+        forms.push(Form {
+            model: Model::DualAvatar,
+            dual_image_url: "https://a/d.png".into(),
+            audio_mix_url: "https://a/m.mp3".into(),
+            audio1_url: "https://a/1.mp3".into(),
+            audio2_url: "https://a/2.mp3".into(),
+            audio_seconds: Some(15.5),
+            ..Form::default()
+        });
+        for form in forms {
+            let fragment = form.to_fragment();
+            assert!(!fragment.contains(' '), "{fragment}");
+            let back = Form::from_fragment(&format!("#{fragment}")).unwrap();
+            assert_eq!(back.to_request(), form.to_request(), "{fragment}");
+        }
+    }
+
+    #[test]
+    fn foreign_fragments_are_ignored() {
+        assert_eq!(Form::from_fragment(""), None);
+        assert_eq!(Form::from_fragment("#section-2"), None);
+        assert_eq!(Form::from_fragment("#model=nope"), None);
+        assert_eq!(Form::from_fragment("#model=avatar-pro&x=%ZZ"), None);
+    }
+}

@@ -1,0 +1,24 @@
+//! Avatar Studio: a static page that turns a portrait URL and a speech URL
+//! into a lip-synced talking video through the AI Avatar HTTP API.
+//!
+//! Every API rule (validation, billing, estimates, polling schedule) comes
+//! from the contract crate `avatar_api`; this crate is the browser side:
+//! configuration ([`config`]), the HTTP client ([`api`]), the saved task list
+//! ([`storage`]), the form model ([`form`]), and the Leptos components.
+
+pub mod api;
+pub mod app;
+pub mod config;
+pub mod create;
+pub mod form;
+pub mod poller;
+pub mod settings;
+pub mod storage;
+pub mod tasks;
+
+pub use app::{App, Studio};
+
+/// Mounts the app into `<body>` (the binary's entry point).
+pub fn mount() {
+    leptos::mount::mount_to_body(App);
+}

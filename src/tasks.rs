@@ -1,0 +1,268 @@
+//! The task list: newest first, each row with its status, progress,
+//! estimate, and once finished the video (or the provider's error).
+
+use avatar_api::billing::format_seconds;
+use avatar_api::estimate::{format_duration, progress, typical_total_ms};
+use avatar_api::validate::is_http_url;
+use avatar_api::{AvatarRequest, TaskStatus};
+use leptos::prelude::*;
+
+use crate::app::{Ctx, focus_id};
+use crate::create::{CopyButton, field_id};
+use crate::form::Form;
+use crate::storage::TaskRecord;
+
+/// A short description of a request's parameters.
+pub fn summary(request: &AvatarRequest) -> String {
+    match request {
+        AvatarRequest::Pro(r) => {
+            let length = if r.duration == 0 {
+                match r.audio_duration_seconds {
+                    Some(s) => format!(
+                        "Follow audio ({} s)",
+                        format_seconds((s * 1000.0).round() as u64)
+                    ),
+                    None => "Follow audio".to_owned(),
+                }
+            } else {
+                format!("{} s", r.duration)
+            };
+            format!("{length} · {} px · {} fps", r.resolution, r.framerate)
+        }
+        AvatarRequest::DigitalHuman(r) => format!(
+            "{} audio · {}×{}{}",
+            audio(r.audio_duration_seconds),
+            r.width,
+            r.height,
+            if r.input_video_url.is_some() {
+                " · from video"
+            } else {
+                ""
+            }
+        ),
+        AvatarRequest::Dual(r) => format!(
+            "{} audio · {}×{} · two speakers",
+            audio(r.audio_duration_seconds),
+            r.width,
+            r.height
+        ),
+    }
+}
+
+fn audio(seconds: Option<f64>) -> String {
+    match seconds {
+        Some(s) => format!("{} s", format_seconds((s * 1000.0).round() as u64)),
+        None => "?".to_owned(),
+    }
+}
+
+/// What the status badge says.
+pub fn status_label(task: &TaskRecord) -> String {
+    if task.unknown {
+        return "Unknown to the API".to_owned();
+    }
+    match &task.status {
+        TaskStatus::Pending => "Queued".to_owned(),
+        TaskStatus::Processing => "Generating".to_owned(),
+        TaskStatus::Completed => "Ready".to_owned(),
+        TaskStatus::Failed => "Failed".to_owned(),
+        TaskStatus::Cancelled => "Cancelled".to_owned(),
+        TaskStatus::Other(s) => format!("Running ({s})"),
+    }
+}
+
+/// The list of submitted tasks.
+#[component]
+pub fn TaskList() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let ids = Memo::new(move |_| {
+        ctx.store.with(|s| {
+            let mut tasks: Vec<(u64, String)> = s
+                .tasks
+                .iter()
+                .map(|t| (t.submitted_ms, t.task_id.clone()))
+                .collect();
+            tasks.sort_by_key(|t| std::cmp::Reverse(t.0));
+            tasks.into_iter().map(|(_, id)| id).collect::<Vec<_>>()
+        })
+    });
+    let count = move || ids.with(Vec::len);
+    view! {
+        <section class="card tasks" aria-labelledby="tasks-title">
+            <div class="card-head">
+                <h2 id="tasks-title" tabindex="-1">"Your videos"</h2>
+                <span class="muted">{move || match count() { 0 => String::new(), 1 => "1 task".to_owned(), n => format!("{n} tasks") }}</span>
+            </div>
+            <Show when=move || count() == 0>
+                <div class="empty">
+                    <div class="empty-art" aria-hidden="true"></div>
+                    <p><strong>"No videos yet."</strong></p>
+                    <p class="muted">"Pick a portrait and a speech clip, check the cost, and press Generate. Tasks are kept in this browser and keep updating after a reload."</p>
+                </div>
+            </Show>
+            <ul class="task-list" aria-label="Tasks">
+                <For each=move || ids.get() key=|id| id.clone() let:id>
+                    <TaskRow id/>
+                </For>
+            </ul>
+        </section>
+    }
+}
+
+/// One task.
+#[component]
+pub fn TaskRow(id: String) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let task = {
+        let id = id.clone();
+        Memo::new(move |_| {
+            ctx.store
+                .with(|s| s.tasks.iter().find(|t| t.task_id == id).cloned())
+        })
+    };
+    let Some(first) = task.get_untracked() else {
+        return ().into_any();
+    };
+    let request = first.parsed_request();
+    let shape = first.shape();
+    let thumb = request
+        .as_ref()
+        .and_then(|r| r.thumbnail_url().map(str::to_owned))
+        .filter(|u| is_http_url(u));
+    let details = request.as_ref().map(summary).unwrap_or_default();
+    let status_key = Memo::new(move |_| {
+        task.with(|t| {
+            t.as_ref()
+                .map(|t| t.status_key().to_owned())
+                .unwrap_or_default()
+        })
+    });
+    let running = Memo::new(move |_| task.with(|t| t.as_ref().is_some_and(TaskRecord::is_running)));
+    let submitted = first.submitted_ms;
+    let estimate = move || {
+        let t = task.get()?;
+        let now = ctx.now.get();
+        let elapsed = now.saturating_sub(submitted);
+        let typical = shape
+            .map(|s| ctx.store.with(|st| typical_total_ms(&st.history, &s)))
+            .unwrap_or(150_000);
+        Some((elapsed, progress(elapsed, t.progress, typical)))
+    };
+    let row_id = format!("task-{id}");
+    let remove = {
+        let id = id.clone();
+        move |_| {
+            ctx.set_store
+                .update(|s| s.tasks.retain(|t| t.task_id != id));
+            ctx.say("Task removed from the list.");
+            focus_id("tasks-title");
+        }
+    };
+    let reuse = {
+        let (model, body) = (first.model, first.request.clone());
+        move |_| {
+            ctx.form.set(Form::from_request(model, &body));
+            ctx.touched.set(Vec::new());
+            ctx.say("The task's parameters are in the form.");
+            let first_field = match model {
+                avatar_api::Model::DualAvatar => "dual_image_url",
+                _ => "image_url",
+            };
+            focus_id(&field_id(first_field));
+        }
+    };
+    let credits = first.credits;
+    let poster = thumb.clone();
+    let outcome = move || {
+        let t = task.get()?;
+        Some(match (t.unknown, &t.status) {
+            (true, _) => view! {
+                <p class="task-note">"The API no longer knows this task (it may have expired or belong to another key), so the page stopped checking it."</p>
+            }.into_any(),
+            (false, TaskStatus::Completed) => match t.video_url.clone().filter(|u| is_http_url(u)) {
+                Some(url) => {
+                    let link = Signal::stored(url.clone());
+                    view! {
+                        <video class="result" controls playsinline preload="metadata" src=url.clone() poster=poster.clone()></video>
+                        <div class="task-actions">
+                            <a class="btn small" href=url download="" target="_blank" rel="noopener noreferrer">"Download"</a>
+                            <CopyButton label="Copy link" text=link/>
+                        </div>
+                        <p class="hint">"Result links expire after a day or two: download what you want to keep."</p>
+                    }.into_any()
+                }
+                None => view! { <p class="task-note">"Finished, but the API sent no usable video link."</p> }.into_any(),
+            },
+            (false, TaskStatus::Failed) => {
+                let reason = t
+                    .error
+                    .as_ref()
+                    .map(|e| e.message.clone())
+                    .filter(|m| !m.is_empty())
+                    .unwrap_or_else(|| "The provider did not say why.".to_owned());
+                view! {
+                    <p class="task-error">{reason}</p>
+                    <p class="task-note">{format!("The {credits} credits were refunded.")}</p>
+                }.into_any()
+            }
+            (false, TaskStatus::Cancelled) => view! { <p class="task-note">"This task was cancelled."</p> }.into_any(),
+            (false, _) => {
+                let problem = t.check_problem.clone();
+                view! {
+                    {move || estimate().map(|(elapsed, p)| {
+                        let pct = (p.fraction * 100.0).floor() as u32;
+                        let left = if p.remaining_ms == 0 {
+                            "finishing…".to_owned()
+                        } else {
+                            format!("about {} left", format_duration(p.remaining_ms))
+                        };
+                        view! {
+                            <div class="progress-row">
+                                <progress max="100" value=pct aria-label="Progress"></progress>
+                                <span class="pct">{format!("{pct}%")}</span>
+                            </div>
+                            <p class="task-times">
+                                {format!("Elapsed {} · {left}{}", format_duration(elapsed), if p.reported { "" } else { " (estimated)" })}
+                            </p>
+                        }
+                    })}
+                    {problem.map(|p| view! { <p class="task-note warn-text">{p}</p> })}
+                }.into_any()
+            }
+        })
+    };
+    view! {
+        <li
+            class="task"
+            id=row_id
+            tabindex="-1"
+            data-task-id=id.clone()
+            data-status=move || status_key.get()
+            aria-busy=move || running.get().to_string()
+        >
+            <div class="task-head">
+                {thumb.map(|src| view! { <img class="thumb" src=src alt="" loading="lazy"/> })}
+                <div class="task-meta">
+                    <div class="task-title">
+                        <strong>{first.model.label()}</strong>
+                        <span class=move || format!("badge {}", status_key.get())>
+                            {move || task.get().map(|t| status_label(&t)).unwrap_or_default()}
+                        </span>
+                    </div>
+                    <div class="task-sub">{details}</div>
+                    <div class="task-sub muted">
+                        {format!("{credits} credits · ")}
+                        <code class="task-id">{id.clone()}</code>
+                    </div>
+                </div>
+            </div>
+            {outcome}
+            <div class="task-actions secondary">
+                <button type="button" class="btn small ghost" on:click=reuse>"Reuse these parameters"</button>
+                <button type="button" class="btn small ghost danger" on:click=remove
+                    aria-label=format!("Remove task {id} from the list")>"Remove"</button>
+            </div>
+        </li>
+    }
+    .into_any()
+}

@@ -1,0 +1,187 @@
+//! A failed submit is put into words, where the user can act on it:
+//! 401 → settings, 402 → cost and balance, 400 → the fields, 429 → wait,
+//! network → keep the form. The network is faked; the page is real.
+#![cfg(target_arch = "wasm32")]
+
+mod common;
+
+use avatar_api::{ErrorBody, FieldError};
+use common::*;
+use wasm_bindgen_test::*;
+use web_sys::Element;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const SUBMIT: &str = "/api/v2/avatar/generate";
+
+/// Mounts, fills a valid Pro form and a key, and submits.
+async fn submit_with(routes: Vec<Route>) -> Mounted {
+    clear_storage();
+    fake_network(routes);
+    let app = mount_studio(config());
+    let root = &app.root;
+    click_button(root, "Settings");
+    type_into(root, "API key", "sk_test_0123456789");
+    type_into(root, "Image URL", "https://cdn.test/p.png");
+    type_into(root, "Audio URL", "https://cdn.test/s.mp3");
+    click_button(root, "Settings"); // close again
+    leptos::task::tick().await;
+    click_button(root, "Generate");
+    app
+}
+
+async fn notice(root: &Element) -> String {
+    until("an error notice", || query(root, ".notice.error").is_some()).await;
+    text(root, ".notice.error span")
+}
+
+#[wasm_bindgen_test]
+async fn rejected_key_opens_settings_on_the_key() {
+    let app = submit_with(vec![Route::new(
+        "POST",
+        SUBMIT,
+        401,
+        r#"{"error":{"code":"invalid_api_key","type":"auth_error","message":"Invalid API key."}}"#,
+    )])
+    .await;
+    let root = &app.root;
+    assert_eq!(
+        notice(root).await,
+        "API key rejected: check the key in Settings."
+    );
+    assert!(!get(root, "#settings").has_attribute("hidden"));
+    until("focus on the key", || focused_id() == "api-key").await;
+    // Only the documented headers went out, with the key as a bearer token.
+    let sent = sent_requests();
+    let headers = sent[0]["headers"].as_object().unwrap();
+    let mut names: Vec<&str> = headers.keys().map(String::as_str).collect();
+    names.sort();
+    assert_eq!(names, ["authorization", "content-type"]);
+    assert_eq!(headers["authorization"], "Bearer sk_test_0123456789");
+    // The form kept what the user typed; nothing went to the task list.
+    assert_eq!(
+        input_by_label(root, "Image URL").value(),
+        "https://cdn.test/p.png"
+    );
+    assert_eq!(root.query_selector_all("li.task").unwrap().length(), 0);
+    restore_network();
+}
+
+#[wasm_bindgen_test]
+async fn not_enough_credits_names_cost_and_balance() {
+    let body = serde_json::to_string(&ErrorBody::insufficient_credits(20, 7)).unwrap();
+    let app = submit_with(vec![Route::new("POST", SUBMIT, 402, &body)]).await;
+    let root = &app.root;
+    assert_eq!(
+        notice(root).await,
+        "Not enough credits: this video costs 20, the key has 7."
+    );
+    until("focus on the notice", || focused_id() == "notice").await;
+    assert_eq!(
+        sent_requests().as_array().unwrap().len(),
+        1,
+        "never retried"
+    );
+    restore_network();
+}
+
+#[wasm_bindgen_test]
+async fn invalid_fields_come_back_beside_their_inputs() {
+    let body = serde_json::to_string(&ErrorBody::invalid(vec![FieldError::new(
+        "audio_url",
+        "Audio URL could not be downloaded.",
+    )]))
+    .unwrap();
+    let app = submit_with(vec![Route::new("POST", SUBMIT, 400, &body)]).await;
+    let root = &app.root;
+    notice(root).await;
+    assert_eq!(
+        text(root, "#f-audio_url-error"),
+        "Audio URL could not be downloaded."
+    );
+    assert_eq!(focused_id(), "f-audio_url");
+    // Editing the form clears the API's stale message.
+    type_into(root, "Audio URL", "https://cdn.test/other.mp3");
+    leptos::task::tick().await;
+    assert_eq!(text(root, "#f-audio_url-error"), "");
+    restore_network();
+}
+
+#[wasm_bindgen_test]
+async fn rate_limit_waits_as_retry_after_says() {
+    let mut route = Route::new(
+        "POST",
+        SUBMIT,
+        429,
+        r#"{"error":{"code":"rate_limited","type":"rate_limit_error","message":"Slow down."}}"#,
+    );
+    route.headers.push(("Retry-After", "7".into()));
+    let app = submit_with(vec![route]).await;
+    let root = &app.root;
+    assert_eq!(
+        notice(root).await,
+        "Too many requests: the API asks to wait 7 s before trying again."
+    );
+    assert!(text(root, "#submit-reason").starts_with("The API asked to wait: try again in"));
+    assert_eq!(
+        get(root, "#generate")
+            .get_attribute("aria-disabled")
+            .unwrap(),
+        "true"
+    );
+    click_button(root, "Generate");
+    leptos::task::tick().await;
+    assert_eq!(
+        sent_requests().as_array().unwrap().len(),
+        1,
+        "locked while waiting"
+    );
+    restore_network();
+}
+
+#[wasm_bindgen_test]
+async fn network_failure_keeps_the_form() {
+    let mut route = Route::new("POST", SUBMIT, 0, "");
+    route.network_error = true;
+    let app = submit_with(vec![route]).await;
+    let root = &app.root;
+    assert!(notice(root).await.starts_with("Could not reach the API."));
+    assert_eq!(
+        input_by_label(root, "Audio URL").value(),
+        "https://cdn.test/s.mp3"
+    );
+    assert_eq!(
+        get(root, "#generate")
+            .get_attribute("aria-disabled")
+            .unwrap(),
+        "false"
+    );
+    restore_network();
+}
+
+#[wasm_bindgen_test]
+async fn accepted_task_appears_at_once_and_takes_focus() {
+    let app = submit_with(vec![
+        Route::new(
+            "POST",
+            SUBMIT,
+            202,
+            r#"{"task_id":"task_42/x","status":"pending","model":"avatar-pro"}"#,
+        ),
+        Route::new(
+            "GET",
+            "/tasks/task_42%2Fx",
+            200,
+            r#"{"status":"processing","progress":0.2}"#,
+        ),
+    ])
+    .await;
+    let root = &app.root;
+    until("the new row", || {
+        query(root, "li[data-task-id='task_42/x']").is_some()
+    })
+    .await;
+    until("focus on the row", || focused_id() == "task-task_42/x").await;
+    assert!(text(root, ".notice").contains("20 credits charged"));
+    restore_network();
+}

@@ -1,0 +1,252 @@
+//! The task list and the saved state: rows newest first with their status,
+//! results and errors; remove; polling to the end; migration of an old
+//! saved format; a damaged one reported, not crashed.
+#![cfg(target_arch = "wasm32")]
+
+mod common;
+
+use avatar_studio::storage::{self, Envelope};
+use common::*;
+use serde_json::{Value, json};
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn local() -> web_sys::Storage {
+    leptos::prelude::window().local_storage().unwrap().unwrap()
+}
+
+fn now() -> u64 {
+    js_sys::Date::now() as u64
+}
+
+fn task(id: &str, status: &str, submitted_ms: u64, extra: Value) -> Value {
+    let mut t = json!({
+        "task_id": id, "model": "avatar-pro",
+        "request": {"image_url": "https://cdn.test/p.png", "audio_url": "https://cdn.test/s.mp3",
+                    "duration": 10, "resolution": 1280, "framerate": 25},
+        "credits": 20, "submitted_ms": submitted_ms, "status": status
+    });
+    t.as_object_mut()
+        .unwrap()
+        .extend(extra.as_object().unwrap().clone());
+    t
+}
+
+fn save(tasks: Vec<Value>) {
+    let envelope = json!({"version": storage::VERSION, "tasks": tasks, "history": []});
+    local()
+        .set_item(storage::KEY, &envelope.to_string())
+        .unwrap();
+}
+
+fn saved() -> Envelope {
+    storage::decode(&local().get_item(storage::KEY).unwrap().unwrap()).unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn rows_are_newest_first_with_status_results_and_errors() {
+    clear_storage();
+    fake_network(vec![Route::new(
+        "GET",
+        "/tasks/run",
+        200,
+        r#"{"status":"processing","progress":0.4}"#,
+    )]);
+    let t = now();
+    save(vec![
+        task(
+            "old-done",
+            "completed",
+            t - 300_000,
+            json!({"video_url": "http://127.0.0.1:9/r.mp4"}),
+        ),
+        task("run", "processing", t - 1_000, json!({})),
+        task(
+            "mid-failed",
+            "failed",
+            t - 100_000,
+            json!({"error": {"code": "media_unavailable", "message": "The audio could not be downloaded."}}),
+        ),
+        task(
+            "bad-link",
+            "completed",
+            t - 200_000,
+            json!({"video_url": "javascript:alert(1)"}),
+        ),
+    ]);
+    let app = mount_studio(config());
+    let root = &app.root;
+    let list = get(root, "ul[aria-label='Tasks']");
+    let rows = list.query_selector_all("li").unwrap();
+    let order: Vec<String> = (0..rows.length())
+        .map(|i| {
+            let e: web_sys::Element = wasm_bindgen::JsCast::unchecked_into(rows.item(i).unwrap());
+            e.get_attribute("data-task-id").unwrap()
+        })
+        .collect();
+    assert_eq!(order, ["run", "mid-failed", "bad-link", "old-done"]);
+    let row = |id: &str| get(root, &format!("li[data-task-id='{id}']"));
+    assert_eq!(
+        row("run").get_attribute("data-status").unwrap(),
+        "processing"
+    );
+    assert!(row("run").query_selector("progress").unwrap().is_some());
+    let video = row("old-done").query_selector("video").unwrap().unwrap();
+    assert!(video.has_attribute("controls") && video.has_attribute("playsinline"));
+    assert_eq!(
+        video.get_attribute("src").unwrap(),
+        "http://127.0.0.1:9/r.mp4"
+    );
+    assert_eq!(
+        video.get_attribute("poster").unwrap(),
+        "https://cdn.test/p.png"
+    );
+    let failed = row("mid-failed").text_content().unwrap();
+    assert!(failed.contains("The audio could not be downloaded."));
+    assert!(failed.contains("The 20 credits were refunded."));
+    // A non-http result never reaches a src attribute.
+    assert!(row("bad-link").query_selector("video").unwrap().is_none());
+    restore_network();
+}
+
+#[wasm_bindgen_test]
+async fn remove_takes_a_task_off_the_list_and_the_storage() {
+    clear_storage();
+    fake_network(vec![]);
+    let t = now();
+    save(vec![
+        task(
+            "a",
+            "completed",
+            t - 2_000,
+            json!({"video_url": "http://127.0.0.1:9/a.mp4"}),
+        ),
+        task("b", "failed", t - 1_000, json!({})),
+    ]);
+    let app = mount_studio(config());
+    let root = &app.root;
+    let row = get(root, "li[data-task-id='b']");
+    let remove: web_sys::HtmlElement =
+        wasm_bindgen::JsCast::unchecked_into(row.query_selector("button.danger").unwrap().unwrap());
+    remove.click();
+    until("row removed", || {
+        query(root, "li[data-task-id='b']").is_none()
+    })
+    .await;
+    until("storage updated", || saved().tasks.len() == 1).await;
+    assert_eq!(saved().tasks[0].task_id, "a");
+    assert_eq!(focused_id(), "tasks-title");
+    restore_network();
+}
+
+#[wasm_bindgen_test]
+async fn a_running_task_is_polled_to_its_video() {
+    clear_storage();
+    fake_network(vec![Route::new(
+        "GET",
+        "/api/v2/avatar/tasks/t%201",
+        200,
+        r#"{"status":"completed","progress":1.0,"videoUrl":"http://127.0.0.1:9/t1.mp4","created_at":1000,"completed_at":1090}"#,
+    )]);
+    save(vec![task("t 1", "processing", now() - 60_000, json!({}))]);
+    let app = mount_studio(config());
+    let root = &app.root;
+    until("completed", || {
+        query(
+            root,
+            "li[data-task-id='t 1'][data-status='completed'] video",
+        )
+        .is_some()
+    })
+    .await;
+    let envelope = saved();
+    assert_eq!(envelope.history.len(), 1, "learned how long it took");
+    assert_eq!(envelope.history[0].took_ms, 90_000);
+    // Finished: no more requests.
+    let count = sent_requests().as_array().unwrap().len();
+    pause(300).await;
+    assert_eq!(sent_requests().as_array().unwrap().len(), count);
+    restore_network();
+}
+
+#[wasm_bindgen_test]
+async fn a_task_the_api_forgot_is_marked_and_not_retried() {
+    clear_storage();
+    fake_network(vec![Route::new(
+        "GET",
+        "/tasks/gone",
+        404,
+        r#"{"error":{"code":"task_not_found","type":"invalid_request_error","message":"No such task."}}"#,
+    )]);
+    save(vec![task("gone", "pending", now() - 60_000, json!({}))]);
+    let app = mount_studio(config());
+    let root = &app.root;
+    until("marked unknown", || {
+        query(root, "li[data-status='unknown']").is_some()
+    })
+    .await;
+    assert!(text(root, "li[data-task-id='gone']").contains("no longer knows this task"));
+    let count = sent_requests().as_array().unwrap().len();
+    assert_eq!(count, 1);
+    pause(300).await;
+    assert_eq!(sent_requests().as_array().unwrap().len(), 1);
+    restore_network();
+}
+
+#[wasm_bindgen_test]
+async fn an_old_saved_format_is_migrated() {
+    clear_storage();
+    fake_network(vec![Route::new(
+        "GET",
+        "/tasks/v1-task",
+        200,
+        r#"{"status":"processing"}"#,
+    )]);
+    let v1 = json!({"version": 1, "tasks": [{
+        "task_id": "v1-task", "model": "avatar-pro",
+        "request": {"image_url": "https://cdn.test/p.png", "audio_url": "https://cdn.test/s.mp3", "duration": 5, "resolution": 720, "framerate": 24},
+        "credits": 8, "submitted_at": now() / 1000 - 30, "status": "processing"
+    }]});
+    local().set_item(storage::KEY, &v1.to_string()).unwrap();
+    let app = mount_studio(config());
+    let root = &app.root;
+    let row = get(root, "li[data-task-id='v1-task']");
+    assert_eq!(row.get_attribute("data-status").unwrap(), "processing");
+    assert!(
+        row.text_content()
+            .unwrap()
+            .contains("5 s · 720 px · 24 fps")
+    );
+    assert!(row.text_content().unwrap().contains("Elapsed"));
+    assert!(query(root, ".notice.warn").is_none(), "no storage problem");
+    restore_network();
+}
+
+#[wasm_bindgen_test]
+async fn damaged_saved_data_is_reported_and_kept_aside() {
+    clear_storage();
+    fake_network(vec![]);
+    local().set_item(storage::KEY, "{not json").unwrap();
+    let app = mount_studio(config());
+    let root = &app.root;
+    until("a storage warning", || {
+        query(root, ".notice.warn").is_some()
+    })
+    .await;
+    let warning = text(root, ".notice.warn span");
+    assert!(
+        warning.starts_with("Your saved task list could not be read"),
+        "{warning}"
+    );
+    assert_eq!(
+        local()
+            .get_item(&format!("{}.unreadable", storage::KEY))
+            .unwrap()
+            .as_deref(),
+        Some("{not json")
+    );
+    // The page still works: the empty list is shown.
+    assert!(text(root, ".tasks").contains("No videos yet."));
+    restore_network();
+}
