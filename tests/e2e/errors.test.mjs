@@ -96,8 +96,11 @@ journey('A failed task: the provider\'s error, "refunded" in the row, the ledger
   await waitForCost(page, 20);
   const id = await generate(page);
   const row = await waitForStatus(page, id, 'failed');
-  await see(row, /refunded/i);
-  await see(row, /20 credits/);
+  // The provider's own words, and the page's statement of the refund with the amount.
+  const { error } = await (await emu.api(`/api/v2/avatar/tasks/${id}`)).json();
+  assert.ok(error?.message, 'the emulator explains the failure');
+  await see(row, error.message);
+  await see(row, /\b20 credits\b[^.]*\brefunded\b|\brefunded\b[^.]*\b20 credits\b/i);
   assert.deepEqual(await emu.account(DEMO_KEY), { credits: 500, charged: 20, refunded: 20 });
   const [task] = await emu.tasks();
   assert.equal(task.status, 'failed');

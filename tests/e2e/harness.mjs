@@ -402,7 +402,8 @@ export async function closeBrowser() {
  *
  * options: emulator options (see startEmulator), viewport ('desktop'|'phone'
  * or {width,height}), config (overrides for config.json), basePath,
- * timeout (ms, default 120 s), open (false: don't open a page).
+ * timeout (ms, default 120 s), open (false: don't open a page), clock (true:
+ * install Playwright's controllable clock in the page before it loads).
  */
 let closeRegistered = false;
 
@@ -455,9 +456,11 @@ export class Studio {
   }
 
   /** Opens another tab of the same browser profile on the app (shares localStorage). */
-  async newPage({ url } = {}) {
+  async newPage({ url, clock = this.options.clock } = {}) {
     const page = await this.context.newPage();
     this.watch(page);
+    // A controllable clock (page.clock.fastForward) for journeys about time.
+    if (clock) await page.clock.install();
     await page.goto(url || this.app.url);
     await waitForAppReady(page);
     return page;

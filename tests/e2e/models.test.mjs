@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { journey, DEMO_KEY } from './harness.mjs';
 import {
-  digitalHumanCost, dualCost, field, generate, mediaSeconds, pickModel, see, setKey, trySample, videoFacts,
+  digitalHumanCost, dualCost, field, generate, mediaSeconds, pickModel, see, setKey, taskRow, trySample, videoFacts,
   waitForCost, waitForStatus,
 } from './ui.mjs';
 
@@ -60,4 +60,29 @@ journey('Dual Avatar from the sample: 2 credits per second of conversation', asy
   const tasks = await emu.tasks();
   assert.deepEqual(tasks.map((t) => [t.model, t.cost]), [['dual-avatar', cost]]);
   assert.equal((await emu.account(DEMO_KEY)).charged, cost);
+});
+
+journey('The provider today (progress: null): the bar and time left come from elapsed time', { emulator: { progress: 'null' }, clock: true }, async (s) => {
+  const { page, emu } = s;
+  await setKey(page, DEMO_KEY);
+  await trySample(page);
+  await waitForCost(page, 20);
+  const id = await generate(page);
+  const row = taskRow(page, id);
+  // The first check finds it running, with no progress from the API.
+  await page.waitForResponse(async (r) => r.url().includes(`/tasks/`) && (await r.json()).status === 'processing' && (await r.json()).progress === null);
+
+  // 75 s later (the page's clock), half of the typical 2.5 min for 10 s at 1280 px.
+  await page.clock.fastForward('01:15');
+  await see(row, /\(estimated\)/);
+  const pct = await row.locator('progress').evaluate((p) => Number(p.value));
+  assert.ok(pct >= 40 && pct <= 60, `half way through the typical time the bar shows ${pct}%`);
+  await see(row, /about 1 min \d\d s left/);
+
+  // Once the API has the video, the page's next scheduled check shows it.
+  await emu.waitForTasks((ts) => ts[0]?.status === 'completed');
+  await page.clock.fastForward('01:00');
+  await waitForStatus(page, id, 'completed');
+  await videoFacts(page, id);
+  assert.equal((await emu.account(DEMO_KEY)).charged, 20);
 });
