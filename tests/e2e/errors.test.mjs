@@ -141,6 +141,58 @@ journey('Rate limited: the page waits as Retry-After says and the task still com
   assert.equal((await emu.account(DEMO_KEY)).charged, proCost(1280, 5));
 });
 
+journey('Rate limited at submit: the page says how long to wait, never re-sends by itself', { emulator: { rateLimit: 2 } }, async (s) => {
+  const { page, emu } = s;
+  await setKey(page, DEMO_KEY);
+  await trySample(page);
+  await waitForCost(page, 20);
+  const posts = [];
+  page.on('response', (r) => {
+    if (r.request().method() === 'POST') posts.push({ at: Date.now(), status: r.status(), retryAfter: r.headers()['retry-after'] });
+  });
+
+  // Another client on the same key keeps the per-second budget used up. The
+  // click loses the race for the budget unless it lands in the first
+  // millisecond of a second; then the task is removed and it tries again.
+  let stop = false;
+  const hammer = async () => {
+    while (!stop) await emu.api('/api/v2/avatar/tasks/someone-else').then((r) => r.arrayBuffer()).catch(() => {});
+  };
+  const hammers = [hammer(), hammer()];
+  let limited = null;
+  for (let attempt = 0; attempt < 3 && !limited; attempt++) {
+    await emu.waitForTasks(() => true); // the hammer is running
+    const answered = page.waitForResponse((r) => r.request().method() === 'POST');
+    await generateButton(page).click();
+    const res = await answered;
+    if (res.status() === 429) limited = res;
+    else await taskRows(page).first().getByRole('button', { name: /^Remove/ }).click();
+  }
+  stop = true;
+  await Promise.all(hammers);
+  assert.ok(limited, 'the submit was rate limited');
+
+  await see(page, /try again in \d+ s/i);
+  assert.ok(await generateButton(page).isDisabled(), 'Generate waits as Retry-After says');
+  // The user may submit again once the wait is over; the page did not re-send on its own.
+  await page.waitForFunction(
+    () => [...document.querySelectorAll('button')].some((b) => /^\s*Generate\b/.test(b.textContent) && !b.disabled && b.getAttribute('aria-disabled') !== 'true'),
+    null,
+    { timeout: 15_000 },
+  );
+  const before = posts.length;
+  const id = await generate(page);
+  assert.equal(posts.length, before + 1);
+  const last429 = posts.filter((p) => p.status === 429).at(-1);
+  const resent = posts.at(-1);
+  assert.ok(resent.at - last429.at >= Number(last429.retryAfter) * 1000 - 150, `sent again ${resent.at - last429.at} ms after a 429 with Retry-After ${last429.retryAfter}`);
+  await waitForStatus(page, id, 'completed');
+  const tasks = await emu.tasks();
+  assert.ok(tasks.some((t) => t.task_id === id));
+  assert.equal(tasks.length, posts.filter((p) => p.status === 202).length, 'a task for each accepted submit, none for a 429');
+  assert.equal((await emu.account(DEMO_KEY)).charged, 20 * tasks.length, 'only accepted submits were charged');
+});
+
 async function choose5s(page) {
   await choose(page, 'Duration', /^5\b/);
   await waitForCost(page, proCost(1280, 5));

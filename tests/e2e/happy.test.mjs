@@ -98,7 +98,8 @@ journey('Follow audio bills the detected audio length, capped at 35 s', async (s
   assert.equal((await emu.account(DEMO_KEY)).charged, cost);
 });
 
-journey('A phone (360×740): the journey fits the screen and the video plays', { viewport: 'phone' }, async (s) => {
+// Also served from a sub-path, as from a CDN folder: the build must use relative asset URLs.
+journey('A phone (360×740), app under a sub-path: the journey fits the screen and the video plays', { viewport: 'phone', basePath: '/tools/avatar-studio/' }, async (s) => {
   const { page, emu } = s;
   const noSideScroll = () => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
   await s.screenshot('phone-01-empty');

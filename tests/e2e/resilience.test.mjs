@@ -21,7 +21,7 @@ function seenProcessing(page) {
   return page.waitForResponse(async (r) => r.url().includes('/tasks/') && r.ok() && (await r.json()).status === 'processing', { timeout: 30_000 });
 }
 
-journey('The emulator goes down mid-task and comes back: the task completes, nothing lost', { emulator: { speed: 8 } }, async (s) => {
+journey('The emulator goes down mid-task and comes back: the task completes, nothing lost', { emulator: { speed: 12 } }, async (s) => {
   const { page, emu } = s;
   await ready(page);
   const processing = seenProcessing(page);
