@@ -45,12 +45,27 @@ async function follow(progress) {
     await waitForCost(page, 8);
     const ids = [];
     for (let i = 0; i < TASKS; i++) ids.push(await generate(page));
-    for (const id of ids) await waitForStatus(page, id, 'completed', 180_000);
+    // The JS heap (after a forced GC) every 10 s while the page only polls:
+    // it should stay flat (no timer or closure leaked per check).
+    const cdp = await context.newCDPSession(page);
+    const heap = [];
+    const done = Promise.all(ids.map((id) => waitForStatus(page, id, 'completed', 180_000)));
+    let finished = false;
+    done.finally(() => (finished = true)).catch(() => {});
+    while (!finished) {
+      const completed = await page.locator('[data-task-id][data-status="completed"]').count();
+      if (completed > 0) break;
+      await cdp.send('HeapProfiler.collectGarbage');
+      const { usedSize } = await cdp.send('Runtime.getHeapUsage');
+      heap.push({ usedSize, requests: [...checks.values()].reduce((a, b) => a + b, 0) });
+      await Promise.race([done, new Promise((r) => setTimeout(r, 10_000))]).catch(() => {});
+    }
+    await done;
     const visibility = await page.evaluate(() => document.visibilityState);
     const listed = await emu.tasks();
     return ids.map((id) => {
       const task = listed.find((t) => t.task_id === id);
-      return { progress, id, planned: task?.planned_ms, requests: checks.get(id) || 0, predicted: predict(task?.planned_ms, progress), visibility };
+      return { progress, id, planned: task?.planned_ms, requests: checks.get(id) || 0, predicted: predict(task?.planned_ms, progress), visibility, heap };
     });
   } finally {
     await context.close();
@@ -66,10 +81,19 @@ export async function run() {
     .map((r) => `| ${r.progress} | ${(r.planned / 1000).toFixed(1)} s | ${r.requests} | ${r.predicted.mean.toFixed(1)} (${r.predicted.min}–${r.predicted.max}) | ${r.requests >= r.predicted.min && r.requests <= r.predicted.max ? 'yes' : '**no**'} |`)
     .join('\n');
   const ratio = mean(results.map((r) => r.requests)) / mean(results.map((r) => r.predicted.mean));
+  // Heap while polling (progress null runs longest): first sample → last before any completion.
+  const samples = results.find((r) => r.progress === 'null')?.heap ?? [];
+  const [first, last] = [samples[1] ?? samples[0], samples.at(-1)];
+  const growth = first && last ? (last.usedSize - first.usedSize) / first.usedSize : NaN;
+  const polls = first && last ? last.requests - first.requests : 0;
+  const kb = (b) => `${(b / 1024).toFixed(0)} KB`;
+  const heapLine = first && last
+    ? `JS heap while the page only polls (progress null, after a forced GC, every 10 s): ${kb(first.usedSize)} → ${kb(last.usedSize)} over ${polls} status checks (${(growth * 100).toFixed(1)}%).`
+    : 'JS heap while polling: not enough samples.';
   const within = results.filter((r) => r.requests >= r.predicted.min && r.requests <= r.predicted.max).length;
   return {
     results,
-    summary: `| Live page requests vs simulation | as predicted | ${within} of ${results.length} tasks within the predicted range; live/predicted ${ratio.toFixed(2)}× | ${within === results.length ? 'met' : '**missed**'} |\n`,
+    summary: `| JS heap while polling | flat | ${first && last ? `${kb(first.usedSize)} → ${kb(last.usedSize)} over ${polls} checks` : 'n/a'} | ${growth < 0.05 ? 'flat' : '**grows**'} |\n| Live page requests vs simulation | as predicted | ${within} of ${results.length} tasks within the predicted range; live/predicted ${ratio.toFixed(2)}× | ${within === results.length ? 'met' : '**missed**'} |\n`,
     markdown: `### Live page vs simulation
 
 The built page in Chromium against the emulator at \`--speed 1\` (provider minutes), ${TASKS} tasks of 5 s at
@@ -82,6 +106,8 @@ for the task; *predicted* is \`avatar-bench predict\` for the task's planned run
 ${rows}
 
 Live / predicted requests overall: **${ratio.toFixed(2)}×**.
+
+${heapLine}
 `,
   };
 }
