@@ -47,11 +47,12 @@ function probe({ key, envelope }) {
       window.__rows.push([performance.now(), count]);
     }
     if (!pending) return;
-    const ids = records.map((r) => rowOf(r.target)?.getAttribute('data-task-id'));
-    const inside = ids.filter((id) => id === pending.id).length;
+    const rows = records.map((r) => rowOf(r.target));
+    const inside = rows.filter((row) => row?.getAttribute('data-task-id') === pending.id).length;
     if (inside === 0) return;
-    // Mutations in other task rows: an update should touch none.
-    const otherRows = ids.filter((id) => id && id !== pending.id).length;
+    // Mutations in finished tasks' rows (which nothing should change): an update should touch none.
+    const finished = (row) => row && /^(completed|failed)$/.test(row.getAttribute('data-status'));
+    const otherRows = rows.filter((row) => finished(row) && row.getAttribute('data-task-id') !== pending.id).length;
     window.__updates.push({ id: pending.id, ms: performance.now() - pending.t, inside, otherRows });
     pending = null;
   }).observe(document, { childList: true, subtree: true, characterData: true, attributes: true });
@@ -168,7 +169,7 @@ The page opened with a stored list of N − ${RUNNING} finished tasks; then the 
 generates ${RUNNING} videos (10 s, 1280 px) that the page follows to completion against the emulator at
 \`--speed ${SPEED}\` with rising progress. *List rendered*: navigation → the last change of the number of rows.
 *Update*: a status response → the first DOM mutation in that task's row (median); *other rows*: the
-most DOM mutation records inside other task rows in the same batch (an update should touch none). *Busy*: script + style + layout time
+most DOM mutation records inside finished tasks' rows in the same batch (an update should touch none). *Busy*: script + style + layout time
 per second while following the tasks (CDP Performance metrics). JS heap after a forced GC, before the
 two tasks are submitted → after they finished (their rows and videos included).
 
