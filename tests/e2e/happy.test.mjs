@@ -23,6 +23,8 @@ journey('Pro with a sample: exact cost, rising progress, a video that plays', { 
   await see(page, '2 credits/s × 10 s = 20 credits');
   await s.screenshot('02-filled');
 
+  const checks = [];
+  page.on('request', (r) => { if (r.method() === 'GET' && r.url().includes('/tasks/')) checks.push(Date.now()); });
   const id = await generate(page);
   // The row is there at once, newest first, with the cost it was charged.
   assert.equal(await taskRows(page).first().getAttribute('data-task-id'), id);
@@ -49,11 +51,16 @@ journey('Pro with a sample: exact cost, rising progress, a video that plays', { 
   for (let i = 1; i < seen.length; i++) assert.ok(seen[i] >= seen[i - 1], `progress never goes back: ${seen.join(' → ')}`);
 
   await waitForStatus(page, id, 'completed');
+  // Gentle with the provider: never two checks of a task within a second, none after it finished.
+  const gaps = checks.slice(1).map((t, i) => t - checks[i]);
+  assert.ok(gaps.every((g) => g >= 900), `status checks ${gaps.join(', ')} ms apart`);
+  const checksAtFinish = checks.length;
   const video = await assertPlayableVideo(page, id, { seconds: 10, longEdge: 1280 });
   assert.match(video.src, new RegExp(`^${emu.origin}/results/`));
   const download = row.getByRole('link', { name: /Download/i });
   assert.equal(await download.getAttribute('href'), video.src);
 
+  assert.equal(checks.length, checksAtFinish, 'no status check after the task finished');
   // The ledger agrees: charged once, exactly the shown cost.
   assert.deepEqual(await emu.account(DEMO_KEY), { credits: 480, charged: 20, refunded: 0 });
   const tasks = await emu.tasks();
