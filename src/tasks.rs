@@ -266,3 +266,26 @@ pub fn TaskRow(id: String) -> impl IntoView {
     }
     .into_any()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use avatar_api::{DualRequest, ProRequest};
+
+    #[test]
+    fn summaries_name_the_parameters() {
+        let pro = AvatarRequest::Pro(ProRequest {
+            duration: 0,
+            audio_duration_seconds: Some(7.25),
+            resolution: 1536,
+            framerate: 30,
+            ..ProRequest::default()
+        });
+        assert_eq!(summary(&pro), "Follow audio (7.25 s) · 1536 px · 30 fps");
+        let dual = AvatarRequest::Dual(DualRequest {
+            audio_duration_seconds: Some(15.0),
+            ..DualRequest::default()
+        });
+        assert_eq!(summary(&dual), "15 s audio · 1280×720 · two speakers");
+    }
+}
