@@ -62,6 +62,11 @@ if [ "$want" != build ] && [ "$(wasm-pack --version 2>/dev/null)" != "wasm-pack 
   cargo install --force "wasm-pack@$WASM_PACK_VERSION"
 fi
 
+if [ "$want" = bench ] && ! command -v twiggy >/dev/null 2>&1; then
+  say "cargo install twiggy (names what costs the most bytes in the wasm)"
+  cargo install --locked twiggy
+fi
+
 # Debian's binaryen is too old for Trunk; npm's package ships a working wasm-opt.
 if [ "$(wasm-opt --version 2>/dev/null | awk '{print $3}')" != "$BINARYEN_VERSION" ]; then
   say "npm install binaryen@$BINARYEN_VERSION"
