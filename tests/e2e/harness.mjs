@@ -72,8 +72,10 @@ export const VIEWPORTS = {
 };
 
 const children = new Set();
+const tempDirs = new Set();
 process.on('exit', () => {
   for (const child of children) child.kill('SIGKILL');
+  if (!process.env.AVATAR_E2E_KEEP) for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
 });
 
 // ---------------------------------------------------------------------------
@@ -102,7 +104,11 @@ export async function freePort() {
  * holding data/ and state.json), args (extra CLI arguments).
  */
 export async function startEmulator(options = {}) {
-  const dir = options.dir || (await fsp.mkdtemp(path.join(os.tmpdir(), 'avatar-e2e-')));
+  let dir = options.dir;
+  if (!dir) {
+    dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'avatar-e2e-'));
+    tempDirs.add(dir); // removed at exit at the latest (unless AVATAR_E2E_KEEP)
+  }
   const emu = new Emulator({ ...options, dir });
   await emu.start();
   return emu;
