@@ -11,8 +11,9 @@ APP_ADDR ?= 127.0.0.1:8080
 API_ADDR ?= 127.0.0.1:8787
 # Emulator speed for `make run`: 1 = the provider's minutes; 10 = demos in tens of seconds.
 SPEED ?= 10
-# Sub-path the app is deployed under, e.g. `make dist PUBLIC_URL=/studio/`.
-PUBLIC_URL ?= /
+# Asset URLs are relative (Trunk.toml: public_url = "./"), so one dist/ works under any sub-path;
+# set PUBLIC_URL (e.g. `make dist PUBLIC_URL=/studio/`) only to pin absolute asset URLs.
+PUBLIC_URL ?=
 
 EMULATOR := target/release/avatar-emulator
 
@@ -42,7 +43,7 @@ browser: ## Component tests in headless Chromium
 	wasm-pack test --headless --chrome --chromedriver /usr/bin/chromedriver
 
 dist: ## A deployable dist/ (hashed assets, config.json beside index.html)
-	trunk build --release --offline --public-url "$(PUBLIC_URL)"
+	trunk build --release --offline $(if $(PUBLIC_URL),--public-url "$(PUBLIC_URL)")
 
 emulator:
 	cargo build --release -p avatar-emulator
