@@ -467,8 +467,15 @@ export class Studio {
     this.watch(page);
     // A controllable clock (page.clock.fastForward) for journeys about time.
     if (clock) await page.clock.install();
+    const broken = [];
+    const onResponse = (r) => { if (r.status() >= 400) broken.push(`${r.status()} ${r.url()}`); };
+    page.on('response', onResponse);
     await page.goto(url || this.app.url);
-    await waitForAppReady(page);
+    await waitForAppReady(page).catch((err) => {
+      const hint = this.options.basePath && broken.length ? ' — served from a sub-path, the build needs relative asset URLs (trunk --public-url ./)' : '';
+      throw new Error(`the app did not start${broken.length ? ` (failed loads: ${broken.join(', ')})` : ''}${hint}: ${err.message.split('\n')[0]}`);
+    });
+    page.off('response', onResponse);
     return page;
   }
 
