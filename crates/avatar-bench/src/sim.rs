@@ -18,41 +18,7 @@ use avatar_api::Model;
 use avatar_api::estimate::{self, Sample, Shape};
 use avatar_api::poll::{Check, Policy};
 
-/// A small, seedable random number generator (SplitMix64): enough for a
-/// simulation, and no dependency.
-#[derive(Debug, Clone)]
-pub struct Rng(u64);
-
-impl Rng {
-    /// A generator that always yields the same numbers for the same seed.
-    pub fn new(seed: u64) -> Self {
-        Rng(seed)
-    }
-
-    /// The next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// A uniform number in `0.0..1.0`.
-    pub fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    /// A uniform number in `lo..hi`.
-    pub fn range(&mut self, lo: f64, hi: f64) -> f64 {
-        lo + (hi - lo) * self.unit()
-    }
-
-    /// One element of `items`, uniformly.
-    pub fn pick<T: Copy>(&mut self, items: &[T]) -> T {
-        items[(self.next_u64() % items.len() as u64) as usize]
-    }
-}
+pub use avatar_emulator::rng::Rng;
 
 /// How the emulator reports a running task.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -74,10 +40,10 @@ impl EmulatorModel {
     pub fn new(progress_reported: bool) -> Self {
         EmulatorModel {
             progress_reported,
-            pending_fraction: 0.1,
-            pending_max_ms: 3_000,
+            pending_fraction: avatar_emulator::PENDING_FRACTION,
+            pending_max_ms: avatar_emulator::PENDING_MAX_MS,
             noise: 0.02,
-            speed_factor: (0.8, 1.25),
+            speed_factor: avatar_emulator::RUN_TIME_JITTER,
         }
     }
 
@@ -268,8 +234,8 @@ pub struct Summary {
 /// Runs `schedule` over the scenario's tasks. The same seed gives the same
 /// tasks to every schedule.
 pub fn run(scenario: &Scenario, schedule: &Schedule) -> Summary {
-    let mut jobs_rng = Rng::new(scenario.seed);
-    let mut checks_rng = Rng::new(scenario.seed ^ 0x5EED_C0DE);
+    let mut jobs_rng = Rng::seeded(scenario.seed);
+    let mut checks_rng = Rng::seeded(scenario.seed ^ 0x5EED_C0DE);
     let history: Vec<Sample> = match scenario.user {
         User::ColdStart => Vec::new(),
         User::WithHistory(n) => (0..n)
@@ -312,7 +278,7 @@ pub fn predict(
     runs: u32,
     seed: u64,
 ) -> (f64, u32, u32) {
-    let mut rng = Rng::new(seed);
+    let mut rng = Rng::seeded(seed);
     let schedule = Schedule::App(Policy::default());
     let counts: Vec<u32> = (0..runs.max(1))
         .map(|_| follow(job, &schedule, typical_total_ms, emulator, &mut rng).requests)
@@ -564,7 +530,7 @@ mod tests {
             &Schedule::Fixed(2_000),
             150_000,
             &emulator,
-            &mut Rng::new(1),
+            &mut Rng::seeded(1),
         );
         assert_eq!(
             out,
@@ -578,7 +544,7 @@ mod tests {
     #[test]
     fn jobs_last_one_to_ten_minutes_or_so() {
         let emulator = EmulatorModel::new(true);
-        let mut rng = Rng::new(3);
+        let mut rng = Rng::seeded(3);
         let totals: Vec<u64> = (0..2_000)
             .map(|_| draw_job(&mut rng, &emulator).true_total_ms)
             .collect();
@@ -599,7 +565,7 @@ mod tests {
             },
             true_total_ms: 100_000,
         };
-        let mut rng = Rng::new(9);
+        let mut rng = Rng::seeded(9);
         assert_eq!(
             emulator.observe(&job, 1_000, &mut rng),
             Observation::Running(Some(0.0))

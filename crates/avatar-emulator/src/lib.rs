@@ -31,6 +31,14 @@ use persist::Persister;
 use rng::Rng;
 use state::{Dirs, Store};
 
+/// A task runs for the provider's prior for its size
+/// ([`avatar_api::estimate::prior_total_ms`]) times a random factor in this range, over `--speed`.
+pub const RUN_TIME_JITTER: (f64, f64) = (0.8, 1.25);
+/// A task stays `pending` for a tenth of its run time…
+pub const PENDING_FRACTION: f64 = 0.1;
+/// …but at most this long.
+pub const PENDING_MAX_MS: u64 = 3_000;
+
 /// Renders at once; each ffmpeg uses several threads already.
 const CONCURRENT_RENDERS: usize = 2;
 

@@ -39,6 +39,11 @@ impl Rng {
         low + (high - low) * self.unit()
     }
 
+    /// One element of `items`, uniformly (`items` must not be empty).
+    pub fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+        items[(self.next_u64() % items.len() as u64) as usize]
+    }
+
     /// True with probability `p`.
     pub fn chance(&mut self, p: f64) -> bool {
         p > 0.0 && self.unit() < p

@@ -204,7 +204,7 @@ async fn submit(
         .ok_or_else(|| AppError::field("body", "This request cannot be priced."))?;
     let (total_ms, will_fail) = {
         let mut rng = state.rng();
-        let jitter = rng.range(0.8, 1.25);
+        let jitter = rng.range(crate::RUN_TIME_JITTER.0, crate::RUN_TIME_JITTER.1);
         let total = prior_total_ms(&shape) as f64 * jitter / state.config.speed;
         (total.round() as u64, rng.chance(state.config.fail_rate))
     };
@@ -216,7 +216,7 @@ async fn submit(
         request: request.to_json(),
         cost: quote.credits,
         created_at_ms: now_ms(),
-        pending_ms: (total_ms / 10).min(3_000),
+        pending_ms: ((total_ms as f64 * crate::PENDING_FRACTION) as u64).min(crate::PENDING_MAX_MS),
         total_ms,
         will_fail,
         phase: Phase::Pending,
