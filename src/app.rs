@@ -57,6 +57,8 @@ pub struct Ctx {
     pub live: RwSignal<String>,
     /// Current time, Unix ms, ticking every second.
     pub now: RwSignal<u64>,
+    /// The key the API last answered 401 to (the header shows it as rejected while it is in use).
+    pub rejected_key: RwSignal<Option<String>>,
 }
 
 impl Ctx {
@@ -173,6 +175,7 @@ pub fn Studio(config: Config) -> impl IntoView {
         notice: RwSignal::new(None),
         live: RwSignal::new(String::new()),
         now: RwSignal::new(now_ms()),
+        rejected_key: RwSignal::new(None),
     };
     provide_context(ctx);
     let _clock = use_interval_fn(move || ctx.now.set(now_ms()), 1000);
@@ -217,6 +220,11 @@ fn Header(running: Memo<usize>) -> impl IntoView {
             ("ok", "Proxy: no key needed".to_owned())
         } else if ctx.api_key.with(|k| k.trim().is_empty()) {
             ("warn", "No API key yet".to_owned())
+        } else if ctx
+            .rejected_key
+            .with(|r| r.as_ref() == Some(&ctx.api_key.get()))
+        {
+            ("warn", "API key rejected".to_owned())
         } else {
             ("ok", "API key set".to_owned())
         }

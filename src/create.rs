@@ -820,6 +820,7 @@ pub fn show_submit_error(ctx: Ctx, e: ApiError, blocked_until: RwSignal<u64>) {
             }
         }
         ApiError::Rejected => {
+            ctx.rejected_key.set(Some(ctx.api_key.get_untracked()));
             ctx.settings_open.set(true);
             request_animation_frame(|| focus_id("api-key"));
         }

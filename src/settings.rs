@@ -98,11 +98,16 @@ pub fn SettingsPanel() -> impl IntoView {
         }
         check.set(KeyCheck::Checking);
         let client = ctx.client();
+        let key = ctx.api_key.get_untracked();
         leptos::task::spawn_local(async move {
             let result = client.check_key().await;
             let state = match result {
-                Ok(()) => KeyCheck::Valid,
+                Ok(()) => {
+                    ctx.rejected_key.set(None);
+                    KeyCheck::Valid
+                }
                 Err(ApiError::Rejected) => {
+                    ctx.rejected_key.set(Some(key));
                     KeyCheck::Failed("API key rejected: the API does not accept this key.".into())
                 }
                 Err(e) => KeyCheck::Failed(e.to_string()),

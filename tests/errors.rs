@@ -51,6 +51,8 @@ async fn rejected_key_opens_settings_on_the_key() {
     );
     assert!(!get(root, "#settings").has_attribute("hidden"));
     until("focus on the key", || focused_id() == "api-key").await;
+    // The header no longer claims the key is fine.
+    assert_eq!(text(root, ".topbar .chip.warn"), "API key rejected");
     // Only the documented headers went out, with the key as a bearer token.
     let sent = sent_requests();
     let headers = sent[0]["headers"].as_object().unwrap();
