@@ -302,6 +302,24 @@ fn waveform(
     )
 }
 
+/// One speaker: `picture` (a filter ending in `[bg]`, frame size `w`×`h`) with the speech
+/// (input 1, cut or padded to `seconds`) and its `ww`×`wh` waveform over the mouth.
+fn one_speaker_filter(
+    picture: &str,
+    seconds: f64,
+    (w, h): (u32, u32),
+    (ww, wh): (u32, u32),
+    fps: u32,
+) -> String {
+    let mouth = (ww, wh, w / 2, (h as f64 * MOUTH_Y) as u32);
+    format!(
+        "{picture};{};[mix]asplit[a][s];{}",
+        audio_chain(1, seconds, "mix"),
+        waveform("s", "bg", "v", mouth, fps)
+    )
+}
+
+/// Size of a speaker's waveform over a picture `width`×`height`.
 fn wave_size(width: u32, height: u32) -> (u32, u32) {
     (
         even(width as f64 * 0.22),
@@ -347,18 +365,11 @@ pub fn plan_pro(
             .min(avatar_api::model::FOLLOW_AUDIO_CAP_SECONDS as f64)
     };
     let (ww, wh) = wave_size(w, h);
-    let filter = format!(
-        "[0:v]scale={w}:{h}:flags=bicubic,setsar=1,format=yuv420p,{}[bg];{};[mix]asplit[a][s];{}",
-        frames(fps, true),
-        audio_chain(1, seconds, "mix"),
-        waveform(
-            "s",
-            "bg",
-            "v",
-            (ww, wh, w / 2, (h as f64 * MOUTH_Y) as u32),
-            fps
-        )
+    let picture = format!(
+        "[0:v]scale={w}:{h}:flags=bicubic,setsar=1,format=yuv420p,{}[bg]",
+        frames(fps, true)
     );
+    let filter = one_speaker_filter(&picture, seconds, (w, h), (ww, wh), fps);
     let mut inputs = plain_input(image.0);
     inputs.extend(plain_input(audio.0));
     RenderPlan {
@@ -393,18 +404,8 @@ pub fn plan_digital_human(
     );
     let shown = (w as f64).min(h as f64 * pw / ph);
     let (ww, wh) = wave_size(shown as u32, h);
-    let filter = format!(
-        "{};{};[mix]asplit[a][s];{}",
-        fit_box(0, w, h, fps, picture.1.kind == Kind::Image),
-        audio_chain(1, seconds, "mix"),
-        waveform(
-            "s",
-            "bg",
-            "v",
-            (ww, wh, w / 2, (h as f64 * MOUTH_Y) as u32),
-            fps
-        )
-    );
+    let background = fit_box(0, w, h, fps, picture.1.kind == Kind::Image);
+    let filter = one_speaker_filter(&background, seconds, (w, h), (ww, wh), fps);
     RenderPlan {
         inputs,
         filter,
