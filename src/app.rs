@@ -269,16 +269,12 @@ fn NoticeBanner() -> impl IntoView {
                     .get()
                     .map(|text| {
                         view! {
-                            <div class="notice warn" role="alert">
-                                <span>{text}</span>
-                                <button
-                                    type="button"
-                                    class="btn small ghost"
-                                    on:click=move |_| ctx.storage_problem.set(None)
-                                >
-                                    "Dismiss"
-                                </button>
-                            </div>
+                            <NoticeBox
+                                kind="warn"
+                                role="alert"
+                                text=text
+                                on_dismiss=Callback::new(move |_| ctx.storage_problem.set(None))
+                            />
                         }
                     })
             }}
@@ -286,21 +282,37 @@ fn NoticeBanner() -> impl IntoView {
                 ctx.notice
                     .get()
                     .map(|n| {
-                        let class = if n.error { "notice error" } else { "notice info" };
                         view! {
-                            <div class=class id="notice" tabindex="-1" role=if n.error { "alert" } else { "status" }>
-                                <span>{n.text}</span>
-                                <button
-                                    type="button"
-                                    class="btn small ghost"
-                                    on:click=move |_| ctx.notice.set(None)
-                                >
-                                    "Dismiss"
-                                </button>
-                            </div>
+                            <NoticeBox
+                                kind=if n.error { "error" } else { "info" }
+                                role=if n.error { "alert" } else { "status" }
+                                text=n.text
+                                id="notice"
+                                on_dismiss=Callback::new(move |_| ctx.notice.set(None))
+                            />
                         }
                     })
             }}
+        </div>
+    }
+}
+
+/// One dismissible message; `kind` is its style (`warn`, `error`, `info`). With an `id`
+/// it can take focus, so errors can be announced by moving focus to it.
+#[component]
+fn NoticeBox(
+    kind: &'static str,
+    role: &'static str,
+    text: String,
+    #[prop(optional)] id: Option<&'static str>,
+    on_dismiss: Callback<()>,
+) -> impl IntoView {
+    view! {
+        <div class=format!("notice {kind}") id=id tabindex=id.map(|_| "-1") role=role>
+            <span>{text}</span>
+            <button type="button" class="btn small ghost" on:click=move |_| on_dismiss.run(())>
+                "Dismiss"
+            </button>
         </div>
     }
 }
