@@ -4,7 +4,6 @@
 use avatar_api::FieldError;
 use leptos::prelude::*;
 use leptos_use_interval_fn::use_interval_fn;
-use leptos_use_storage::{UseStorageOptions, use_local_storage_with_options};
 
 use crate::api::Client;
 use crate::config::{AuthMode, Config};
@@ -12,7 +11,7 @@ use crate::create::CreatePanel;
 use crate::form::Form;
 use crate::poller::Pollers;
 use crate::settings::{SettingsPanel, load_settings};
-use crate::storage::{self, Envelope, EnvelopeCodec};
+use crate::store::TaskStore;
 use crate::tasks::TaskList;
 
 /// A message shown in the banner under the header.
@@ -39,10 +38,8 @@ pub struct Ctx {
     pub settings_open: RwSignal<bool>,
     /// Notify when a task finishes while the tab is hidden.
     pub notify: RwSignal<bool>,
-    /// Saved tasks (synced with `localStorage` and other tabs).
-    pub store: Signal<Envelope>,
-    /// Writes the saved tasks.
-    pub set_store: WriteSignal<Envelope>,
+    /// The tasks (saved in `localStorage`, in step with other tabs).
+    pub tasks: TaskStore,
     /// Reading the saved tasks failed: what happened.
     pub storage_problem: RwSignal<Option<String>>,
     /// The form.
@@ -133,26 +130,7 @@ pub fn App() -> impl IntoView {
 pub fn Studio(config: Config) -> impl IntoView {
     let settings = load_settings(&config);
     let storage_problem = RwSignal::new(None::<String>);
-    let (store, set_store, _) = use_local_storage_with_options::<Envelope, EnvelopeCodec>(
-        storage::KEY,
-        UseStorageOptions::default().on_error(
-            move |e: leptos_use_storage::UseStorageError<
-                serde_json::Error,
-                storage::StorageError,
-            >| {
-                let reason = match e {
-                    leptos_use_storage::UseStorageError::ItemCodecError(
-                        codee::CodecError::Decode(reason),
-                    ) => reason.to_string(),
-                    other => other.to_string(),
-                };
-                let backup = storage::set_aside();
-                storage_problem.set(Some(format!(
-                    "Your saved task list could not be read: {reason}. {backup}"
-                )));
-            },
-        ),
-    );
+    let tasks = TaskStore::load(storage_problem);
     let initial_form = window()
         .location()
         .hash()
@@ -166,8 +144,7 @@ pub fn Studio(config: Config) -> impl IntoView {
         remember_key: settings.remember,
         settings_open: RwSignal::new(false),
         notify: RwSignal::new(false),
-        store,
-        set_store,
+        tasks,
         storage_problem,
         form: RwSignal::new(initial_form),
         touched: RwSignal::new(Vec::new()),
@@ -180,10 +157,7 @@ pub fn Studio(config: Config) -> impl IntoView {
     provide_context(ctx);
     let _clock = use_interval_fn(move || ctx.now.set(now_ms()), 1000);
 
-    let running = Memo::new(move |_| {
-        ctx.store
-            .with(|s| s.tasks.iter().filter(|t| t.is_running()).count())
-    });
+    let running = Memo::new(move |_| ctx.tasks.running().len());
     Effect::new(move |_| {
         let title = match running.get() {
             0 => "Avatar Studio".to_owned(),

@@ -768,10 +768,7 @@ fn SubmitArea(errors: Memo<Vec<FieldError>>) -> impl IntoView {
                         unknown: false,
                         check_problem: None,
                     };
-                    ctx.set_store.update(|s| {
-                        s.tasks.retain(|t| t.task_id != record.task_id);
-                        s.tasks.insert(0, record);
-                    });
+                    ctx.tasks.add(record);
                     let text = format!(
                         "Submitted: {} credits charged. The video appears in the task list when it is ready.",
                         quote.credits

@@ -4,7 +4,7 @@
 //! Every API rule (validation, billing, estimates, polling schedule) comes
 //! from the contract crate `avatar_api`; this crate is the browser side:
 //! configuration ([`config`]), the HTTP client ([`api`]), the saved task list
-//! ([`storage`]), the form model ([`form`]), and the Leptos components.
+//! ([`storage`], held by [`store`]), the form model ([`form`]), and the Leptos components.
 
 pub mod api;
 pub mod app;
@@ -14,6 +14,7 @@ pub mod form;
 pub mod poller;
 pub mod settings;
 pub mod storage;
+pub mod store;
 pub mod tasks;
 
 pub use app::{App, Studio};

@@ -13,7 +13,8 @@ use web_sys::VisibilityState;
 use crate::api::ApiError;
 use crate::app::{Ctx, now_ms};
 use crate::settings::notify;
-use crate::storage::{TaskRecord, remember_sample};
+use crate::storage::TaskRecord;
+use crate::store::TaskEntry;
 
 /// Shared by all pollers: page visibility and requests in flight.
 #[derive(Clone, Copy)]
@@ -31,18 +32,10 @@ pub fn Pollers() -> impl IntoView {
         hidden: Signal::derive(move || visibility.get() == VisibilityState::Hidden),
         in_flight: StoredValue::new(0),
     });
-    let running = Memo::new(move |_| {
-        ctx.store.with(|s| {
-            s.tasks
-                .iter()
-                .filter(|t| t.is_running())
-                .map(|t| t.task_id.clone())
-                .collect::<Vec<_>>()
-        })
-    });
+    let running = Memo::new(move |_| ctx.tasks.running());
     view! {
-        <For each=move || running.get() key=|id| id.clone() let:id>
-            <TaskPoller id/>
+        <For each=move || running.get() key=|entry| entry.record let:entry>
+            <TaskPoller entry/>
         </For>
     }
 }
@@ -58,8 +51,10 @@ struct PollState {
 
 /// Checks one task on the contract's schedule until it is final or removed.
 #[component]
-fn TaskPoller(id: String) -> impl IntoView {
+fn TaskPoller(entry: TaskEntry) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
+    let id = entry.id();
+    let (submitted_ms, shape) = entry.record.with_untracked(|t| (t.submitted_ms, t.shape()));
     let shared = expect_context::<PollShared>();
     let policy = Policy::default();
     let state = StoredValue::new(PollState::default());
@@ -75,40 +70,34 @@ fn TaskPoller(id: String) -> impl IntoView {
         }
         start(());
     };
-    let next_delay = {
-        let id = id.clone();
-        move || -> u64 {
-            let s = state.get_value();
-            let task = ctx.store.with_untracked(|st| {
-                let task = st.tasks.iter().find(|t| t.task_id == id).cloned();
-                let typical = task
-                    .as_ref()
-                    .and_then(TaskRecord::shape)
-                    .map(|shape| typical_total_ms(&st.history, &shape))
-                    .unwrap_or(150_000);
-                task.map(|t| (t, typical))
-            });
-            let Some((task, typical)) = task else {
-                return policy.max_delay_ms;
-            };
-            let elapsed = now_ms().saturating_sub(task.submitted_ms);
-            let estimate = progress(elapsed, task.progress, typical);
-            policy.next_delay_ms(&Check {
-                checks_done: s.checks_done,
-                elapsed_ms: elapsed,
-                expected_total_ms: estimate.expected_total_ms,
-                progress_reported: estimate.reported,
-                failures: s.failures,
-                retry_after_ms: s.retry_after_ms,
-                hidden: shared.hidden.get_untracked(),
-                random: js_sys::Math::random(),
+    let next_delay = move || -> u64 {
+        let s = state.get_value();
+        let Some(reported) = entry.record.try_with_untracked(|t| t.progress) else {
+            return policy.max_delay_ms; // Removed meanwhile.
+        };
+        let typical = shape
+            .map(|shape| {
+                ctx.tasks
+                    .history()
+                    .with_untracked(|h| typical_total_ms(h, &shape))
             })
-        }
+            .unwrap_or(150_000);
+        let elapsed = now_ms().saturating_sub(submitted_ms);
+        let estimate = progress(elapsed, reported, typical);
+        policy.next_delay_ms(&Check {
+            checks_done: s.checks_done,
+            elapsed_ms: elapsed,
+            expected_total_ms: estimate.expected_total_ms,
+            progress_reported: estimate.reported,
+            failures: s.failures,
+            retry_after_ms: s.retry_after_ms,
+            hidden: shared.hidden.get_untracked(),
+            random: js_sys::Math::random(),
+        })
     };
 
     let check = {
         let id = id.clone();
-        let next_delay = next_delay.clone();
         let schedule = schedule.clone();
         move || {
             if state.with_value(|s| s.busy) {
@@ -123,12 +112,11 @@ fn TaskPoller(id: String) -> impl IntoView {
             shared.in_flight.update_value(|n| *n += 1);
             let client = ctx.client();
             let id = id.clone();
-            let next_delay = next_delay.clone();
             let schedule = schedule.clone();
             leptos::task::spawn_local(async move {
                 let result = client.task(&id).await;
                 shared.in_flight.update_value(|n| *n = n.saturating_sub(1));
-                let keep_going = apply(ctx, &id, result, state);
+                let keep_going = apply(ctx, entry, result, state);
                 let alive = state.try_update_value(|s| s.busy = false).is_some();
                 if alive && keep_going {
                     schedule(next_delay());
@@ -162,11 +150,7 @@ fn TaskPoller(id: String) -> impl IntoView {
         false,
     );
     // First check: soon after submit, or at once for a task found on load.
-    let first = if ctx.store.with_untracked(|s| {
-        s.tasks
-            .iter()
-            .any(|t| t.task_id == id && now_ms() - t.submitted_ms > 5_000)
-    }) {
+    let first = if now_ms().saturating_sub(submitted_ms) > 5_000 {
         0
     } else {
         next_delay()
@@ -177,7 +161,7 @@ fn TaskPoller(id: String) -> impl IntoView {
 /// Applies a status check to the saved task; true while it should continue.
 fn apply(
     ctx: Ctx,
-    id: &str,
+    entry: TaskEntry,
     result: Result<Task, ApiError>,
     state: StoredValue<PollState>,
 ) -> bool {
@@ -190,10 +174,8 @@ fn apply(
                 s.retry_after_ms = None;
             });
             let mut finished = None;
-            ctx.set_store.update(|store| {
-                let Some(task) = store.tasks.iter_mut().find(|t| t.task_id == id) else {
-                    return;
-                };
+            let mut sample = None;
+            ctx.tasks.update(entry, |task| {
                 let was_final = task.status.is_final();
                 task.status = remote.status.clone();
                 if let Some(p) = remote.progress() {
@@ -216,10 +198,13 @@ fn apply(
                             (Some(a), Some(b)) if b > a => (b - a) as u64 * 1000,
                             _ => now.saturating_sub(task.submitted_ms),
                         };
-                        remember_sample(&mut store.history, Sample { shape, took_ms });
+                        sample = Some(Sample { shape, took_ms });
                     }
                 }
             });
+            if let Some(sample) = sample {
+                ctx.tasks.remember(sample);
+            }
             if let Some(task) = finished {
                 announce_final(ctx, &task);
                 return false;
@@ -227,11 +212,9 @@ fn apply(
             !remote.status.is_final()
         }
         Err(ApiError::NotFound) => {
-            ctx.set_store.update(|store| {
-                if let Some(task) = store.tasks.iter_mut().find(|t| t.task_id == id) {
-                    task.unknown = true;
-                    task.check_problem = None;
-                }
+            ctx.tasks.update(entry, |task| {
+                task.unknown = true;
+                task.check_problem = None;
             });
             ctx.say("A task is no longer known to the API; the page stopped checking it.");
             false
@@ -243,11 +226,8 @@ fn apply(
                 s.retry_after_ms = e.retry_after_ms();
             });
             let text = format!("Last check failed: {e} Retrying automatically.");
-            ctx.set_store.update(|store| {
-                if let Some(task) = store.tasks.iter_mut().find(|t| t.task_id == id) {
-                    task.check_problem = Some(text);
-                }
-            });
+            ctx.tasks
+                .update(entry, |task| task.check_problem = Some(text));
             true
         }
     }

@@ -1,9 +1,9 @@
 //! The task list kept in the browser (`localStorage`), in a versioned
 //! envelope so a future format change migrates instead of crashing.
 //!
-//! Decoding is pure (tested natively); the app reads and writes through
-//! leptos-use's `use_local_storage` with [`EnvelopeCodec`], which also keeps
-//! tabs in sync through the `storage` event.
+//! Everything here is pure (tested natively): decoding with migration, and
+//! [`merge`], which reconciles the list another tab wrote with this tab's.
+//! The reactive side, one signal per task, is [`crate::store`].
 
 use avatar_api::estimate::{Sample, Shape};
 use avatar_api::{AvatarRequest, Model, TaskError, TaskStatus};
@@ -16,6 +16,8 @@ pub const KEY: &str = "avatar-studio.tasks";
 pub const VERSION: u32 = 2;
 /// Finished-task timings kept for estimates.
 pub const HISTORY_LIMIT: usize = 50;
+/// Ids of removed tasks remembered, so another tab does not bring them back.
+pub const REMOVED_LIMIT: usize = 200;
 
 /// Everything the page remembers about tasks.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -27,6 +29,10 @@ pub struct Envelope {
     /// How long finished tasks took, to learn the typical duration.
     #[serde(default)]
     pub history: Vec<Sample>,
+    /// Ids the user removed (newest first), so that a tab which has not
+    /// heard of the removal yet does not add them back.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub removed: Vec<String>,
 }
 
 impl Default for Envelope {
@@ -35,7 +41,16 @@ impl Default for Envelope {
             version: VERSION,
             tasks: Vec::new(),
             history: Vec::new(),
+            removed: Vec::new(),
         }
+    }
+}
+
+impl Envelope {
+    /// Puts the tasks newest first (the order the list shows).
+    pub fn sort(&mut self) {
+        self.tasks
+            .sort_by_key(|t| std::cmp::Reverse(t.submitted_ms));
     }
 }
 
@@ -91,6 +106,18 @@ impl TaskRecord {
         !self.unknown && !self.status.is_final()
     }
 
+    /// True when `other` differs only in what the next status check
+    /// re-reads anyway (progress, the last check's problem): such a change
+    /// is not worth rewriting the saved list for.
+    pub fn same_outcome(&self, other: &TaskRecord) -> bool {
+        let essentials = |t: &TaskRecord| TaskRecord {
+            progress: None,
+            check_problem: None,
+            ..t.clone()
+        };
+        essentials(self) == essentials(other)
+    }
+
     /// The status attribute the task row exposes: the API's status, or
     /// `unknown` after a 404.
     pub fn status_key(&self) -> &str {
@@ -115,6 +142,13 @@ pub enum StorageError {
 
 /// Parses a stored envelope of any known version into the current one.
 pub fn decode(raw: &str) -> Result<Envelope, StorageError> {
+    // The common case, the current format, in one pass (a long history
+    // decodes in a few milliseconds); older or odd data through `migrate`.
+    if let Ok(envelope) = serde_json::from_str::<Envelope>(raw)
+        && envelope.version == VERSION
+    {
+        return Ok(envelope);
+    }
     let value: Value =
         serde_json::from_str(raw).map_err(|e| StorageError::Corrupt(e.to_string()))?;
     migrate(value)
@@ -155,25 +189,45 @@ fn v1_to_v2(mut value: Value) -> Value {
     value
 }
 
-/// Encodes and decodes the envelope for `use_local_storage`.
-pub struct EnvelopeCodec;
-
-impl codee::Encoder<Envelope> for EnvelopeCodec {
-    type Error = serde_json::Error;
-    type Encoded = String;
-
-    fn encode(val: &Envelope) -> Result<String, Self::Error> {
-        serde_json::to_string(val)
+/// Reconciles the list another tab saved (`theirs`) with this tab's
+/// (`ours`), so that no tab loses what the other did meanwhile:
+///
+/// - a task either tab knows stays, unless either removed it;
+/// - a finished task never goes back to running (the tab that saw it
+///   finish wins); otherwise their copy, the newer write, wins;
+/// - the finished-task history is theirs (both learn from the same tasks).
+pub fn merge(ours: &Envelope, theirs: Envelope) -> Envelope {
+    let mut removed = theirs.removed;
+    for id in &ours.removed {
+        if !removed.contains(id) {
+            removed.push(id.clone());
+        }
     }
-}
-
-impl codee::Decoder<Envelope> for EnvelopeCodec {
-    type Error = StorageError;
-    type Encoded = str;
-
-    fn decode(val: &str) -> Result<Envelope, StorageError> {
-        decode(val)
+    removed.truncate(REMOVED_LIMIT);
+    let mut tasks: Vec<TaskRecord> = theirs
+        .tasks
+        .into_iter()
+        .filter(|t| !removed.contains(&t.task_id))
+        .map(
+            |their| match ours.tasks.iter().find(|o| o.task_id == their.task_id) {
+                Some(our) if our.status.is_final() && !their.status.is_final() => our.clone(),
+                _ => their,
+            },
+        )
+        .collect();
+    for our in &ours.tasks {
+        if !removed.contains(&our.task_id) && !tasks.iter().any(|t| t.task_id == our.task_id) {
+            tasks.push(our.clone());
+        }
     }
+    let mut merged = Envelope {
+        version: VERSION,
+        tasks,
+        history: theirs.history,
+        removed,
+    };
+    merged.sort();
+    merged
 }
 
 /// Adds a finished task's timing to the history (keeping the newest).
@@ -247,6 +301,92 @@ mod tests {
             decode(r#"{"version":9,"tasks":[]}"#),
             Err(StorageError::TooNew(9))
         );
+    }
+
+    fn record(id: &str, status: TaskStatus, submitted_ms: u64) -> TaskRecord {
+        let mut t = decode(&v1().to_string()).unwrap().tasks.remove(0);
+        t.task_id = id.to_owned();
+        t.status = status;
+        t.submitted_ms = submitted_ms;
+        t
+    }
+
+    fn envelope(tasks: Vec<TaskRecord>, removed: &[&str]) -> Envelope {
+        Envelope {
+            tasks,
+            removed: removed.iter().map(|s| s.to_string()).collect(),
+            ..Envelope::default()
+        }
+    }
+
+    fn ids(e: &Envelope) -> Vec<&str> {
+        e.tasks.iter().map(|t| t.task_id.as_str()).collect()
+    }
+
+    #[test]
+    fn merge_keeps_tasks_either_tab_added_newest_first() {
+        let ours = envelope(
+            vec![
+                record("mine", TaskStatus::Pending, 3),
+                record("old", TaskStatus::Pending, 1),
+            ],
+            &[],
+        );
+        let theirs = envelope(
+            vec![
+                record("theirs", TaskStatus::Pending, 2),
+                record("old", TaskStatus::Processing, 1),
+            ],
+            &[],
+        );
+        let merged = merge(&ours, theirs);
+        assert_eq!(ids(&merged), ["mine", "theirs", "old"]);
+        assert_eq!(
+            merged.tasks[2].status,
+            TaskStatus::Processing,
+            "their newer copy wins"
+        );
+    }
+
+    #[test]
+    fn merge_never_takes_a_finished_task_back_to_running() {
+        let ours = envelope(vec![record("t", TaskStatus::Completed, 1)], &[]);
+        let theirs = envelope(vec![record("t", TaskStatus::Processing, 1)], &[]);
+        assert_eq!(merge(&ours, theirs).tasks[0].status, TaskStatus::Completed);
+    }
+
+    #[test]
+    fn merge_honours_removals_from_either_tab() {
+        let ours = envelope(
+            vec![
+                record("a", TaskStatus::Completed, 1),
+                record("b", TaskStatus::Completed, 2),
+            ],
+            &["c"],
+        );
+        let theirs = envelope(
+            vec![
+                record("b", TaskStatus::Completed, 2),
+                record("c", TaskStatus::Completed, 3),
+            ],
+            &["a"],
+        );
+        let merged = merge(&ours, theirs);
+        assert_eq!(ids(&merged), ["b"]);
+        assert_eq!(merged.removed, ["a", "c"]);
+        let text = serde_json::to_string(&merged).unwrap();
+        assert_eq!(decode(&text).unwrap(), merged, "tombstones are saved");
+    }
+
+    #[test]
+    fn progress_alone_is_not_a_new_outcome() {
+        let a = record("t", TaskStatus::Processing, 1);
+        let mut b = a.clone();
+        b.progress = Some(0.5);
+        b.check_problem = Some("Last check failed".into());
+        assert!(a.same_outcome(&b));
+        b.status = TaskStatus::Completed;
+        assert!(!a.same_outcome(&b));
     }
 
     #[test]

@@ -71,22 +71,26 @@ pub fn status_label(task: &TaskRecord) -> String {
     }
 }
 
-/// The list of submitted tasks.
+/// Rows shown at first, and added by each "Show more": a long history
+/// renders quickly and the page stays light.
+pub const PAGE: usize = 20;
+
+/// The list of submitted tasks, newest first, a page at a time.
 #[component]
 pub fn TaskList() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
-    let ids = Memo::new(move |_| {
-        ctx.store.with(|s| {
-            let mut tasks: Vec<(u64, String)> = s
-                .tasks
-                .iter()
-                .map(|t| (t.submitted_ms, t.task_id.clone()))
-                .collect();
-            tasks.sort_by_key(|t| std::cmp::Reverse(t.0));
-            tasks.into_iter().map(|(_, id)| id).collect::<Vec<_>>()
-        })
-    });
-    let count = move || ids.with(Vec::len);
+    let shown = RwSignal::new(PAGE);
+    let count = move || ctx.tasks.len();
+    let hidden = move || count().saturating_sub(shown.get());
+    let show_more = move |_| {
+        let first_new = ctx.tasks.newest(shown.get_untracked() + 1).pop();
+        shown.update(|n| *n += PAGE);
+        // Keep the keyboard where the new rows start.
+        if let Some(entry) = first_new {
+            let id = format!("task-{}", entry.id());
+            request_animation_frame(move || focus_id(&id));
+        }
+    };
     view! {
         <section class="card tasks" aria-labelledby="tasks-title">
             <div class="card-head">
@@ -101,59 +105,52 @@ pub fn TaskList() -> impl IntoView {
                 </div>
             </Show>
             <ul class="task-list" aria-label="Tasks">
-                <For each=move || ids.get() key=|id| id.clone() let:id>
-                    <TaskRow id/>
+                <For each=move || ctx.tasks.newest(shown.get()) key=|entry| entry.record let:entry>
+                    <TaskRow task=entry.record/>
                 </For>
             </ul>
+            <Show when=move || hidden() != 0>
+                <div class="more">
+                    <button type="button" class="btn ghost" on:click=show_more>
+                        {move || format!("Show {} older", hidden().min(PAGE))}
+                    </button>
+                    <span class="muted">{move || format!("{} of {} shown", shown.get().min(count()), count())}</span>
+                </div>
+            </Show>
         </section>
     }
 }
 
-/// One task.
+/// One task's row: it reads only its own record, so an update to another
+/// task never touches it.
 #[component]
-pub fn TaskRow(id: String) -> impl IntoView {
+pub fn TaskRow(task: RwSignal<TaskRecord>) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
-    let task = {
-        let id = id.clone();
-        Memo::new(move |_| {
-            ctx.store
-                .with(|s| s.tasks.iter().find(|t| t.task_id == id).cloned())
-        })
-    };
-    let Some(first) = task.get_untracked() else {
-        return ().into_any();
-    };
+    let first = task.get_untracked();
+    let id = first.task_id.clone();
     let request = first.parsed_request();
-    let shape = first.shape();
+    let shape = request.as_ref().and_then(AvatarRequest::shape);
     let thumb = request
         .as_ref()
         .and_then(|r| r.thumbnail_url().map(str::to_owned))
         .filter(|u| is_http_url(u));
     let details = request.as_ref().map(summary).unwrap_or_default();
-    let status_key = Memo::new(move |_| {
-        task.with(|t| {
-            t.as_ref()
-                .map(|t| t.status_key().to_owned())
-                .unwrap_or_default()
-        })
-    });
-    let running = Memo::new(move |_| task.with(|t| t.as_ref().is_some_and(TaskRecord::is_running)));
+    let status_key = Memo::new(move |_| task.with(|t| t.status_key().to_owned()));
+    let running = Memo::new(move |_| task.with(TaskRecord::is_running));
     let submitted = first.submitted_ms;
     let estimate = move || {
-        let t = task.get()?;
-        let now = ctx.now.get();
-        let elapsed = now.saturating_sub(submitted);
+        let reported = task.with(|t| t.progress);
+        let elapsed = ctx.now.get().saturating_sub(submitted);
         let typical = shape
-            .map(|s| ctx.store.with(|st| typical_total_ms(&st.history, &s)))
+            .map(|s| ctx.tasks.history().with(|h| typical_total_ms(h, &s)))
             .unwrap_or(150_000);
-        Some((elapsed, progress(elapsed, t.progress, typical)))
+        (elapsed, progress(elapsed, reported, typical))
     };
     let row_id = format!("task-{id}");
     let remove = {
         let id = id.clone();
         move |_| {
-            ctx.set_store
-                .update(|s| s.tasks.retain(|t| t.task_id != id));
+            ctx.tasks.remove(&id);
             ctx.say("Task removed from the list.");
             focus_id("tasks-title");
         }
@@ -173,9 +170,13 @@ pub fn TaskRow(id: String) -> impl IntoView {
     };
     let credits = first.credits;
     let poster = thumb.clone();
+    // Rebuilt when the status changes, not on every progress tick (the
+    // result and error arrive together with the final status).
+    let phase = Memo::new(move |_| task.with(|t| (t.unknown, t.status.clone())));
     let outcome = move || {
-        let t = task.get()?;
-        Some(match (t.unknown, &t.status) {
+        let (unknown, status) = phase.get();
+        let t = task.get_untracked();
+        match (unknown, &status) {
             (true, _) => view! {
                 <p class="task-note">"The API no longer knows this task (it may have expired or belong to another key), so the page stopped checking it."</p>
             }.into_any(),
@@ -207,9 +208,10 @@ pub fn TaskRow(id: String) -> impl IntoView {
             }
             (false, TaskStatus::Cancelled) => view! { <p class="task-note">"This task was cancelled."</p> }.into_any(),
             (false, _) => {
-                let problem = t.check_problem.clone();
+                let problem = move || task.with(|t| t.check_problem.clone());
                 view! {
-                    {move || estimate().map(|(elapsed, p)| {
+                    {move || {
+                        let (elapsed, p) = estimate();
                         let pct = (p.fraction * 100.0).floor() as u32;
                         let left = if p.remaining_ms == 0 {
                             "finishing…".to_owned()
@@ -225,11 +227,11 @@ pub fn TaskRow(id: String) -> impl IntoView {
                                 {format!("Elapsed {} · {left}{}", format_duration(elapsed), if p.reported { "" } else { " (estimated)" })}
                             </p>
                         }
-                    })}
-                    {problem.map(|p| view! { <p class="task-note warn-text">{p}</p> })}
+                    }}
+                    {move || problem().map(|p| view! { <p class="task-note warn-text">{p}</p> })}
                 }.into_any()
             }
-        })
+        }
     };
     view! {
         <li
@@ -246,7 +248,7 @@ pub fn TaskRow(id: String) -> impl IntoView {
                     <div class="task-title">
                         <strong>{first.model.label()}</strong>
                         <span class=move || format!("badge {}", status_key.get())>
-                            {move || task.get().map(|t| status_label(&t)).unwrap_or_default()}
+                            {move || task.with(status_label)}
                         </span>
                     </div>
                     <div class="task-sub">{details}</div>

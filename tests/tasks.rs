@@ -1,6 +1,7 @@
 //! The task list and the saved state: rows newest first with their status,
 //! results and errors; remove; polling to the end; migration of an old
-//! saved format; a damaged one reported, not crashed.
+//! saved format; a damaged one reported, not crashed; a long history shown a
+//! page at a time; another tab's changes merged without losing tasks.
 #![cfg(target_arch = "wasm32")]
 
 mod common;
@@ -248,5 +249,92 @@ async fn damaged_saved_data_is_reported_and_kept_aside() {
     );
     // The page still works: the empty list is shown.
     assert!(text(root, ".tasks").contains("No videos yet."));
+    restore_network();
+}
+
+fn row_ids(root: &web_sys::Element) -> Vec<String> {
+    let rows = get(root, "ul[aria-label='Tasks']")
+        .query_selector_all("li")
+        .unwrap();
+    (0..rows.length())
+        .map(|i| {
+            let e: web_sys::Element = wasm_bindgen::JsCast::unchecked_into(rows.item(i).unwrap());
+            e.get_attribute("data-task-id").unwrap()
+        })
+        .collect()
+}
+
+fn done(id: &str, submitted_ms: u64) -> Value {
+    task(
+        id,
+        "completed",
+        submitted_ms,
+        json!({"video_url": format!("http://127.0.0.1:9/{id}.mp4")}),
+    )
+}
+
+#[wasm_bindgen_test]
+async fn a_long_history_shows_the_newest_page_then_more_on_request() {
+    clear_storage();
+    fake_network(vec![]);
+    let t = now();
+    save(
+        (0..25)
+            .map(|i| done(&format!("t{i:02}"), t - 1_000 * (i + 1)))
+            .collect(),
+    );
+    let app = mount_studio(config());
+    let root = &app.root;
+    let expected: Vec<String> = (0..20).map(|i| format!("t{i:02}")).collect();
+    assert_eq!(row_ids(root), expected, "the newest 20, newest first");
+    assert!(text(root, ".tasks").contains("25 tasks"));
+    assert!(text(root, ".more").contains("20 of 25 shown"));
+    click_button(root, "Show 5 older");
+    until("all rows", || row_ids(root).len() == 25).await;
+    assert_eq!(row_ids(root)[24], "t24");
+    until("focus on the first new row", || focused_id() == "task-t20").await;
+    assert!(query(root, ".more").is_none(), "nothing left to show");
+    restore_network();
+}
+
+/// What another tab does: writes the list, and this tab hears a `storage` event.
+fn other_tab_saves(envelope: Value) {
+    let text = envelope.to_string();
+    local().set_item(storage::KEY, &text).unwrap();
+    let init = web_sys::StorageEventInit::new();
+    init.set_key(Some(storage::KEY));
+    init.set_new_value(Some(&text));
+    let event = web_sys::StorageEvent::new_with_event_init_dict("storage", &init).unwrap();
+    leptos::prelude::window().dispatch_event(&event).unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn another_tabs_changes_are_merged_and_no_task_is_lost() {
+    clear_storage();
+    fake_network(vec![]);
+    let t = now();
+    save(vec![done("a", t - 3_000)]);
+    let app = mount_studio(config());
+    let root = &app.root;
+    assert_eq!(row_ids(root), ["a"]);
+
+    // The other tab submitted "b".
+    other_tab_saves(
+        json!({"version": storage::VERSION, "tasks": [done("b", t - 1_000), done("a", t - 3_000)]}),
+    );
+    until("b listed", || row_ids(root) == ["b", "a"]).await;
+
+    // A tab that has not heard of "a" and "b" yet saves its list with "c":
+    // this tab keeps all three and saves the union back for everyone.
+    other_tab_saves(json!({"version": storage::VERSION, "tasks": [done("c", t - 2_000)]}));
+    until("union listed", || row_ids(root) == ["b", "c", "a"]).await;
+    until("union saved", || saved().tasks.len() == 3).await;
+
+    // The other tab removed "a": it goes here too, and stays gone.
+    other_tab_saves(json!({"version": storage::VERSION, "removed": ["a"],
+        "tasks": [done("b", t - 1_000), done("c", t - 2_000)]}));
+    until("a removed", || row_ids(root) == ["b", "c"]).await;
+    let ids: Vec<String> = saved().tasks.into_iter().map(|t| t.task_id).collect();
+    assert_eq!(ids, ["b", "c"]);
     restore_network();
 }

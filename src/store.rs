@@ -1,0 +1,271 @@
+//! The tasks in memory: one signal per task, so that a status check
+//! re-renders only its own row, however long the list.
+//!
+//! The list is saved to `localStorage` (format in [`crate::storage`]) when
+//! something worth keeping changes: a task added, removed, finished or
+//! forgotten by the API, not every progress tick (the next status check
+//! re-reads progress anyway), and once more when the page is left. Another
+//! tab's saves arrive through the `storage` event and are merged, so tabs
+//! never lose each other's tasks.
+
+use std::collections::HashMap;
+
+use avatar_api::estimate::Sample;
+use leptos::prelude::*;
+
+use crate::storage::{self, Envelope, REMOVED_LIMIT, StorageError, TaskRecord};
+
+/// One task: its id and the signal holding its record.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TaskEntry {
+    /// The record (status, progress, result…).
+    pub record: RwSignal<TaskRecord>,
+}
+
+impl TaskEntry {
+    /// The task's id (never changes).
+    pub fn id(&self) -> String {
+        self.record.with_untracked(|t| t.task_id.clone())
+    }
+
+    fn has_id(&self, id: &str) -> bool {
+        self.record
+            .try_with_untracked(|t| t.task_id == id)
+            .unwrap_or(false)
+    }
+}
+
+/// The page's tasks, newest first, kept in `localStorage` and in step with
+/// other tabs. A `Copy` handle.
+#[derive(Clone, Copy)]
+pub struct TaskStore {
+    entries: RwSignal<Vec<TaskEntry>>,
+    history: RwSignal<Vec<Sample>>,
+    removed: StoredValue<Vec<String>>,
+    /// The text last written or read, so that an unchanged list is not rewritten.
+    saved: StoredValue<String>,
+    /// Why the list could not be read or saved, for the banner.
+    problem: RwSignal<Option<String>>,
+    /// Owns the per-task signals (created later from event handlers too).
+    owner: StoredValue<Owner>,
+}
+
+impl TaskStore {
+    /// Reads the saved list and starts following other tabs' changes.
+    /// An unreadable list is set aside (not overwritten) and reported in
+    /// `problem`.
+    pub fn load(problem: RwSignal<Option<String>>) -> Self {
+        let raw = local_storage().and_then(|s| s.get_item(storage::KEY).ok().flatten());
+        let envelope = match raw.as_deref().map(storage::decode) {
+            None => Envelope::default(),
+            Some(Ok(envelope)) => envelope,
+            Some(Err(e)) => {
+                let backup = storage::set_aside();
+                problem.set(Some(format!(
+                    "Your saved task list could not be read: {e}. {backup}"
+                )));
+                Envelope::default()
+            }
+        };
+        let store = TaskStore {
+            entries: RwSignal::new(Vec::new()),
+            history: RwSignal::new(Vec::new()),
+            removed: StoredValue::new(Vec::new()),
+            saved: StoredValue::new(raw.unwrap_or_default()),
+            problem,
+            owner: StoredValue::new(Owner::current().unwrap_or_default()),
+        };
+        store.replace(envelope);
+        let storage_listener = window_event_listener(leptos::ev::storage, move |e| {
+            if e.key().as_deref() == Some(storage::KEY) {
+                store.other_tab_saved(e.new_value());
+            }
+        });
+        let leave_listener = window_event_listener(leptos::ev::pagehide, move |_| store.save());
+        on_cleanup(move || {
+            storage_listener.remove();
+            leave_listener.remove();
+        });
+        store
+    }
+
+    /// All tasks, newest first (tracked: changes when tasks are added or removed).
+    pub fn entries(&self) -> Vec<TaskEntry> {
+        self.entries.get()
+    }
+
+    /// How many tasks there are (tracked).
+    pub fn len(&self) -> usize {
+        self.entries.with(Vec::len)
+    }
+
+    /// True when there are no tasks (tracked).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The newest `n` tasks (tracked).
+    pub fn newest(&self, n: usize) -> Vec<TaskEntry> {
+        self.entries.with(|e| e.iter().take(n).copied().collect())
+    }
+
+    /// The tasks still being checked on (tracked, also on each task's status).
+    pub fn running(&self) -> Vec<TaskEntry> {
+        self.entries.with(|e| {
+            e.iter()
+                .filter(|t| t.record.with(TaskRecord::is_running))
+                .copied()
+                .collect()
+        })
+    }
+
+    /// Finished tasks' timings, newest first (tracked).
+    pub fn history(&self) -> ReadSignal<Vec<Sample>> {
+        self.history.read_only()
+    }
+
+    /// The task with this id, if the list has it.
+    pub fn find(&self, id: &str) -> Option<TaskEntry> {
+        self.entries
+            .with_untracked(|e| e.iter().find(|t| t.has_id(id)).copied())
+    }
+
+    /// Adds a just-submitted task at the top and saves.
+    pub fn add(&self, record: TaskRecord) {
+        let id = record.task_id.clone();
+        let entry = self.new_entry(record);
+        self.entries.update(|e| {
+            e.retain(|t| !t.has_id(&id));
+            e.insert(0, entry);
+        });
+        self.save();
+    }
+
+    /// Removes a task from the list (and, through the saved list, from other tabs).
+    pub fn remove(&self, id: &str) {
+        self.entries.update(|e| e.retain(|t| !t.has_id(id)));
+        self.removed.update_value(|r| {
+            r.retain(|x| x != id);
+            r.insert(0, id.to_owned());
+            r.truncate(REMOVED_LIMIT);
+        });
+        self.save();
+    }
+
+    /// Changes one task. Its row re-renders only if something changed; the
+    /// list is saved only if more than progress changed.
+    pub fn update(&self, entry: TaskEntry, change: impl FnOnce(&mut TaskRecord)) {
+        let save = entry.record.try_maybe_update(|task| {
+            let before = task.clone();
+            change(task);
+            (*task != before, !task.same_outcome(&before))
+        });
+        if save == Some(true) {
+            self.save();
+        }
+    }
+
+    /// Remembers how long a finished task took, for later estimates.
+    pub fn remember(&self, sample: Sample) {
+        self.history.update(|h| storage::remember_sample(h, sample));
+        self.save();
+    }
+
+    /// What would be saved now.
+    fn snapshot(&self) -> Envelope {
+        Envelope {
+            tasks: self.entries.with_untracked(|e| {
+                e.iter()
+                    .filter_map(|t| t.record.try_get_untracked())
+                    .collect()
+            }),
+            history: self.history.get_untracked(),
+            removed: self.removed.get_value(),
+            ..Envelope::default()
+        }
+    }
+
+    /// Writes the list to `localStorage`, unless it is what is there already.
+    fn save(&self) {
+        let Ok(text) = serde_json::to_string(&self.snapshot()) else {
+            return;
+        };
+        if self.saved.with_value(|s| *s == text) {
+            return;
+        }
+        let written = local_storage().is_some_and(|s| s.set_item(storage::KEY, &text).is_ok());
+        if written {
+            self.saved.set_value(text);
+        } else {
+            self.problem.set(Some(
+                "This browser did not let the page save the task list (storage full or disabled): tasks submitted now will not be listed after a reload.".to_owned(),
+            ));
+        }
+    }
+
+    /// Another tab saved the list: merge it with ours.
+    fn other_tab_saved(&self, raw: Option<String>) {
+        let Some(raw) = raw else {
+            // Cleared (site data deleted): start empty like a fresh page.
+            self.saved.set_value(String::new());
+            self.removed.set_value(Vec::new());
+            self.replace(Envelope::default());
+            return;
+        };
+        if self.saved.with_value(|s| *s == raw) {
+            return;
+        }
+        let theirs = match storage::decode(&raw) {
+            Ok(theirs) => theirs,
+            // Written by a newer page in another tab: leave it alone.
+            Err(StorageError::TooNew(_) | StorageError::Corrupt(_)) => return,
+        };
+        self.saved.set_value(raw);
+        let merged = storage::merge(&self.snapshot(), theirs);
+        self.replace(merged);
+        // Ours had something theirs lacked: save the union for everyone.
+        self.save();
+    }
+
+    /// Makes the store hold `envelope`, reusing the signals of tasks it
+    /// already has (so their rows stay as they are unless they changed).
+    fn replace(&self, mut envelope: Envelope) {
+        envelope.sort();
+        let old = self.entries.get_untracked();
+        let mut by_id: HashMap<String, TaskEntry> = old.iter().map(|t| (t.id(), *t)).collect();
+        let entries = envelope
+            .tasks
+            .into_iter()
+            .map(|record| match by_id.remove(&record.task_id) {
+                Some(entry) => {
+                    entry.record.maybe_update(|r| {
+                        let changed = *r != record;
+                        *r = record;
+                        changed
+                    });
+                    entry
+                }
+                None => self.new_entry(record),
+            })
+            .collect::<Vec<_>>();
+        if entries != old {
+            self.entries.set(entries);
+        }
+        self.history.maybe_update(|h| {
+            let changed = *h != envelope.history;
+            *h = envelope.history;
+            changed
+        });
+        self.removed.set_value(envelope.removed);
+    }
+
+    fn new_entry(&self, record: TaskRecord) -> TaskEntry {
+        TaskEntry {
+            record: self.owner.with_value(|o| o.with(|| RwSignal::new(record))),
+        }
+    }
+}
+
+fn local_storage() -> Option<web_sys::Storage> {
+    window().local_storage().ok().flatten()
+}
