@@ -15,11 +15,14 @@ use leptos::prelude::*;
 
 use crate::storage::{self, Envelope, REMOVED_LIMIT, StorageError, TaskRecord};
 
-/// One task: its id and the signal holding its record.
+/// One task: the signal holding its record.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct TaskEntry {
     /// The record (status, progress, result…).
     pub record: RwSignal<TaskRecord>,
+    /// Whether it is still checked on: changes with its status only, so the
+    /// list of running tasks is not recomputed on every progress tick.
+    running: Memo<bool>,
 }
 
 impl TaskEntry {
@@ -113,7 +116,7 @@ impl TaskStore {
     pub fn running(&self) -> Vec<TaskEntry> {
         self.entries.with(|e| {
             e.iter()
-                .filter(|t| t.record.with(TaskRecord::is_running))
+                .filter(|t| t.running.get())
                 .copied()
                 .collect()
         })
@@ -260,9 +263,15 @@ impl TaskStore {
     }
 
     fn new_entry(&self, record: TaskRecord) -> TaskEntry {
-        TaskEntry {
-            record: self.owner.with_value(|o| o.with(|| RwSignal::new(record))),
-        }
+        self.owner.with_value(|owner| {
+            owner.with(|| {
+                let record = RwSignal::new(record);
+                TaskEntry {
+                    record,
+                    running: Memo::new(move |_| record.with(TaskRecord::is_running)),
+                }
+            })
+        })
     }
 }
 
