@@ -100,7 +100,7 @@ export async function freePort() {
  * once it printed `listening on http://ADDR`.
  *
  * options: keys ({sk_demo: 500}), speed, progress ('rising'|'null'),
- * failRate, errorRate, latency, rateLimit, seed, port (0 = any), dir (tmp dir
+ * failRate, errorRate, latency, rateLimit, retryAfter, seed, port (0 = any), dir (tmp dir
  * holding data/ and state.json), args (extra CLI arguments).
  */
 export async function startEmulator(options = {}) {
@@ -140,6 +140,7 @@ export class Emulator {
     if (o.errorRate != null) args.push('--error-rate', String(o.errorRate));
     if (o.latency != null) args.push('--latency', String(o.latency));
     if (o.rateLimit != null) args.push('--rate-limit', String(o.rateLimit));
+    if (o.retryAfter != null) args.push('--retry-after', String(o.retryAfter));
     const samples = o.samplesDir ?? process.env.AVATAR_E2E_SAMPLES_DIR;
     if (samples) args.push('--samples-dir', samples);
     return args.concat(o.args || []);

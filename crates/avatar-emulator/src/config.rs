@@ -44,6 +44,9 @@ pub struct Config {
     /// Requests per key per second on /api/v2 before answering 429 with Retry-After.
     #[arg(long)]
     pub rate_limit: Option<u32>,
+    /// Seconds the 429 of `--rate-limit` asks clients to wait (`Retry-After`).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub retry_after: u64,
     /// Seed of every random choice (timing, failures, faults) for repeatable runs.
     #[arg(long)]
     pub seed: Option<u64>,

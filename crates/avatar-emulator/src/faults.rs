@@ -1,5 +1,6 @@
 //! Faults on demand for `/api/v2` routes: `--latency` (with ±25 % jitter),
-//! `--rate-limit` (per key per second → 429 with `Retry-After`) and
+//! `--rate-limit` (per key per second → 429 with `Retry-After` of
+//! `--retry-after` seconds) and
 //! `--error-rate` (500, 502 or 503 before the request is handled, so
 //! nothing is charged). Every choice comes from the seeded generator.
 
@@ -35,7 +36,10 @@ pub async fn inject(State(state): State<Arc<AppState>>, request: Request, next: 
         }
         window.1 += 1;
         if window.1 > limit {
-            return AppError::RateLimited { retry_after: 1 }.into_response();
+            return AppError::RateLimited {
+                retry_after: config.retry_after,
+            }
+            .into_response();
         }
     }
     if config.error_rate > 0.0 {

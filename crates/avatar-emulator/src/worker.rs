@@ -43,7 +43,7 @@ async fn run(state: &AppState, task_id: &str) {
         sleep_until(task.created_at_ms + task.total_ms / 2).await;
         let error = task_error(
             codes::GENERATION_FAILED,
-            "The generation failed (simulated by --fail-rate); the credits were refunded.",
+            "The generation failed (simulated by --fail-rate).",
         );
         fail(state, task_id, error).await;
         return;

@@ -38,6 +38,25 @@ async fn rate_limit_answers_429_with_retry_after_in_the_envelope() {
     assert_eq!(emu.get("/samples/", "").await.status, StatusCode::OK);
 }
 
+#[tokio::test]
+async fn retry_after_is_configurable() {
+    let emu = Emu::start(&["--rate-limit", "1", "--retry-after", "7"]).await;
+    for _ in 0..3 {
+        let answer = emu.get(TASK, "sk_demo").await;
+        if answer.status == StatusCode::TOO_MANY_REQUESTS {
+            assert_eq!(answer.headers["retry-after"], "7");
+            assert!(
+                answer.body["error"]["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("retry in 7 s")
+            );
+            return;
+        }
+    }
+    panic!("three quick requests against a limit of one per second were never limited");
+}
+
 async fn statuses(seed: &str) -> Vec<u16> {
     let emu = Emu::start(&["--error-rate", "0.3", "--seed", seed]).await;
     let mut out = Vec::new();
