@@ -114,12 +114,8 @@ impl TaskStore {
 
     /// The tasks still being checked on (tracked, also on each task's status).
     pub fn running(&self) -> Vec<TaskEntry> {
-        self.entries.with(|e| {
-            e.iter()
-                .filter(|t| t.running.get())
-                .copied()
-                .collect()
-        })
+        self.entries
+            .with(|e| e.iter().filter(|t| t.running.get()).copied().collect())
     }
 
     /// Finished tasks' timings, newest first (tracked).
