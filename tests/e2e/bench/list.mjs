@@ -13,7 +13,7 @@ const STORAGE_KEY = 'avatar-studio.tasks';
 /** Emulator speed: a 10 s 1280 px task runs about 15 s. */
 const SPEED = 10;
 /** Real tasks submitted (through the form) and followed while measuring updates. */
-const RUNNING = 2;
+const RUNNING = 3;
 
 /**
  * Runs in the page before its scripts: logs every change of the number of
@@ -81,32 +81,39 @@ async function busyMs(cdp) {
   return (get('ScriptDuration') + get('LayoutDuration') + get('RecalcStyleDuration')) * 1000;
 }
 
-async function measure(emu, app, total) {
+/** Rows the page shows before "Show older" (`PAGE` in src/tasks.rs). */
+const PAGE = 20;
+/** First visits timed per list size (alternating sizes, so both see the same machine). */
+const LOADS = 7;
+
+/** The stored list: `total` tasks minus the ones the user will submit. */
+function envelopeOf(emu, total) {
   const now = Date.now();
   const stored = Array.from({ length: total - RUNNING }, (_, i) => storedTask(i, now, emu));
   // Finished tasks that ran at this emulator speed (10 s at 1280 px in 15 s), so the page expects the right time.
   const history = Array.from({ length: 5 }, () => ({ shape: { model: 'avatar-pro', billable_ms: 10_000, long_edge: 1280 }, took_ms: 15_000 }));
-  const envelope = JSON.stringify({ version: 2, tasks: stored, history });
+  return { stored: stored.length, text: JSON.stringify({ version: 2, tasks: stored, history }) };
+}
 
+/** A fresh profile whose origin already holds the list, as after earlier visits (not timed). */
+async function openWithList(app, envelope) {
   const context = await (await browser()).newContext({ viewport: { width: 1280, height: 900 } });
   await context.addInitScript(probe);
   const page = await context.newPage();
-  const cdp = await context.newCDPSession(page);
-  await cdp.send('Performance.enable');
+  await page.goto(`${app.url}config.json`);
+  await page.evaluate(([key, value]) => localStorage.setItem(key, value), [STORAGE_KEY, envelope.text]);
+  await page.goto(app.url);
+  await page.waitForFunction((n) => document.querySelectorAll('[data-task-id]').length >= n, Math.min(envelope.stored, PAGE));
+  return { context, page };
+}
+
+/** One first visit: navigation → the rows, then the next page on request. */
+async function firstRender(app, envelope) {
+  const { context, page } = await openWithList(app, envelope);
   try {
-    // Store the list as an earlier visit would have (on the app's origin, outside the timed load).
-    await page.goto(`${app.url}config.json`);
-    await page.evaluate(([key, value]) => localStorage.setItem(key, value), [STORAGE_KEY, envelope]);
-    await page.goto(app.url);
-    // The list is complete when it shows every stored task (or stops growing, if it pages).
-    await page
-      .waitForFunction((n) => document.querySelectorAll('[data-task-id]').length >= n, total, { timeout: 20_000 })
-      .catch(() => {});
-    await page.waitForLoadState('load');
     const rows = await page.evaluate(() => window.__rows);
     const [firstRowAt] = rows.find(([, n]) => n > 0) ?? [NaN];
     const [listAt, shown] = rows.at(-1) ?? [NaN, 0];
-
     // The next page of a long list, as the user asks for it: click → its rows are in the DOM.
     let morePageMs = NaN;
     const clickedAt = await page.evaluate(() => {
@@ -120,8 +127,19 @@ async function measure(emu, app, total) {
       await page.waitForFunction((n) => document.querySelectorAll('[data-task-id]').length > n, shown);
       morePageMs = (await page.evaluate(() => window.__rows.at(-1)[0])) - clickedAt;
     }
+    return { firstRowAt, listAt, shown, morePageMs };
+  } finally {
+    await context.close();
+  }
+}
 
-    // Live updates: with the key the page starts checking the running tasks.
+/** With the list shown, the user submits RUNNING tasks and the page follows them to the end. */
+async function follow(app, envelope) {
+  const { context, page } = await openWithList(app, envelope);
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Performance.enable');
+  try {
+    await page.waitForLoadState('load');
     const heapStart = await heapUsed(cdp);
     const busyStart = await busyMs(cdp);
     const t0 = Date.now();
@@ -134,14 +152,8 @@ async function measure(emu, app, total) {
     const seconds = (Date.now() - t0) / 1000;
     const busy = (await busyMs(cdp)) - busyStart;
     const heapEnd = await heapUsed(cdp);
-    const updates = await page.evaluate(() => window.__updates);
     return {
-      total,
-      shown,
-      morePageMs,
-      firstRowAt,
-      listAt,
-      updates,
+      updates: await page.evaluate(() => window.__updates),
       busyPerSecond: busy / seconds,
       heapStart,
       heapEnd,
@@ -152,13 +164,25 @@ async function measure(emu, app, total) {
   }
 }
 
+async function measure(emu, app) {
+  const sizes = [10, 1000];
+  const envelopes = Object.fromEntries(sizes.map((n) => [n, envelopeOf(emu, n)]));
+  const loads = Object.fromEntries(sizes.map((n) => [n, []]));
+  for (let i = 0; i < LOADS; i++) for (const n of sizes) loads[n].push(await firstRender(app, envelopes[n]));
+  const out = {};
+  for (const n of sizes) {
+    const m = (key) => median(loads[n].map((l) => l[key]));
+    out[n] = { total: n, shown: loads[n][0].shown, firstRowAt: m('firstRowAt'), listAt: m('listAt'), morePageMs: m('morePageMs'), ...(await follow(app, envelopes[n])) };
+  }
+  return out;
+}
+
 export async function run() {
   const emu = await startEmulator({ speed: SPEED, progress: 'rising', keys: { [DEMO_KEY]: 100_000 } });
   const app = await serveApp({ config: configFor(emu.origin) });
   let small, large;
   try {
-    small = await measure(emu, app, 10);
-    large = await measure(emu, app, 1000);
+    ({ 10: small, 1000: large } = await measure(emu, app));
   } finally {
     await app.close();
     await emu.stop();
@@ -170,7 +194,7 @@ export async function run() {
     `| ${r.total} | ${r.shown} | ${ms(r.firstRowAt)} | ${ms(r.listAt)} | ${ms(r.morePageMs)} | ${ms(updateMs(r))} (p95 ${ms(quantile(r.updates.map((u) => u.ms), 0.95))}, n=${r.updates.length}) | ${otherRows(r)} | ${ms(r.busyPerSecond)} | ${mb(r.heapStart)} → ${mb(r.heapEnd)} | ${r.domNodes} |`;
   const ratio = updateMs(large) / updateMs(small);
   const summary =
-    `| First render of 1,000 stored tasks | ≤ ${FIRST_RENDER_TARGET_MS} ms | ${ms(large.listAt)} (${large.shown} rows) | ${large.listAt <= FIRST_RENDER_TARGET_MS ? 'met' : '**missed**'} |\n` +
+    `| First render of 1,000 stored tasks | ≤ ${FIRST_RENDER_TARGET_MS} ms | ${ms(large.listAt)} from navigation (${large.shown} rows shown); with 10 tasks ${ms(small.listAt)}: the list's own share ${ms(large.listAt - small.listAt)} | ${large.listAt <= FIRST_RENDER_TARGET_MS ? 'met' : '**missed**'} |\n` +
     `| One progress update, 1,000 rows vs 10 | ratio close to 1, only its own row | ${Number.isFinite(ratio) ? ratio.toFixed(2) : 'n/a'}×, ${otherRows(large)} mutations in other rows | ${ratio <= 1.5 && otherRows(large) === 0 ? 'met' : '**missed**'} |\n`;
   return {
     large,
@@ -180,19 +204,22 @@ export async function run() {
 
 The page opened with a stored list of N − ${RUNNING} finished tasks; then the user enters the key and
 generates ${RUNNING} videos (10 s, 1280 px) that the page follows to completion against the emulator at
-\`--speed ${SPEED}\` with rising progress. *List rendered*: navigation → the last change of the number of rows (the page shows the newest
-20 tasks and a "Show 20 older" button; *next page*: that click → its 20 rows in the DOM).
+\`--speed ${SPEED}\` with rising progress. *List rendered*: navigation → the last change of the number of rows, median of ${LOADS} first visits per size
+(alternating); the page shows the newest ${PAGE} tasks and a "Show ${PAGE} older" button; *next page*: that
+click → its rows in the DOM.
 *Update*: a status response → the first DOM mutation in that task's row (median); *other rows*: the
 most DOM mutation records inside finished tasks' rows in the same batch (an update should touch none). *Busy*: script + style + layout time
 per second while following the tasks (CDP Performance metrics). JS heap after a forced GC, before the
-two tasks are submitted → after they finished (their rows and videos included).
+the tasks are submitted → after they finished (their rows and videos included).
 
 | tasks | rows shown | first row | list rendered | next page | update | other rows | busy/s | JS heap | DOM elements |
 |---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
 ${row(small)}
 ${row(large)}
 
-Target: first render of 1,000 tasks ≤ ${FIRST_RENDER_TARGET_MS} ms: ${verdict(large.listAt, FIRST_RENDER_TARGET_MS)}.
+Target: first render of 1,000 tasks ≤ ${FIRST_RENDER_TARGET_MS} ms: ${verdict(large.listAt, FIRST_RENDER_TARGET_MS)}. Both times run from
+navigation, so they include the page's start-up (see *Start-up*); the difference between 1,000 and 10
+stored tasks, ${ms(large.listAt - small.listAt)}, is what the long list itself costs.
 Update cost with 1,000 rows / with 10 rows: **${Number.isFinite(ratio) ? ratio.toFixed(2) : 'n/a'}×** (close to 1 means an
 update touches only its own row).
 `,
