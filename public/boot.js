@@ -3,5 +3,8 @@
 // Content-Security-Policy can forbid inline code entirely.
 const tag = document.querySelector("script[data-wasm]");
 const base = document.baseURI;
+// Ask for config.json while the code downloads; the app takes this request
+// (src/config.rs) instead of starting its own once it runs.
+globalThis.avatarStudioConfig = fetch(new URL("config.json", base), { cache: "no-cache" });
 const glue = await import(new URL(tag.dataset.js, base).href);
 await glue.default({ module_or_path: new URL(tag.dataset.wasm, base).href });

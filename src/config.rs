@@ -2,6 +2,7 @@
 //! build serves any API.
 
 use serde::Deserialize;
+use wasm_bindgen::JsCast;
 
 /// How the page authenticates to the API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
@@ -81,11 +82,19 @@ impl Config {
 
     /// Loads `config.json` relative to the page, so the app works under any sub-path.
     pub async fn load() -> Result<Config, ConfigError> {
-        let response = gloo_net::http::Request::get("config.json")
-            .cache(web_sys::RequestCache::NoCache)
-            .send()
-            .await
-            .map_err(|_| ConfigError::Unreachable(String::new()))?;
+        let response = match prefetched() {
+            Some(request) => wasm_bindgen_futures::JsFuture::from(request)
+                .await
+                .ok()
+                .and_then(|r| r.dyn_into::<web_sys::Response>().ok())
+                .map(gloo_net::http::Response::from),
+            None => gloo_net::http::Request::get("config.json")
+                .cache(web_sys::RequestCache::NoCache)
+                .send()
+                .await
+                .ok(),
+        }
+        .ok_or_else(|| ConfigError::Unreachable(String::new()))?;
         if !response.ok() {
             return Err(ConfigError::Unreachable(format!(
                 " (HTTP {})",
@@ -98,6 +107,16 @@ impl Config {
             .map_err(|_| ConfigError::Unreachable(String::new()))?;
         Config::parse(&text)
     }
+}
+
+/// The `config.json` request `boot.js` started while the code downloaded
+/// (taken once: a later load fetches again).
+fn prefetched() -> Option<js_sys::Promise> {
+    const NAME: &str = "avatarStudioConfig";
+    let global = js_sys::global();
+    let request = js_sys::Reflect::get(&global, &NAME.into()).ok()?;
+    let _ = js_sys::Reflect::delete_property(&global, &NAME.into());
+    request.dyn_into().ok()
 }
 
 #[cfg(test)]
