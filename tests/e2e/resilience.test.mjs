@@ -70,6 +70,45 @@ journey('A second tab shows the same task and both see it finish', { emulator: {
   assert.equal((await emu.account(DEMO_KEY)).charged, COST);
 });
 
+journey('Two tabs submit at the same moment, then one removes a task: both tabs agree, nothing lost', { emulator: { speed: 15 } }, async (s) => {
+  const { page, emu } = s;
+  const tab2 = await s.newPage();
+  await ready(page);
+  await ready(tab2);
+  // Both answers are held until both tabs have asked, then delivered together: each tab saves its
+  // new task before it hears of the other's, so the saved lists must merge, not overwrite.
+  let arrived = 0;
+  let release;
+  const together = new Promise((resolve) => { release = resolve; });
+  await s.context.route(/\/api\/v2\/avatar\/generate$/, async (route) => {
+    if (route.request().method() !== 'POST') return route.continue();
+    const response = await route.fetch();
+    if (++arrived === 2) release();
+    await together;
+    return route.fulfill({ response });
+  });
+  const [a, b] = await Promise.all([generate(page), generate(tab2)]);
+  await s.context.unrouteAll();
+  for (const tab of [page, tab2]) {
+    await taskRow(tab, a).waitFor();
+    await taskRow(tab, b).waitFor();
+  }
+  const saved = () => page.evaluate(() => JSON.parse(localStorage.getItem('avatar-studio.tasks')).tasks.map((t) => t.task_id).sort());
+  assert.deepEqual(await saved(), [a, b].sort(), 'both tasks are saved');
+
+  // Removing in one tab removes in the other, and a reload does not bring it back.
+  await taskRow(tab2, a).getByRole('button', { name: /^Remove/ }).click();
+  await taskRow(page, a).waitFor({ state: 'detached' });
+  // Two renders at once on a busy machine can take a while.
+  await waitForStatus(page, b, 'completed', 150_000);
+  await page.reload();
+  await taskRow(page, b, 'completed').waitFor();
+  assert.equal(await taskRows(page).count(), 1);
+  assert.deepEqual(await saved(), [b]);
+  assert.equal((await emu.tasks()).length, 2, 'two submits, two tasks');
+  assert.equal((await emu.account(DEMO_KEY)).charged, 2 * COST);
+});
+
 journey('Fast double clicks on Generate create exactly one task', async (s) => {
   const { page, emu } = s;
   await ready(page);
