@@ -314,6 +314,18 @@ export async function tabTo(page, pattern, { max = 80, shift = false } = {}) {
 }
 
 /**
+ * Key + the first sample as a short, small video (5 s, 720 px, 8 credits): for runs about the page's
+ * bookkeeping, not ffmpeg.
+ */
+export async function readyShortSample(page, key) {
+  await setKey(page, key);
+  await trySample(page);
+  await choose(page, 'Duration', /^\s*5\b/);
+  await choose(page, 'Resolution', /^\s*720/);
+  await waitForCost(page, 8);
+}
+
+/**
  * Sets a labelled choice by its visible text: a <select> option, or a radio
  * in the group with that label.
  */

@@ -3,7 +3,7 @@
 // is restarted (same --state) in the middle. Nothing may be lost or charged twice.
 
 import { DEMO_KEY, browser, configFor, serveApp, startEmulator, waitUntil } from '../harness.mjs';
-import { choose, generateButton, setKey, taskRows, trySample, waitForCost } from '../ui.mjs';
+import { generateButton, readyShortSample, taskRows } from '../ui.mjs';
 
 export const TASKS = 20;
 const FINAL = ['completed', 'failed'];
@@ -29,12 +29,7 @@ export async function run({ tasks = TASKS, speed = 20 } = {}) {
       if (r.method() === 'POST' && /\/api\/v2\/avatar\//.test(r.url())) submits++;
     });
     await page.goto(app.url);
-    await setKey(page, DEMO_KEY);
-    await trySample(page);
-    // Short, small videos: the run is about the page's bookkeeping, not ffmpeg.
-    await choose(page, 'Duration', /^\s*5\b/);
-    await choose(page, 'Resolution', /^\s*720/);
-    await waitForCost(page, 8);
+    await readyShortSample(page, DEMO_KEY);
 
     // The user clicks Generate until the emulator has accepted `tasks` tasks;
     // a refused submit shows an error and is not retried by the page itself.

@@ -4,7 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { DEMO_KEY, browser, configFor, repoRoot, serveApp, startEmulator } from '../harness.mjs';
-import { choose, generate, setKey, trySample, waitForCost, waitForStatus } from '../ui.mjs';
+import { generate, readyShortSample, waitForStatus } from '../ui.mjs';
 import { mean } from './stats.mjs';
 
 /** The avatar-bench binary (built by .ci/bench). */
@@ -38,11 +38,7 @@ async function follow(progress) {
       }
     });
     await page.goto(app.url);
-    await setKey(page, DEMO_KEY);
-    await trySample(page);
-    await choose(page, 'Duration', /^\s*5\b/);
-    await choose(page, 'Resolution', /^\s*720/);
-    await waitForCost(page, 8);
+    await readyShortSample(page, DEMO_KEY);
     const ids = [];
     for (let i = 0; i < TASKS; i++) ids.push(await generate(page));
     // The JS heap (after a forced GC) every 10 s while the page only polls:
