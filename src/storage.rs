@@ -142,13 +142,6 @@ pub enum StorageError {
 
 /// Parses a stored envelope of any known version into the current one.
 pub fn decode(raw: &str) -> Result<Envelope, StorageError> {
-    // The common case, the current format, in one pass (a long history
-    // decodes in a few milliseconds); older or odd data through `migrate`.
-    if let Ok(envelope) = serde_json::from_str::<Envelope>(raw)
-        && envelope.version == VERSION
-    {
-        return Ok(envelope);
-    }
     let value: Value =
         serde_json::from_str(raw).map_err(|e| StorageError::Corrupt(e.to_string()))?;
     migrate(value)
