@@ -34,6 +34,7 @@
 pub mod billing;
 pub mod estimate;
 pub mod model;
+pub mod number;
 pub mod poll;
 pub mod request;
 pub mod response;

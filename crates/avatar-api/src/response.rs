@@ -176,7 +176,7 @@ fn tolerant_error<'de, D: Deserializer<'de>>(d: D) -> Result<Option<TaskError>, 
 fn tolerant_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
     Ok(match Value::deserialize(d)? {
         Value::Number(n) => n.as_f64(),
-        Value::String(s) => s.trim().parse().ok(),
+        Value::String(s) => crate::number::parse_decimal(s.trim()),
         _ => None,
     }
     .filter(|n: &f64| n.is_finite()))

@@ -107,9 +107,10 @@ fn audio_seconds(errors: &mut Vec<FieldError>, value: Option<f64>, required: &st
         )),
         Some(s) if s > model::MAX_AUDIO_SECONDS => errors.push(FieldError::new(
             field,
+            // A whole number of seconds: formatting an f64 would link core's float printing.
             &format!(
                 "Audio length must be at most {} seconds.",
-                model::MAX_AUDIO_SECONDS
+                model::MAX_AUDIO_SECONDS as u32
             ),
         )),
         Some(_) => {}
@@ -361,6 +362,11 @@ mod tests {
             r.audio_duration_seconds = Some(bad);
             assert_eq!(fields(&pro(&r)), ["audio_duration_seconds"], "{bad}");
         }
+        r.audio_duration_seconds = Some(3600.5);
+        assert_eq!(
+            pro(&r)[0].message,
+            "Audio length must be at most 3600 seconds."
+        );
         r.audio_duration_seconds = Some(41.2);
         assert!(pro(&r).is_empty());
     }
