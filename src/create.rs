@@ -3,6 +3,7 @@
 
 use avatar_api::billing::format_seconds;
 use avatar_api::model::{self, Model, field_label};
+use avatar_api::number::parse_decimal;
 use avatar_api::validate::{is_http_url, prompt_chars};
 use avatar_api::{FieldError, Quote};
 use leptos::prelude::*;
@@ -508,7 +509,7 @@ fn NumberField(
     Effect::watch(
         move || ctx.form.with(get),
         move |value, _, _| {
-            let typed = text.with_untracked(|t| t.trim().parse::<f64>().ok());
+            let typed = text.with_untracked(|t| parse_decimal(t.trim()));
             if typed != *value {
                 text.set(show(*value));
             }
@@ -529,7 +530,7 @@ fn NumberField(
                     prop:value=move || text.get()
                     on:input=move |ev| {
                         let raw = event_target_value(&ev);
-                        let parsed = raw.trim().parse::<f64>().ok();
+                        let parsed = parse_decimal(raw.trim());
                         text.set(raw);
                         ctx.form.update(|f| set(f, parsed));
                     }

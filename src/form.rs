@@ -2,6 +2,7 @@
 //! (which validates and prices it) and into a share link.
 
 use avatar_api::model::{self, Model};
+use avatar_api::number::parse_decimal;
 use avatar_api::{AvatarRequest, DigitalHumanRequest, DualRequest, ProRequest};
 use serde_json::Value;
 
@@ -208,7 +209,7 @@ impl Form {
                 "model" => model = Model::from_id(&value),
                 "use_video" => use_video = value == "1",
                 _ => {
-                    let number: Option<Value> = value.parse::<f64>().ok().and_then(|n| {
+                    let number: Option<Value> = parse_decimal(&value).and_then(|n| {
                         if name.ends_with("_url") || name == "motion_prompt" {
                             None
                         } else if n.fract() == 0.0 && n >= 0.0 {
