@@ -7,7 +7,6 @@ use avatar_api::number::parse_decimal;
 use avatar_api::validate::{is_http_url, prompt_chars};
 use avatar_api::{FieldError, Quote};
 use leptos::prelude::*;
-use leptos_use_clipboard::use_clipboard;
 
 use crate::api::{ApiError, curl_command};
 use crate::app::{Ctx, Notice, focus_id, now_ms};
@@ -830,17 +829,48 @@ pub fn show_submit_error(ctx: Ctx, e: ApiError, blocked_until: RwSignal<u64>) {
     }
 }
 
-/// A button that copies text and says so.
+/// A button that copies text and says "Copied ✓" for 1.5 s (from the last copy).
 #[component]
 pub fn CopyButton(label: &'static str, text: Signal<String>) -> impl IntoView {
-    let clipboard = use_clipboard();
-    let copy = clipboard.copy.clone();
-    let copied = clipboard.copied;
+    let copied = RwSignal::new(false);
+    let copies = StoredValue::new(0u32);
+    let copy = move |_| {
+        let value = text.get_untracked();
+        leptos::task::spawn_local(async move {
+            if !copy_to_clipboard(&value).await || copied.try_set(true).is_some() {
+                return; // Not copied, or the button is gone.
+            }
+            let Some(this) = copies.try_update_value(|n| {
+                *n += 1;
+                *n
+            }) else {
+                return;
+            };
+            set_timeout(
+                move || {
+                    if copies.try_get_value() == Some(this) {
+                        let _ = copied.try_set(false);
+                    }
+                },
+                std::time::Duration::from_millis(1500),
+            );
+        });
+    };
     view! {
-        <button type="button" class="btn small ghost" on:click=move |_| copy(&text.get_untracked())>
+        <button type="button" class="btn small ghost" on:click=copy>
             {move || if copied.get() { "Copied ✓" } else { label }}
         </button>
     }
+}
+
+/// Writes `text` to the clipboard; false when the browser has no clipboard or refuses.
+async fn copy_to_clipboard(text: &str) -> bool {
+    let navigator = window().navigator();
+    if !js_sys::Reflect::has(&navigator, &"clipboard".into()).unwrap_or(false) {
+        return false;
+    }
+    let promise = navigator.clipboard().write_text(text);
+    wasm_bindgen_futures::JsFuture::from(promise).await.is_ok()
 }
 
 /// Share link (the form, never the key) and "Copy as curl" (key masked).
