@@ -210,7 +210,7 @@ click → its rows in the DOM.
 *Update*: a status response → the first DOM mutation in that task's row (median); *other rows*: the
 most DOM mutation records inside finished tasks' rows in the same batch (an update should touch none). *Busy*: script + style + layout time
 per second while following the tasks (CDP Performance metrics). JS heap after a forced GC, before the
-the tasks are submitted → after they finished (their rows and videos included).
+tasks are submitted → after they finished (their rows and videos included).
 
 | tasks | rows shown | first row | list rendered | next page | update | other rows | busy/s | JS heap | DOM elements |
 |---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
