@@ -92,11 +92,6 @@ impl TaskStore {
         store
     }
 
-    /// All tasks, newest first (tracked: changes when tasks are added or removed).
-    pub fn entries(&self) -> Vec<TaskEntry> {
-        self.entries.get()
-    }
-
     /// How many tasks there are (tracked).
     pub fn len(&self) -> usize {
         self.entries.with(Vec::len)
@@ -121,12 +116,6 @@ impl TaskStore {
     /// Finished tasks' timings, newest first (tracked).
     pub fn history(&self) -> ReadSignal<Vec<Sample>> {
         self.history.read_only()
-    }
-
-    /// The task with this id, if the list has it.
-    pub fn find(&self, id: &str) -> Option<TaskEntry> {
-        self.entries
-            .with_untracked(|e| e.iter().find(|t| t.has_id(id)).copied())
     }
 
     /// Adds a just-submitted task at the top and saves.
