@@ -2,7 +2,7 @@
 //! (`avatar_api::poll::Policy`). A poller is a component keyed by task id,
 //! so removing a task or seeing it finish unmounts it and its timer.
 
-use avatar_api::estimate::{Sample, progress, typical_total_ms};
+use avatar_api::estimate::{Sample, progress};
 use avatar_api::poll::{Check, Policy};
 use avatar_api::{Task, TaskStatus};
 use leptos::prelude::*;
@@ -75,13 +75,7 @@ fn TaskPoller(entry: TaskEntry) -> impl IntoView {
         let Some(reported) = entry.record.try_with_untracked(|t| t.progress) else {
             return policy.max_delay_ms; // Removed meanwhile.
         };
-        let typical = shape
-            .map(|shape| {
-                ctx.tasks
-                    .history()
-                    .with_untracked(|h| typical_total_ms(h, &shape))
-            })
-            .unwrap_or(150_000);
+        let typical = untrack(|| ctx.tasks.typical_total_ms(shape.as_ref()));
         let elapsed = now_ms().saturating_sub(submitted_ms);
         let estimate = progress(elapsed, reported, typical);
         policy.next_delay_ms(&Check {

@@ -10,7 +10,7 @@
 
 use std::collections::HashMap;
 
-use avatar_api::estimate::Sample;
+use avatar_api::estimate::{self, Sample, Shape};
 use leptos::prelude::*;
 
 use crate::storage::{self, Envelope, REMOVED_LIMIT, StorageError, TaskRecord};
@@ -113,9 +113,16 @@ impl TaskStore {
             .with(|e| e.iter().filter(|t| t.running.get()).copied().collect())
     }
 
-    /// Finished tasks' timings, newest first (tracked).
-    pub fn history(&self) -> ReadSignal<Vec<Sample>> {
-        self.history.read_only()
+    /// Expected total time of a task of this shape, learned from the
+    /// finished tasks (tracked); for a request the page cannot read, that of
+    /// a default Pro task (10 s at 1280 px).
+    pub fn typical_total_ms(&self, shape: Option<&Shape>) -> u64 {
+        const DEFAULT_TOTAL_MS: u64 = 150_000;
+        self.history.with(|history| {
+            shape.map_or(DEFAULT_TOTAL_MS, |shape| {
+                estimate::typical_total_ms(history, shape)
+            })
+        })
     }
 
     /// Adds a just-submitted task at the top and saves.

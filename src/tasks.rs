@@ -2,7 +2,7 @@
 //! estimate, and once finished the video (or the provider's error).
 
 use avatar_api::billing::format_seconds;
-use avatar_api::estimate::{format_duration, progress, typical_total_ms};
+use avatar_api::estimate::{format_duration, progress};
 use avatar_api::validate::is_http_url;
 use avatar_api::{AvatarRequest, TaskStatus};
 use leptos::prelude::*;
@@ -141,9 +141,7 @@ pub fn TaskRow(task: RwSignal<TaskRecord>) -> impl IntoView {
     let estimate = move || {
         let reported = task.with(|t| t.progress);
         let elapsed = ctx.now.get().saturating_sub(submitted);
-        let typical = shape
-            .map(|s| ctx.tasks.history().with(|h| typical_total_ms(h, &s)))
-            .unwrap_or(150_000);
+        let typical = ctx.tasks.typical_total_ms(shape.as_ref());
         (elapsed, progress(elapsed, reported, typical))
     };
     let row_id = format!("task-{id}");
