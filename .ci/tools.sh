@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs whatever the build and the tests need and is missing; quick when all is there.
-# Usage: .ci/tools.sh [build|test|bench]   (build: wasm tools; test: + browsers; bench: + wrk, brotli)
+# Usage: .ci/tools.sh [build|test|bench]   (build: wasm tools; test: + browsers, brotli; bench: + wrk, twiggy)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,10 +28,10 @@ need_apt npm npm
 if [ "$want" != build ]; then
   need_apt chromium chromium
   need_apt chromedriver chromium-driver
+  need_apt brotli brotli # avatar-bench's size test compresses like a CDN
 fi
 if [ "$want" = bench ]; then
   need_apt wrk wrk
-  need_apt brotli brotli
 fi
 if [ ${#apt_packages[@]} -gt 0 ]; then
   say "apt-get install ${apt_packages[*]}"
