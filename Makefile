@@ -17,7 +17,7 @@ PUBLIC_URL ?=
 
 EMULATOR := target/release/avatar-emulator
 
-.PHONY: run test dist emulator tools tools-build lint unit browser e2e bench clean
+.PHONY: run test dist emulator tools tools-build lint unit browser e2e screenshots bench clean
 
 run: tools-build dist emulator ## Build, start the emulator and serve the app
 	@.ci/serve.sh "$(APP_ADDR)" "$(API_ADDR)" "$(SPEED)"
@@ -50,6 +50,9 @@ emulator:
 
 e2e: dist emulator ## End-to-end journeys in real Chromium
 	tests/e2e/run.sh
+
+screenshots: dist emulator ## The end-to-end run, saving its screenshots into docs/screenshots for the README
+	AVATAR_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots tests/e2e/run.sh
 
 bench: ## Every benchmark; rewrites BENCHMARKS.md
 	@.ci/tools.sh bench

@@ -30,8 +30,11 @@ export const emulatorBin =
 /** The built app: $AVATAR_DIST, else <repo>/dist (`make dist`). */
 export const distDir = process.env.AVATAR_DIST || path.join(repoRoot, 'dist');
 
-/** Where the run saves screenshots of the main states (used by the README). */
-export const screenshotDir = process.env.AVATAR_SCREENSHOTS_DIR || path.join(repoRoot, 'docs', 'screenshots');
+/**
+ * Where the run saves screenshots of the main states: tests/e2e/test-results/screenshots,
+ * or docs/screenshots for the README with `make screenshots` (so `make test` leaves the tree clean).
+ */
+export const screenshotDir = process.env.AVATAR_SCREENSHOTS_DIR || path.join(here, 'test-results', 'screenshots');
 
 /** Where failing journeys leave a screenshot and logs. */
 export const resultsDir = path.join(here, 'test-results');
@@ -522,7 +525,7 @@ export class Studio {
 
   /**
    * Saves a screenshot of what the user sees (the viewport, or `fullPage`)
-   * under docs/screenshots/<name>.png; `at` is scrolled into view first,
+   * as <screenshotDir>/<name>.png; `at` is scrolled into view first,
    * else the page is scrolled to the top.
    */
   async screenshot(name, page = this.page, { fullPage = false, at } = {}) {
