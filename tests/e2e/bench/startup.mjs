@@ -5,7 +5,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { browser, configFor, serveApp, startEmulator } from '../harness.mjs';
-import { median, ms, quantile, verdict } from './stats.mjs';
+import { mean, median, ms, quantile, verdict } from './stats.mjs';
+import { IDLE, KINDS, OTHER, mainThreadBreakdown, startTrace } from './trace.mjs';
 
 /** Target of issue 7, ms. */
 export const TARGET_MS = 150;
@@ -40,10 +41,25 @@ async function timeLoad(page, url, reload) {
   });
 }
 
+/** One traced first visit: where its time went on the renderer's main thread, ms per kind. */
+async function tracedLoad(b, url) {
+  const context = await b.newContext();
+  try {
+    await context.addInitScript(READY_PROBE);
+    const page = await context.newPage();
+    const stop = await startTrace(context, page);
+    await page.goto(url);
+    const ready = await page.evaluate(() => window.__ready);
+    return { ready, ...mainThreadBreakdown(await stop(), url, ready) };
+  } finally {
+    await context.close();
+  }
+}
+
 /** The browser's own floor: a static page with the same button, no script at all. */
 const FLOOR_HTML = '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>floor</title></head><body><button>Generate</button></body></html>';
 
-export async function run({ loads = 20 } = {}) {
+export async function run({ loads = 20, traced = 5 } = {}) {
   const emu = await startEmulator({ speed: 100 });
   const app = await serveApp({ config: configFor(emu.origin) });
   const floorDir = fs.mkdtempSync(path.join(os.tmpdir(), 'avatar-floor-'));
@@ -53,6 +69,8 @@ export async function run({ loads = 20 } = {}) {
   const cold = [];
   const warm = [];
   const floor = [];
+  const appTraces = [];
+  const floorTraces = [];
   try {
     for (let i = 0; i < loads; i++) {
       // A fresh profile each time: empty HTTP and code caches (a first visit).
@@ -69,6 +87,11 @@ export async function run({ loads = 20 } = {}) {
       floor.push(await timeLoad(await bare.newPage(), floorApp.url, false));
       await bare.close();
     }
+    // Traced loads apart from the timed ones (tracing slows a load down).
+    for (let i = 0; i < traced; i++) {
+      appTraces.push(await tracedLoad(b, app.url));
+      floorTraces.push(await tracedLoad(b, floorApp.url));
+    }
   } finally {
     await app.close();
     await floorApp.close();
@@ -83,7 +106,19 @@ export async function run({ loads = 20 } = {}) {
   const coldMedian = median(cold.map((x) => x.ready));
   const met = coldMedian <= TARGET_MS && coldP95 <= TARGET_MS;
   const floorMedian = median(floor.map((x) => x.ready));
+  const kinds = ['ready', ...KINDS.map(([k]) => k), OTHER, IDLE];
+  const breakdown = Object.fromEntries(
+    kinds.map((k) => [k, { app: mean(appTraces.map((t) => t[k])), floor: mean(floorTraces.map((t) => t[k])) }]),
+  );
+  const breakdownRows = kinds
+    .map((k) => {
+      const { app: a, floor: f } = breakdown[k];
+      const name = k === 'ready' ? '*navigation → ready (traced)*' : k;
+      return `| ${name} | ${ms(a)} | ${ms(f)} | ${ms(a - f)} |`;
+    })
+    .join('\n');
   return {
+    breakdown,
     coldMedian,
     coldP95,
     floorMedian,
@@ -103,6 +138,16 @@ ${row('returning', warm)}
 ${row('browser floor (static page)', floor)}
 
 The app's own share, first visit: median ${ms(coldMedian - floorMedian)} over the floor.
+
+Where a first visit's time goes: the renderer's main thread from navigation to ready, read from a
+Chromium trace (\`tests/e2e/bench/trace.mjs\`; each event's own time, nested events once), mean of
+${traced} traced first visits of each page, apart from the timed ones above (tracing slows a load). *wasm
+compilation* is V8 compiling the module and, lazily, each function on its first call; *idle* is the main
+thread waiting (network, other threads).
+
+| main thread | app | static page | app − static |
+|---|---:|---:|---:|
+${breakdownRows}
 
 Target ≤ ${TARGET_MS} ms (median and p95 of first visits): median ${verdict(coldMedian, TARGET_MS)}, p95 ${verdict(coldP95, TARGET_MS)}.
 `,
