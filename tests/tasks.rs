@@ -161,6 +161,10 @@ async fn a_running_task_is_polled_to_its_video() {
         .is_some()
     })
     .await;
+    until("saved as completed", || {
+        saved().tasks[0].status == avatar_api::response::TaskStatus::Completed
+    })
+    .await;
     let envelope = saved();
     assert_eq!(envelope.history.len(), 1, "learned how long it took");
     assert_eq!(envelope.history[0].took_ms, 90_000);
@@ -334,6 +338,7 @@ async fn another_tabs_changes_are_merged_and_no_task_is_lost() {
     other_tab_saves(json!({"version": storage::VERSION, "removed": ["a"],
         "tasks": [done("b", t - 1_000), done("c", t - 2_000)]}));
     until("a removed", || row_ids(root) == ["b", "c"]).await;
+    until("a removed from storage", || saved().tasks.len() == 2).await;
     let ids: Vec<String> = saved().tasks.into_iter().map(|t| t.task_id).collect();
     assert_eq!(ids, ["b", "c"]);
     restore_network();

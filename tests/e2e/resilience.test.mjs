@@ -1,7 +1,7 @@
 // Nothing lost, nothing charged twice: outages, reloads, tabs, double clicks.
 
 import assert from 'node:assert/strict';
-import { journey, DEMO_KEY } from './harness.mjs';
+import { journey, waitUntil, DEMO_KEY } from './harness.mjs';
 import {
   assertPlayableVideo, generate, generateButton, proCost, setKey, taskRow, taskRows, trySample, waitForCost,
   waitForStatus,
@@ -94,7 +94,9 @@ journey('Two tabs submit at the same moment, then one removes a task: both tabs 
     await taskRow(tab, b).waitFor();
   }
   const saved = () => page.evaluate(() => JSON.parse(localStorage.getItem('avatar-studio.tasks')).tasks.map((t) => t.task_id).sort());
-  assert.deepEqual(await saved(), [a, b].sort(), 'both tasks are saved');
+  // Saved at the end of the turn that listed them (and merged across the tabs).
+  const both = JSON.stringify([a, b].sort());
+  await waitUntil(async () => JSON.stringify(await saved()) === both, { timeoutMs: 5_000, what: 'both tasks saved' });
 
   // Removing in one tab removes in the other, and a reload does not bring it back.
   await taskRow(tab2, a).getByRole('button', { name: /^Remove/ }).click();
