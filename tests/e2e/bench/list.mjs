@@ -4,7 +4,7 @@
 
 import { DEMO_KEY, browser, configFor, serveApp, startEmulator } from '../harness.mjs';
 import { generate, setKey, trySample, waitForCost, waitForStatus } from '../ui.mjs';
-import { median, ms, quantile, verdict } from './stats.mjs';
+import { mean, median, ms, quantile, verdict } from './stats.mjs';
 
 /** Targets of issue 7. */
 export const FIRST_RENDER_TARGET_MS = 200;
@@ -85,6 +85,8 @@ async function busyMs(cdp) {
 const PAGE = 20;
 /** First visits timed per list size (alternating sizes, so both see the same machine). */
 const LOADS = 7;
+/** Runs of the follow phase per list size (alternating), pooled: about 20 updates per size. */
+const FOLLOWS = 2;
 
 /** The stored list: `total` tasks minus the ones the user will submit. */
 function envelopeOf(emu, total) {
@@ -169,10 +171,22 @@ async function measure(emu, app) {
   const envelopes = Object.fromEntries(sizes.map((n) => [n, envelopeOf(emu, n)]));
   const loads = Object.fromEntries(sizes.map((n) => [n, []]));
   for (let i = 0; i < LOADS; i++) for (const n of sizes) loads[n].push(await firstRender(app, envelopes[n]));
+  const follows = Object.fromEntries(sizes.map((n) => [n, []]));
+  for (let i = 0; i < FOLLOWS; i++) for (const n of sizes) follows[n].push(await follow(app, envelopes[n]));
   const out = {};
   for (const n of sizes) {
     const m = (key) => median(loads[n].map((l) => l[key]));
-    out[n] = { total: n, shown: loads[n][0].shown, firstRowAt: m('firstRowAt'), listAt: m('listAt'), morePageMs: m('morePageMs'), ...(await follow(app, envelopes[n])) };
+    out[n] = {
+      total: n,
+      shown: loads[n][0].shown,
+      firstRowAt: m('firstRowAt'),
+      listAt: m('listAt'),
+      morePageMs: m('morePageMs'),
+      // Heap and DOM of the first run; updates of all runs.
+      ...follows[n][0],
+      updates: follows[n].flatMap((f) => f.updates),
+      busyPerSecond: mean(follows[n].map((f) => f.busyPerSecond)),
+    };
   }
   return out;
 }
@@ -204,7 +218,7 @@ export async function run() {
 
 The page opened with a stored list of N − ${RUNNING} finished tasks; then the user enters the key and
 generates ${RUNNING} videos (10 s, 1280 px) that the page follows to completion against the emulator at
-\`--speed ${SPEED}\` with rising progress. *List rendered*: navigation → the last change of the number of rows, median of ${LOADS} first visits per size
+\`--speed ${SPEED}\` with rising progress (${FOLLOWS} such runs per size, alternating). *List rendered*: navigation → the last change of the number of rows, median of ${LOADS} first visits per size
 (alternating); the page shows the newest ${PAGE} tasks and a "Show ${PAGE} older" button; *next page*: that
 click → its rows in the DOM.
 *Update*: a status response → the first DOM mutation in that task's row (median); *other rows*: the
