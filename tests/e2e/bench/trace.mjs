@@ -5,17 +5,19 @@
 const CATEGORIES = ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8', 'v8.wasm', 'blink.user_timing', 'loading', 'blink'].join(',');
 
 /** Kinds of main-thread work, by trace event name; the first match wins. */
-export const KINDS = [
+const KINDS = [
   ['wasm compilation', /wasm/i],
-  ['script (JS and wasm)', /^(FunctionCall|EvaluateScript|v8\.(?!wasm)|V8\.|RunMicrotasks|TimerFire|EventDispatch|FireAnimationFrame|HTMLParserScriptRunner|PendingScript|ScriptCompile)/],
+  ['script (JS and wasm)', /^(FunctionCall|EvaluateScript|v8\.|V8\.|RunMicrotasks|TimerFire|EventDispatch|FireAnimationFrame|HTMLParserScriptRunner|PendingScript|ScriptCompile)/],
   ['style and layout', /Layout|Style|ShapeText|InlineNode/],
   ['paint', /^(Paint|PrePaint|LocalFrameView::RunPaint|UpdateLayer|Layerize|Commit$)/],
   ['HTML parsing', /^(ParseHTML|HTMLDocumentParser)/],
 ];
 /** Main-thread work no kind names: navigation, loading, the event loop. */
-export const OTHER = 'navigation, loading, other';
+const OTHER = 'navigation, loading, other';
 /** The main thread waiting: on the network, other threads or a timer. */
-export const IDLE = 'main thread idle';
+const IDLE = 'main thread idle';
+/** Every kind a breakdown reports, in table order. */
+export const KIND_NAMES = [...KINDS.map(([k]) => k), OTHER, IDLE];
 
 /** Starts tracing `page` (a playwright page); `stop()` returns the events. */
 export async function startTrace(context, page) {
@@ -48,7 +50,7 @@ export function mainThreadBreakdown(events, url, untilMs) {
     .map((e) => ({ name: e.name, from: Math.max(e.ts, start), to: Math.min(e.ts + e.dur, end) }))
     .filter((e) => e.to > e.from)
     .sort((a, b) => a.from - b.from || b.to - a.to);
-  const totals = Object.fromEntries([...KINDS.map(([k]) => k), OTHER, IDLE].map((k) => [k, 0]));
+  const totals = Object.fromEntries(KIND_NAMES.map((k) => [k, 0]));
   const kindOf = (name) => KINDS.find(([, re]) => re.test(name))?.[0] ?? OTHER;
   const stack = [];
   let busy = 0;
