@@ -32,6 +32,7 @@
 //!   result is clamped to `0.0..=1.0`.
 
 pub mod billing;
+pub mod connection;
 pub mod estimate;
 pub mod model;
 pub mod number;
