@@ -3,15 +3,21 @@
 //!
 //! Only the two documented headers are sent (`Authorization`,
 //! `Content-Type`): a browser preflight to the real API fails on any other.
-//! A submit is never retried here: one click, one POST.
+//! A submit is never retried here: one click, one POST. Answers are read as
+//! text and handed to the contract's tolerant parsers
+//! ([`avatar_api::response`]), which know the provider's variants; what
+//! they cannot read is kept as a short excerpt for the message.
 
-use avatar_api::{AvatarRequest, ErrorBody, FieldError, SubmitResponse, Task};
-use gloo_net::http::{Request, RequestBuilder, Response};
+use avatar_api::response::{self, ProviderError};
+use avatar_api::{AvatarRequest, FieldError, SubmitResponse, Task};
+use gloo_net::http::{Headers, Request, RequestBuilder, Response};
 
 /// How long a status check may take before it counts as a network failure.
 const CHECK_TIMEOUT_MS: u32 = 20_000;
-/// How long a submit may take.
-const SUBMIT_TIMEOUT_MS: u32 = 60_000;
+/// How long a submit may take; after it the outcome is unknown.
+pub const SUBMIT_TIMEOUT_MS: u32 = 60_000;
+/// How long the reachability probe after a failed request may take.
+const PROBE_TIMEOUT_MS: u32 = 5_000;
 
 /// Everything that can go wrong talking to the API.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -19,15 +25,20 @@ pub enum ApiError {
     /// 401: missing, malformed, unknown or revoked key.
     #[error("API key rejected: check the key in Settings.")]
     Rejected,
+    /// 403: the API, a proxy or a firewall in front of it refused the request.
+    #[error("The API or a firewall in front of it refused the request (HTTP 403){}.", in_words(.0))]
+    Forbidden(Said),
     /// 402 with the request's cost and the key's balance.
-    #[error("{}", not_enough_credits(*.required, *.balance))]
+    #[error("{}", not_enough_credits(*.required, *.balance, .said))]
     NotEnoughCredits {
         /// What the request costs.
         required: Option<u64>,
         /// What the key has.
         balance: Option<u64>,
+        /// What the answer said (shown when the numbers are missing).
+        said: Said,
     },
-    /// 400 (or 413/415): the fields the API did not accept.
+    /// 400 (or 413/415/422): the fields the API did not accept.
     #[error("The API did not accept the request: {}", join_messages(.0))]
     Invalid(Vec<FieldError>),
     /// 429: too many requests; wait this long.
@@ -36,28 +47,107 @@ pub enum ApiError {
         /// `Retry-After`, in milliseconds.
         retry_after_ms: Option<u64>,
     },
-    /// 5xx or another unexpected status.
-    #[error("The API had a problem (HTTP {0}). Try again in a moment.")]
-    Server(u16),
-    /// No answer at all: offline, wrong base URL, CORS, timeout.
-    #[error(
-        "Could not reach the API. Check the connection and the API base URL in Settings; what you typed is kept."
-    )]
-    Network,
-    /// 404: the API does not know the task (expired, or another key's).
+    /// 5xx: the API (or a gateway in front of it) failed.
+    #[error("The API had a problem (HTTP {status}){}. Try again in a moment.", in_words(.said))]
+    Server {
+        /// The HTTP status.
+        status: u16,
+        /// What the answer said.
+        said: Said,
+        /// `Retry-After` of a 503, in milliseconds.
+        retry_after_ms: Option<u64>,
+    },
+    /// 404 with the API's JSON error: it does not know the task.
     #[error("The API no longer knows this task (it may have expired or belong to another key).")]
     NotFound,
-    /// A 2xx whose body is not what the API documents.
-    #[error("The API sent an answer the page could not read.")]
-    BadResponse,
+    /// 410: the API says the task is gone for good.
+    #[error("The API says this task is gone (HTTP 410){}.", in_words(.0))]
+    Gone(Said),
+    /// A 404 (or another error) that is not the API's JSON: a web page
+    /// answered, so the base URL points somewhere else.
+    #[error(
+        "The API base URL does not lead to the API: it answered with a web page (HTTP {status}{}). Check the API base URL in Settings.",
+        excerpt_suffix(.said)
+    )]
+    WrongBase {
+        /// The HTTP status.
+        status: u16,
+        /// What the page said.
+        said: Said,
+    },
+    /// Another status the page has no special words for.
+    #[error("The API answered HTTP {status}{}.", in_words(.said))]
+    Unexpected {
+        /// The HTTP status.
+        status: u16,
+        /// What the answer said.
+        said: Said,
+    },
+    /// No answer at all: offline or wrong host.
+    #[error("Could not reach the API: check the connection and the API base URL in Settings.")]
+    Network,
+    /// The server answered but the browser hid the answer: the API does not
+    /// allow this site (CORS).
+    #[error(
+        "The API's server answered, but the browser was not allowed to read the answer (CORS): the API does not accept requests from this site. Use a same-origin proxy (see the README, \"CORS or a same-origin proxy\")."
+    )]
+    Cors,
+    /// The answer did not arrive in time.
+    #[error("The API did not answer within {} s.", .0 / 1000)]
+    Timeout(u32),
+    /// A 2xx whose body is not a task or submit answer.
+    #[error("The API sent an answer the page could not read: “{0}”.")]
+    BadResponse(String),
+    /// The key cannot be put in an HTTP header (the browser refused it).
+    #[error("The API key contains characters that cannot be sent: paste it again in Settings.")]
+    BadKey,
 }
 
-fn not_enough_credits(required: Option<u64>, balance: Option<u64>) -> String {
+/// What an error answer said, for the message: the provider's own words,
+/// or a short excerpt of a body that was not JSON.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Said {
+    /// The provider's message.
+    pub message: Option<String>,
+    /// A one-line excerpt of a non-JSON body.
+    pub excerpt: Option<String>,
+}
+
+impl Said {
+    fn from(body: &ProviderError) -> Said {
+        Said {
+            message: body.message.clone().filter(|m| !m.trim().is_empty()),
+            excerpt: body.excerpt.clone().filter(|e| !e.trim().is_empty()),
+        }
+    }
+}
+
+/// ": the provider's words" or ": “excerpt”", or nothing.
+fn in_words(s: &Said) -> String {
+    match (&s.message, &s.excerpt) {
+        (Some(m), _) => format!(": {}", m.trim_end_matches('.')),
+        (None, Some(e)) => format!(": “{e}”"),
+        _ => String::new(),
+    }
+}
+
+fn excerpt_suffix(s: &Said) -> String {
+    match (&s.excerpt, &s.message) {
+        (Some(e), _) | (None, Some(e)) => format!(": “{e}”"),
+        _ => String::new(),
+    }
+}
+
+fn not_enough_credits(required: Option<u64>, balance: Option<u64>, words: &Said) -> String {
     match (required, balance) {
+        (None, None) if words.message.is_some() || words.excerpt.is_some() => {
+            format!("Not enough credits for this video{}.", in_words(words))
+        }
         (Some(r), Some(b)) => {
             format!("Not enough credits: this video costs {r}, the key has {b}.")
         }
         (Some(r), None) => format!("Not enough credits: this video costs {r}."),
+        (None, Some(b)) => format!("Not enough credits for this video: the key has {b}."),
         _ => "Not enough credits for this video.".to_owned(),
     }
 }
@@ -85,34 +175,48 @@ impl ApiError {
         retry_after: Option<&str>,
         now_ms: u64,
     ) -> ApiError {
-        let parsed: Option<ErrorBody> = serde_json::from_str(body).ok();
+        let parsed = response::parse_error_body(body);
+        let said = Said::from(&parsed);
+        let wait = || retry_after.and_then(|v| avatar_api::poll::parse_retry_after(v, now_ms));
         let credits = |v: Option<f64>| v.filter(|n| n.is_finite() && *n >= 0.0).map(|n| n as u64);
         match status {
-            401 | 403 => ApiError::Rejected,
+            401 => ApiError::Rejected,
+            403 => ApiError::Forbidden(said),
             402 => ApiError::NotEnoughCredits {
-                required: credits(parsed.as_ref().and_then(ErrorBody::required)),
-                balance: credits(parsed.as_ref().and_then(ErrorBody::balance)),
+                required: credits(parsed.required),
+                balance: credits(parsed.balance),
+                said,
             },
-            404 => ApiError::NotFound,
+            404 if parsed.json => ApiError::NotFound,
+            404 => ApiError::WrongBase { status, said },
+            410 => ApiError::Gone(said),
             429 => ApiError::RateLimited {
-                retry_after_ms: retry_after
-                    .and_then(|v| avatar_api::poll::parse_retry_after(v, now_ms)),
+                retry_after_ms: wait(),
             },
             400 | 413 | 415 | 422 => {
-                let detail = parsed.map(|b| b.error).unwrap_or_default();
-                let mut fields = detail.details;
+                let mut fields = parsed.details;
                 if fields.is_empty() {
-                    let field = detail.param.unwrap_or_else(|| "body".to_owned());
-                    let message = if detail.message.is_empty() {
-                        format!("The API rejected the request (HTTP {status}).")
-                    } else {
-                        detail.message
+                    let field = parsed.param.unwrap_or_else(|| "body".to_owned());
+                    let message = match (said.message, said.excerpt) {
+                        (Some(m), _) => m,
+                        (None, Some(e)) => {
+                            format!("The API rejected the request (HTTP {status}: “{e}”).")
+                        }
+                        _ => format!("The API rejected the request (HTTP {status})."),
                     };
                     fields.push(FieldError::new(&field, &message));
                 }
                 ApiError::Invalid(fields)
             }
-            _ => ApiError::Server(status),
+            500..=599 => ApiError::Server {
+                status,
+                said,
+                retry_after_ms: wait(),
+            },
+            _ if !parsed.json && (300..500).contains(&status) => {
+                ApiError::WrongBase { status, said }
+            }
+            _ => ApiError::Unexpected { status, said },
         }
     }
 
@@ -121,16 +225,40 @@ impl ApiError {
         matches!(
             self,
             ApiError::RateLimited { .. }
-                | ApiError::Server(_)
+                | ApiError::Server { .. }
                 | ApiError::Network
-                | ApiError::BadResponse
+                | ApiError::Cors
+                | ApiError::Timeout(_)
+                | ApiError::BadResponse(_)
+                | ApiError::Forbidden(_)
+                | ApiError::WrongBase { .. }
+                | ApiError::Unexpected { .. }
         )
     }
 
-    /// `Retry-After`, when the API sent one.
+    /// True when a submit that ended this way may still have been accepted
+    /// (and charged): no answer, a hidden answer, an unreadable 2xx, or a
+    /// gateway's 502/504 (the origin may have taken it).
+    pub fn outcome_unknown(&self) -> bool {
+        matches!(
+            self,
+            ApiError::Network
+                | ApiError::Cors
+                | ApiError::Timeout(_)
+                | ApiError::BadResponse(_)
+                | ApiError::Server {
+                    status: 502 | 504,
+                    ..
+                }
+        )
+    }
+
+    /// `Retry-After`, when the API sent one (429, 503).
     pub fn retry_after_ms(&self) -> Option<u64> {
         match self {
-            ApiError::RateLimited { retry_after_ms } => *retry_after_ms,
+            ApiError::RateLimited { retry_after_ms } | ApiError::Server { retry_after_ms, .. } => {
+                *retry_after_ms
+            }
             _ => None,
         }
     }
@@ -193,6 +321,16 @@ pub fn curl_command(base: &str, key: Option<&str>, request: &AvatarRequest) -> S
     cmd
 }
 
+/// A status answer: the task as understood, and an excerpt of the answer as
+/// sent (shown when a finished task comes without a usable link).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskAnswer {
+    /// The task.
+    pub task: Task,
+    /// The body, shortened to one line.
+    pub excerpt: String,
+}
+
 /// A configured connection to the API.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Client {
@@ -203,41 +341,56 @@ pub struct Client {
 }
 
 impl Client {
-    fn authorized(&self, builder: RequestBuilder, timeout_ms: u32) -> RequestBuilder {
+    /// The request with its timeout and, when there is a key, the
+    /// `Authorization` header. The browser refuses a header value it cannot
+    /// send (it throws): that becomes [`ApiError::BadKey`], never a frozen page.
+    fn authorized(
+        &self,
+        builder: RequestBuilder,
+        timeout_ms: u32,
+    ) -> Result<RequestBuilder, ApiError> {
         let signal = web_sys::AbortSignal::timeout_with_u32(timeout_ms);
         let builder = builder.abort_signal(Some(&signal));
-        match self.key.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
-            Some(key) => builder.header("Authorization", &format!("Bearer {key}")),
-            None => builder,
-        }
+        let Some(key) = self.key.as_deref().map(str::trim).filter(|k| !k.is_empty()) else {
+            return Ok(builder);
+        };
+        let headers = web_sys::Headers::new().map_err(|_| ApiError::BadKey)?;
+        headers
+            .append("Authorization", &format!("Bearer {key}"))
+            .map_err(|_| ApiError::BadKey)?;
+        Ok(builder.headers(Headers::from_raw(headers)))
     }
 
     /// Submits a generation request (once: never retried).
     pub async fn submit(&self, request: &AvatarRequest) -> Result<SubmitResponse, ApiError> {
         let url = join(&self.base, request.model().submit_path());
         let body = request.to_json().to_string();
-        let sent = self
-            .authorized(Request::post(&url), SUBMIT_TIMEOUT_MS)
+        let prepared = self
+            .authorized(Request::post(&url), SUBMIT_TIMEOUT_MS)?
             .header("Content-Type", "application/json")
             .body(body)
-            .map_err(|_| ApiError::Network)?
-            .send()
-            .await;
-        read(sent).await
+            .map_err(|_| ApiError::Network)?;
+        let (_, text) = read(&url, prepared.send().await, SUBMIT_TIMEOUT_MS).await?;
+        response::parse_submit(&text).map_err(|e| ApiError::BadResponse(e.excerpt))
     }
 
     /// Fetches a task's status.
-    pub async fn task(&self, task_id: &str) -> Result<Task, ApiError> {
+    pub async fn task(&self, task_id: &str) -> Result<TaskAnswer, ApiError> {
         let url = join(&self.base, &task_path(task_id));
-        let sent = self
-            .authorized(Request::get(&url), CHECK_TIMEOUT_MS)
-            .send()
-            .await;
-        read(sent).await
+        let prepared = self.authorized(Request::get(&url), CHECK_TIMEOUT_MS)?;
+        let (_, text) = read(&url, prepared.send().await, CHECK_TIMEOUT_MS).await?;
+        match response::parse_task(&text) {
+            Ok(task) => Ok(TaskAnswer {
+                task,
+                excerpt: response::excerpt(&text),
+            }),
+            Err(e) => Err(ApiError::BadResponse(e.excerpt)),
+        }
     }
 
     /// Tells a valid key from a rejected one: asks for a task that cannot
-    /// exist; a known key gets 404, an unknown one 401.
+    /// exist. Only the API's own JSON 404 proves a live API and a known key;
+    /// a web page's 404 means the base URL leads elsewhere.
     pub async fn check_key(&self) -> Result<(), ApiError> {
         match self.task("key-check").await {
             Ok(_) | Err(ApiError::NotFound) => Ok(()),
@@ -246,15 +399,32 @@ impl Client {
     }
 }
 
-/// Reads a typed 2xx body, or maps the failure.
-async fn read<T: serde::de::DeserializeOwned>(
+/// Reads a 2xx answer's status and text, or maps the failure: an error
+/// status through [`ApiError::from_response`], a failed fetch to a
+/// timeout, a CORS refusal (the origin answers a probe) or no answer.
+async fn read(
+    url: &str,
     sent: Result<Response, gloo_net::Error>,
-) -> Result<T, ApiError> {
-    let response = sent.map_err(|_| ApiError::Network)?;
+    timeout_ms: u32,
+) -> Result<(u16, String), ApiError> {
+    let response = match sent {
+        Ok(response) => response,
+        Err(gloo_net::Error::JsError(e)) if e.name == "TimeoutError" => {
+            return Err(ApiError::Timeout(timeout_ms));
+        }
+        Err(_) if is_cross_origin(url) && reachable(url).await => return Err(ApiError::Cors),
+        Err(_) => return Err(ApiError::Network),
+    };
     let status = response.status();
-    let text = response.text().await.map_err(|_| ApiError::Network)?;
+    let text = match response.text().await {
+        Ok(text) => text,
+        Err(gloo_net::Error::JsError(e)) if e.name == "TimeoutError" => {
+            return Err(ApiError::Timeout(timeout_ms));
+        }
+        Err(_) => return Err(ApiError::Network),
+    };
     if (200..300).contains(&status) {
-        return serde_json::from_str(&text).map_err(|_| ApiError::BadResponse);
+        return Ok((status, text));
     }
     let retry_after = response.headers().get("Retry-After");
     Err(ApiError::from_response(
@@ -265,10 +435,28 @@ async fn read<T: serde::de::DeserializeOwned>(
     ))
 }
 
+/// True for an absolute URL (a same-origin request never meets CORS).
+fn is_cross_origin(url: &str) -> bool {
+    url.starts_with("http://") || url.starts_with("https://")
+}
+
+/// Asks the URL again in `no-cors` mode, which needs no permission from the
+/// server: an (opaque) answer proves the server is there, so the failure
+/// before was the browser hiding the answer, i.e. CORS.
+async fn reachable(url: &str) -> bool {
+    let signal = web_sys::AbortSignal::timeout_with_u32(PROBE_TIMEOUT_MS);
+    Request::get(url)
+        .mode(web_sys::RequestMode::NoCors)
+        .abort_signal(Some(&signal))
+        .send()
+        .await
+        .is_ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use avatar_api::ProRequest;
+    use avatar_api::{ErrorBody, ProRequest};
 
     #[test]
     fn statuses_become_sentences() {
@@ -287,7 +475,8 @@ mod tests {
             ApiError::from_response(402, beside, None, 0),
             ApiError::NotEnoughCredits {
                 required: Some(50),
-                balance: Some(3)
+                balance: Some(3),
+                said: Said::default(),
             }
         );
         let e = ApiError::from_response(429, "{}", Some("7"), 0);
@@ -296,14 +485,82 @@ mod tests {
             "Too many requests: the API asks to wait 7 s before trying again."
         );
         assert_eq!(e.retry_after_ms(), Some(7_000));
+        let e = ApiError::from_response(503, "<html><title>Down</title></html>", Some("4"), 0);
         assert_eq!(
-            ApiError::from_response(503, "<html>", None, 0),
-            ApiError::Server(503)
+            e.to_string(),
+            "The API had a problem (HTTP 503): “Down”. Try again in a moment."
         );
+        assert_eq!(e.retry_after_ms(), Some(4_000));
+        assert!(e.is_temporary() && !e.outcome_unknown());
+        assert!(ApiError::from_response(502, "", None, 0).outcome_unknown());
+    }
+
+    #[test]
+    fn only_the_apis_own_404_means_an_unknown_task() {
+        let json = r#"{"error":{"code":"task_not_found","message":"No such task."}}"#;
         assert_eq!(
-            ApiError::from_response(404, "", None, 0),
+            ApiError::from_response(404, json, None, 0),
             ApiError::NotFound
         );
+        assert_eq!(
+            ApiError::from_response(404, r#"{"detail":"Not Found"}"#, None, 0),
+            ApiError::NotFound
+        );
+        let html = "<html><head><title>404 Not Found</title></head><body>nginx</body></html>";
+        let e = ApiError::from_response(404, html, None, 0);
+        assert_eq!(
+            e.to_string(),
+            "The API base URL does not lead to the API: it answered with a web page (HTTP 404: “404 Not Found”). Check the API base URL in Settings."
+        );
+        assert!(e.is_temporary());
+    }
+
+    #[test]
+    fn the_providers_words_are_kept_whatever_the_shape() {
+        // A 403 is a firewall or proxy, not a rejected key.
+        let e = ApiError::from_response(403, "<html><title>403 Forbidden</title></html>", None, 0);
+        assert_eq!(
+            e.to_string(),
+            "The API or a firewall in front of it refused the request (HTTP 403): “403 Forbidden”."
+        );
+        let e = ApiError::from_response(
+            402,
+            r#"{"error":"Insufficient credits","required":20,"balance":7}"#,
+            None,
+            0,
+        );
+        assert_eq!(
+            e.to_string(),
+            "Not enough credits: this video costs 20, the key has 7."
+        );
+        let e = ApiError::from_response(
+            402,
+            r#"{"detail":"Insufficient credits: required 20, balance 7"}"#,
+            None,
+            0,
+        );
+        assert_eq!(
+            e.to_string(),
+            "Not enough credits for this video: Insufficient credits: required 20, balance 7."
+        );
+        let e = ApiError::from_response(400, r#"{"error":"Duration must be 5 or 10."}"#, None, 0);
+        assert_eq!(
+            e.to_string(),
+            "The API did not accept the request: Duration must be 5 or 10."
+        );
+        let e = ApiError::from_response(
+            400,
+            r#"{"error":{"message":"Bad.","details":null}}"#,
+            None,
+            0,
+        );
+        assert_eq!(e, ApiError::Invalid(vec![FieldError::new("body", "Bad.")]));
+        let e = ApiError::from_response(410, r#"{"detail":"Task expired."}"#, None, 0);
+        assert_eq!(
+            e.to_string(),
+            "The API says this task is gone (HTTP 410): Task expired."
+        );
+        assert!(!e.is_temporary());
     }
 
     #[test]

@@ -5,7 +5,7 @@ use avatar_api::billing::format_seconds;
 use avatar_api::model::{self, Model, field_label};
 use avatar_api::number::parse_decimal;
 use avatar_api::validate::{is_http_url, prompt_chars};
-use avatar_api::{FieldError, Quote};
+use avatar_api::{AvatarRequest, FieldError, Quote};
 use leptos::prelude::*;
 
 use crate::api::{ApiError, curl_command};
@@ -695,16 +695,55 @@ fn CostPanel() -> impl IntoView {
 }
 
 /// The submit button ("Generate · N credits") and why it is unavailable.
+/// How long the Generate button shows "Sent" after an accepted submit, so
+/// a person's second click does not send the form again.
+const SENT_LOCK_MS: u64 = 2_000;
+/// Sending a request identical to one sent this recently asks first.
+const DUPLICATE_WINDOW_MS: u64 = 10 * 60 * 1000;
+
+/// The newest task that sent `request` recently (or whose outcome is
+/// unknown, however long ago): sending it again asks first.
+fn recent_duplicate(ctx: Ctx, request: &AvatarRequest, now: u64) -> Option<TaskRecord> {
+    ctx.tasks
+        .newest(usize::MAX)
+        .into_iter()
+        .filter_map(|entry| entry.record.try_get_untracked())
+        .find(|t| {
+            t.same_request(request)
+                && (t.outcome_unknown || now.saturating_sub(t.submitted_ms) < DUPLICATE_WINDOW_MS)
+        })
+}
+
+/// "It was sent at 21:40:03 (20 credits) and its outcome is unknown…"
+fn duplicate_question(task: &TaskRecord, now: u64) -> String {
+    let ago = avatar_api::estimate::format_duration(now.saturating_sub(task.submitted_ms));
+    let state = if task.outcome_unknown {
+        "no answer came back, so it may have been accepted and charged".to_owned()
+    } else {
+        format!("it is in your list ({})", crate::tasks::status_label(task))
+    };
+    format!(
+        "You sent this same request {ago} ago for {} credits, and {state}. Send it again and pay again?",
+        task.credits
+    )
+}
+
 #[component]
 fn SubmitArea(errors: Memo<Vec<FieldError>>) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let pending = RwSignal::new(false);
     let blocked_until = RwSignal::new(0u64);
+    let sent_until = RwSignal::new(0u64);
+    // The question asked before sending a duplicate, with the request it is about.
+    let confirm = RwSignal::new(None::<(AvatarRequest, String)>);
     let quote = Memo::new(move |_| ctx.form.with(|f| f.to_request().quote()));
     let missing_key = move || ctx.wants_key() && ctx.api_key.with(|k| k.trim().is_empty());
     let reason = move || -> Option<String> {
         if pending.get() {
             return Some("Sending…".to_owned());
+        }
+        if sent_until.get() > ctx.now.get() {
+            return Some("Sent: the task is in the list.".to_owned());
         }
         let wait = blocked_until.get().saturating_sub(ctx.now.get());
         if wait > 0 {
@@ -723,11 +762,63 @@ fn SubmitArea(errors: Memo<Vec<FieldError>>) -> impl IntoView {
     };
     let label = move || match (pending.get(), quote.get()) {
         (true, _) => "Generating… sending the request".to_owned(),
+        _ if sent_until.get() > ctx.now.get() => "Sent ✓".to_owned(),
         (false, Some(q)) => format!("Generate · {} credits", q.credits),
         (false, None) => "Generate".to_owned(),
     };
+    // Sends `request` once. Every way out of here clears `pending`.
+    let send = move |request: AvatarRequest, credits: u64| {
+        let client = ctx.client();
+        ctx.notice.set(None);
+        ctx.server_errors.set(Vec::new());
+        confirm.set(None);
+        pending.set(true);
+        ctx.say("Sending the request…");
+        let sent_ms = now_ms();
+        leptos::task::spawn_local(async move {
+            let result = client.submit(&request).await;
+            let _ = pending.try_set(false);
+            match result {
+                Ok(accepted) => {
+                    let _ = sent_until.try_set(now_ms() + SENT_LOCK_MS);
+                    let id = format!("task-{}", accepted.task_id);
+                    ctx.tasks.add(TaskRecord::accepted(
+                        accepted.task_id,
+                        &request,
+                        credits,
+                        sent_ms,
+                        accepted.status,
+                    ));
+                    let text = format!(
+                        "Submitted: {credits} credits charged. The video appears in the task list when it is ready."
+                    );
+                    ctx.notice.set(Some(Notice {
+                        text: text.clone(),
+                        error: false,
+                    }));
+                    ctx.say(text);
+                    request_animation_frame(move || focus_id(&id));
+                }
+                Err(e) if e.outcome_unknown() => {
+                    let record =
+                        TaskRecord::outcome_unknown(&request, credits, sent_ms, e.to_string());
+                    let id = format!("task-{}", record.task_id);
+                    ctx.tasks.add(record);
+                    ctx.error(format!(
+                        "No answer came back: {e} The request may have been accepted and charged {credits} credits; it is kept in your list as \"Outcome unknown\". Check your balance before sending it again."
+                    ));
+                    request_animation_frame(move || focus_id(&id));
+                }
+                Err(e) => show_submit_error(ctx, e, blocked_until),
+            }
+        });
+    };
     let submit = move |_| {
-        if pending.get_untracked() || blocked_until.get_untracked() > now_ms() {
+        let now = now_ms();
+        if pending.get_untracked()
+            || blocked_until.get_untracked() > now
+            || sent_until.get_untracked() > now
+        {
             return;
         }
         if let Some(first) = errors.with_untracked(|e| e.first().cloned()) {
@@ -744,46 +835,35 @@ fn SubmitArea(errors: Memo<Vec<FieldError>>) -> impl IntoView {
         }
         let request = ctx.form.with_untracked(Form::to_request);
         let Some(quote) = request.quote() else { return };
-        let client = ctx.client();
-        ctx.notice.set(None);
-        ctx.server_errors.set(Vec::new());
-        pending.set(true);
-        ctx.say("Sending the request…");
-        leptos::task::spawn_local(async move {
-            let result = client.submit(&request).await;
-            let _ = pending.try_set(false);
-            match result {
-                Ok(accepted) => {
-                    let record = TaskRecord {
-                        task_id: accepted.task_id.clone(),
-                        model: request.model(),
-                        request: request.to_json(),
-                        credits: quote.credits,
-                        submitted_ms: now_ms(),
-                        status: accepted.status,
-                        progress: None,
-                        video_url: None,
-                        error: None,
-                        finished_ms: None,
-                        unknown: false,
-                        check_problem: None,
-                    };
-                    ctx.tasks.add(record);
-                    let text = format!(
-                        "Submitted: {} credits charged. The video appears in the task list when it is ready.",
-                        quote.credits
-                    );
-                    ctx.notice.set(Some(Notice {
-                        text: text.clone(),
-                        error: false,
-                    }));
-                    ctx.say(text);
-                    let id = format!("task-{}", accepted.task_id);
-                    request_animation_frame(move || focus_id(&id));
-                }
-                Err(e) => show_submit_error(ctx, e, blocked_until),
-            }
-        });
+        if let Some(earlier) = recent_duplicate(ctx, &request, now) {
+            let question = duplicate_question(&earlier, now);
+            ctx.say(question.clone());
+            confirm.set(Some((request, question)));
+            request_animation_frame(|| focus_id("confirm-send"));
+            return;
+        }
+        send(request, quote.credits);
+    };
+    // The question stays only while the form still holds that request.
+    let question = move || {
+        let current = ctx.form.with(Form::to_request);
+        confirm.with(|c| {
+            c.as_ref()
+                .filter(|(r, _)| *r == current)
+                .map(|(_, q)| q.clone())
+        })
+    };
+    let confirmed = move |_| {
+        let Some((request, _)) = confirm.get_untracked() else {
+            return;
+        };
+        let Some(quote) = request.quote() else { return };
+        send(request, quote.credits);
+    };
+    let cancel = move |_| {
+        confirm.set(None);
+        ctx.say("Not sent.");
+        focus_id("generate");
     };
     view! {
         <div class="submit-area">
@@ -798,15 +878,29 @@ fn SubmitArea(errors: Memo<Vec<FieldError>>) -> impl IntoView {
                 {label}
             </button>
             <p id="submit-reason" class="submit-reason">{move || reason()}</p>
+            {move || question().map(|q| view! {
+                <div class="confirm" role="alertdialog" aria-labelledby="confirm-text">
+                    <p id="confirm-text">{q}</p>
+                    <div class="task-actions">
+                        <button type="button" id="confirm-send" class="btn primary" on:click=confirmed>
+                            {move || match quote.get() {
+                                Some(q) => format!("Send again · {} credits", q.credits),
+                                None => "Send again".to_owned(),
+                            }}
+                        </button>
+                        <button type="button" class="btn ghost" on:click=cancel>"Don't send"</button>
+                    </div>
+                </div>
+            })}
         </div>
     }
 }
 
 /// Puts a failed submit's words where the user can act on them.
 pub fn show_submit_error(ctx: Ctx, e: ApiError, blocked_until: RwSignal<u64>) {
-    ctx.error(e.to_string());
     match &e {
         ApiError::Invalid(fields) => {
+            ctx.error(e.to_string());
             ctx.server_errors.set(fields.clone());
             let known = fields
                 .iter()
@@ -816,16 +910,30 @@ pub fn show_submit_error(ctx: Ctx, e: ApiError, blocked_until: RwSignal<u64>) {
                 None => focus_id("notice"),
             }
         }
+        ApiError::Rejected if !ctx.wants_key() => {
+            ctx.error(
+                "The API rejected this site's key (HTTP 401): the proxy in front of the API needs a valid key. Tell whoever runs this site.",
+            );
+            request_animation_frame(|| focus_id("notice"));
+        }
         ApiError::Rejected => {
+            ctx.error(e.to_string());
             ctx.rejected_key.set(Some(ctx.api_key.get_untracked()));
             ctx.settings_open.set(true);
             request_animation_frame(|| focus_id("api-key"));
         }
         ApiError::RateLimited { retry_after_ms } => {
+            ctx.error(e.to_string());
             blocked_until.set(now_ms() + retry_after_ms.unwrap_or(5_000));
             request_animation_frame(|| focus_id("notice"));
         }
-        _ => request_animation_frame(|| focus_id("notice")),
+        _ => {
+            ctx.error(e.to_string());
+            if let Some(ms) = e.retry_after_ms() {
+                blocked_until.set(now_ms() + ms);
+            }
+            request_animation_frame(|| focus_id("notice"));
+        }
     }
 }
 

@@ -1,26 +1,63 @@
 //! Polling: one timer per running task, driven by the contract's schedule
 //! (`avatar_api::poll::Policy`). A poller is a component keyed by task id,
 //! so removing a task or seeing it finish unmounts it and its timer.
+//!
+//! What a failed check means decides what happens next:
+//! - 401 (with a key): checks pause for every task until the key changes;
+//! - 404 with the API's JSON: the API no longer knows the task: stop;
+//! - 400, 410: stop, with the API's reason; the row offers "Check again";
+//! - anything else (5xx, 429, 403, network, CORS, an unreadable answer):
+//!   back off (full jitter, `Retry-After` wins) and say so in the row.
+//!
+//! No task is checked forever: automatic checks end
+//! [`AUTO_CHECK_LIMIT_MS`] after submit, and the row offers "Check again".
+//! A finished task without a usable link is re-checked a few times before
+//! it is shown as finished without a video.
 
+use avatar_api::TaskStatus;
 use avatar_api::estimate::{Sample, progress};
 use avatar_api::poll::{Check, Policy};
-use avatar_api::{Task, TaskStatus};
 use leptos::prelude::*;
 use leptos_use_document_visibility::use_document_visibility;
 use leptos_use_timeout_fn::use_timeout_fn;
 use web_sys::VisibilityState;
 
-use crate::api::ApiError;
+use crate::api::{ApiError, TaskAnswer};
 use crate::app::{Ctx, now_ms};
 use crate::settings::notify;
 use crate::storage::TaskRecord;
 use crate::store::TaskEntry;
+
+pub use avatar_api::poll::{AUTO_CHECK_LIMIT_MS, taking_long};
+
+/// How many times a "completed" answer without a usable link is re-checked
+/// before the task is shown as finished without a video.
+const LINKLESS_RECHECKS: u32 = 3;
+/// Delay between those re-checks.
+const LINKLESS_DELAY_MS: u64 = 2_000;
 
 /// Shared by all pollers: page visibility and requests in flight.
 #[derive(Clone, Copy)]
 struct PollShared {
     hidden: Signal<bool>,
     in_flight: StoredValue<usize>,
+}
+
+/// One request slot of [`PollShared::in_flight`], given back when dropped,
+/// whatever way the check ends.
+struct Slot(StoredValue<usize>);
+
+impl Slot {
+    fn take(counter: StoredValue<usize>) -> Slot {
+        counter.update_value(|n| *n += 1);
+        Slot(counter)
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let _ = self.0.try_update_value(|n| *n = n.saturating_sub(1));
+    }
 }
 
 /// Renders one poller per running task.
@@ -46,10 +83,32 @@ struct PollState {
     checks_done: u32,
     failures: u32,
     retry_after_ms: Option<u64>,
+    linkless: u32,
     busy: bool,
 }
 
-/// Checks one task on the contract's schedule until it is final or removed.
+/// What a check's answer asks of the schedule.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Next {
+    /// Keep to the schedule.
+    Schedule,
+    /// Check again after this delay.
+    After(u64),
+    /// Stop: final, unknown, stopped, or paused.
+    Stop,
+}
+
+/// True while the API rejects the key in use: every automatic check waits
+/// for a new key.
+pub fn paused_for_key(ctx: Ctx) -> bool {
+    ctx.wants_key()
+        && ctx
+            .rejected_key
+            .with(|r| r.as_ref().is_some_and(|r| ctx.api_key.with(|k| k == r)))
+}
+
+/// Checks one task on the contract's schedule until it is final, removed,
+/// or past [`AUTO_CHECK_LIMIT_MS`].
 #[component]
 fn TaskPoller(entry: TaskEntry) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
@@ -62,9 +121,14 @@ fn TaskPoller(entry: TaskEntry) -> impl IntoView {
     let fire = RwSignal::new(0u32);
     let timer = use_timeout_fn(move |()| fire.update(|n| *n += 1), delay);
     let start = timer.start.clone();
+    let paused = Memo::new(move |_| paused_for_key(ctx));
 
-    // Arms the timer for the next check.
+    // Arms the timer for the next check, unless checks have run long enough.
     let schedule = move |wait_ms: u64| {
+        let due = now_ms().saturating_add(wait_ms);
+        if due.saturating_sub(submitted_ms) > AUTO_CHECK_LIMIT_MS {
+            return; // The row offers "Check again".
+        }
         if delay.try_set(wait_ms as f64).is_some() {
             return; // Unmounted meanwhile.
         }
@@ -94,7 +158,7 @@ fn TaskPoller(entry: TaskEntry) -> impl IntoView {
         let id = id.clone();
         let schedule = schedule.clone();
         move || {
-            if state.with_value(|s| s.busy) {
+            if state.with_value(|s| s.busy) || paused.get_untracked() {
                 return;
             }
             if shared.in_flight.get_value() >= policy.max_in_flight {
@@ -103,17 +167,20 @@ fn TaskPoller(entry: TaskEntry) -> impl IntoView {
                 return;
             }
             state.update_value(|s| s.busy = true);
-            shared.in_flight.update_value(|n| *n += 1);
+            let slot = Slot::take(shared.in_flight);
             let client = ctx.client();
             let id = id.clone();
             let schedule = schedule.clone();
             leptos::task::spawn_local(async move {
                 let result = client.task(&id).await;
-                shared.in_flight.update_value(|n| *n = n.saturating_sub(1));
-                let keep_going = apply(ctx, entry, result, state);
+                drop(slot);
+                let next = apply(ctx, entry, result, Some(state));
                 let alive = state.try_update_value(|s| s.busy = false).is_some();
-                if alive && keep_going {
-                    schedule(next_delay());
+                match next {
+                    _ if !alive => {}
+                    Next::Schedule => schedule(next_delay()),
+                    Next::After(ms) => schedule(ms),
+                    Next::Stop => {}
                 }
             });
         }
@@ -128,14 +195,19 @@ fn TaskPoller(entry: TaskEntry) -> impl IntoView {
         },
         false,
     );
-    // Back from the background: check at once instead of waiting.
+    // Back from the background, or a new key after a rejected one: check at
+    // once instead of waiting.
     let stop = timer.stop.clone();
     Effect::watch(
-        move || shared.hidden.get(),
+        move || (shared.hidden.get(), paused.get()),
         {
             let check = check.clone();
-            move |hidden: &bool, was_hidden: Option<&bool>, _| {
-                if !*hidden && was_hidden == Some(&true) {
+            move |now: &(bool, bool), before: Option<&(bool, bool)>, _| {
+                let (hidden, paused) = *now;
+                let Some(&(was_hidden, was_paused)) = before else {
+                    return;
+                };
+                if !hidden && !paused && (was_hidden || was_paused) {
                     stop();
                     check();
                 }
@@ -152,32 +224,79 @@ fn TaskPoller(entry: TaskEntry) -> impl IntoView {
     schedule(first);
 }
 
-/// Applies a status check to the saved task; true while it should continue.
+/// Checks a task once, now ("Check now", "Check again"), outside the schedule.
+pub fn check_now(ctx: Ctx, entry: TaskEntry) {
+    let Some(id) = entry.record.try_with_untracked(|t| t.task_id.clone()) else {
+        return;
+    };
+    let client = ctx.client();
+    ctx.tasks
+        .update(entry, |t| t.check_problem = Some("Checking…".to_owned()));
+    leptos::task::spawn_local(async move {
+        let result = client.task(&id).await;
+        apply(ctx, entry, result, None);
+    });
+}
+
+/// Applies a status check to the saved task and says what the schedule
+/// should do next. `state` is the poller's (absent for a manual check).
 fn apply(
     ctx: Ctx,
     entry: TaskEntry,
-    result: Result<Task, ApiError>,
-    state: StoredValue<PollState>,
-) -> bool {
+    result: Result<TaskAnswer, ApiError>,
+    state: Option<StoredValue<PollState>>,
+) -> Next {
     let now = now_ms();
+    let update_state = |f: &dyn Fn(&mut PollState)| {
+        if let Some(state) = state {
+            let _ = state.try_update_value(|s| f(s));
+        }
+    };
     match result {
-        Ok(remote) => {
-            let _ = state.try_update_value(|s| {
+        Ok(TaskAnswer {
+            task: remote,
+            excerpt,
+        }) => {
+            update_state(&|s| {
                 s.checks_done += 1;
                 s.failures = 0;
                 s.retry_after_ms = None;
             });
+            let link = remote.usable_video_url().map(str::to_owned);
+            if remote.status == TaskStatus::Completed && link.is_none() {
+                let linkless = state
+                    .and_then(|s| {
+                        s.try_update_value(|s| {
+                            s.linkless += 1;
+                            s.linkless
+                        })
+                    })
+                    .unwrap_or(LINKLESS_RECHECKS + 1);
+                if linkless <= LINKLESS_RECHECKS {
+                    ctx.tasks.update(entry, |t| {
+                        t.stopped = None;
+                        t.check_problem = Some(
+                            "The API says it is finished; waiting for the video link…".to_owned(),
+                        );
+                    });
+                    return Next::After(LINKLESS_DELAY_MS);
+                }
+            }
             let mut finished = None;
             let mut sample = None;
             ctx.tasks.update(entry, |task| {
                 let was_final = task.status.is_final();
                 task.status = remote.status.clone();
+                task.stopped = None;
                 if let Some(p) = remote.progress() {
                     task.progress = Some(p);
                 }
                 task.check_problem = None;
-                if remote.video_url.is_some() {
-                    task.video_url = remote.video_url.clone();
+                if link.is_some() {
+                    task.video_url = link.clone();
+                }
+                if task.status == TaskStatus::Completed && task.video_url.is_none() {
+                    task.answer = Some(excerpt.clone());
                 }
                 if remote.error.is_some() {
                     task.error = remote.error.clone();
@@ -189,7 +308,7 @@ fn apply(
                         && let Some(shape) = task.shape()
                     {
                         let took_ms = match (remote.created_at, remote.completed_at) {
-                            (Some(a), Some(b)) if b > a => (b - a) as u64 * 1000,
+                            (Some(a), Some(b)) if b > a => b.abs_diff(a).saturating_mul(1000),
                             _ => now.saturating_sub(task.submitted_ms),
                         };
                         sample = Some(Sample { shape, took_ms });
@@ -201,9 +320,13 @@ fn apply(
             }
             if let Some(task) = finished {
                 announce_final(ctx, &task);
-                return false;
+                return Next::Stop;
             }
-            !remote.status.is_final()
+            if remote.status.is_final() {
+                Next::Stop
+            } else {
+                Next::Schedule
+            }
         }
         Err(ApiError::NotFound) => {
             ctx.tasks.update(entry, |task| {
@@ -211,18 +334,46 @@ fn apply(
                 task.check_problem = None;
             });
             ctx.say("A task is no longer known to the API; the page stopped checking it.");
-            false
+            Next::Stop
+        }
+        Err(ApiError::Rejected) if ctx.wants_key() => {
+            let key = ctx.api_key.get_untracked();
+            if ctx.rejected_key.get_untracked().as_ref() != Some(&key) {
+                ctx.rejected_key.set(Some(key));
+                ctx.error(
+                    "The API rejected the key while checking your tasks: checks are paused until you change the key in Settings.",
+                );
+            }
+            ctx.tasks.update(entry, |t| {
+                t.check_problem = Some(
+                    "Checks paused: the API rejected the key. They resume when you change it in Settings."
+                        .to_owned(),
+                );
+            });
+            Next::Stop
+        }
+        Err(e @ (ApiError::Invalid(_) | ApiError::Gone(_))) => {
+            let reason = format!("Automatic checks stopped: {e}");
+            ctx.tasks.update(entry, |t| {
+                t.check_problem = None;
+                t.stopped = Some(reason);
+            });
+            Next::Stop
         }
         Err(e) => {
-            let _ = state.try_update_value(|s| {
+            update_state(&|s| {
                 s.checks_done += 1;
                 s.failures += 1;
                 s.retry_after_ms = e.retry_after_ms();
             });
-            let text = format!("Last check failed: {e} Retrying automatically.");
+            let text = if state.is_some() {
+                format!("Last check failed: {e} Retrying automatically.")
+            } else {
+                format!("Check failed: {e}")
+            };
             ctx.tasks
                 .update(entry, |task| task.check_problem = Some(text));
-            true
+            Next::Schedule
         }
     }
 }
@@ -241,6 +392,10 @@ fn announce_final(ctx: Ctx, task: &TaskRecord) {
                 task.credits
             ),
             "Video failed",
+        ),
+        TaskStatus::Expired => (
+            format!("A {} task expired at the provider.", task.model.label()),
+            "Task expired",
         ),
         _ => (
             format!("A {} task was cancelled.", task.model.label()),

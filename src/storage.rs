@@ -88,9 +88,79 @@ pub struct TaskRecord {
     /// Why the last status check failed (cleared by the next success).
     #[serde(default)]
     pub check_problem: Option<String>,
+    /// The submit got no readable answer (timeout, hidden by CORS, an
+    /// unreadable 2xx): it may have been accepted and charged. `task_id` is
+    /// then this page's own id, and the task is never checked.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub outcome_unknown: bool,
+    /// Automatic checks stopped for this reason (the API refused the status
+    /// check for good, e.g. 400 or 410). "Check again" clears it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<String>,
+    /// What the API said when it reported the task finished without a
+    /// usable video link (an excerpt of its answer).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer: Option<String>,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 impl TaskRecord {
+    /// A task the API accepted just now.
+    pub fn accepted(
+        task_id: String,
+        request: &AvatarRequest,
+        credits: u64,
+        submitted_ms: u64,
+        status: TaskStatus,
+    ) -> TaskRecord {
+        TaskRecord {
+            task_id,
+            model: request.model(),
+            request: request.to_json(),
+            credits,
+            submitted_ms,
+            status,
+            progress: None,
+            video_url: None,
+            error: None,
+            finished_ms: None,
+            unknown: false,
+            check_problem: None,
+            outcome_unknown: false,
+            stopped: None,
+            answer: None,
+        }
+    }
+
+    /// A submit whose outcome is unknown, kept under a local id so that the
+    /// user sees it and is asked before sending it again.
+    pub fn outcome_unknown(
+        request: &AvatarRequest,
+        credits: u64,
+        submitted_ms: u64,
+        why: String,
+    ) -> TaskRecord {
+        TaskRecord {
+            outcome_unknown: true,
+            check_problem: Some(why),
+            ..TaskRecord::accepted(
+                format!("unsent-{submitted_ms}"),
+                request,
+                credits,
+                submitted_ms,
+                TaskStatus::Pending,
+            )
+        }
+    }
+
+    /// True when `request` is the same request as this task's.
+    pub fn same_request(&self, request: &AvatarRequest) -> bool {
+        self.model == request.model() && self.request == request.to_json()
+    }
+
     /// The request as sent, parsed back (for estimates, thumbnails, reuse).
     pub fn parsed_request(&self) -> Option<AvatarRequest> {
         AvatarRequest::from_json(self.model, &self.request).ok()
@@ -103,7 +173,7 @@ impl TaskRecord {
 
     /// True while the page should keep checking on it.
     pub fn is_running(&self) -> bool {
-        !self.unknown && !self.status.is_final()
+        !self.unknown && !self.outcome_unknown && self.stopped.is_none() && !self.status.is_final()
     }
 
     /// True when `other` differs only in what the next status check
@@ -121,8 +191,12 @@ impl TaskRecord {
     /// The status attribute the task row exposes: the API's status, or
     /// `unknown` after a 404.
     pub fn status_key(&self) -> &str {
-        if self.unknown {
+        if self.outcome_unknown {
+            "outcome-unknown"
+        } else if self.unknown {
             "unknown"
+        } else if self.stopped.is_some() {
+            "stopped"
         } else {
             self.status.as_str()
         }

@@ -10,7 +10,9 @@ use leptos::prelude::*;
 use crate::app::{Ctx, focus_id};
 use crate::create::{CopyButton, field_id};
 use crate::form::Form;
+use crate::poller::{AUTO_CHECK_LIMIT_MS, check_now, taking_long};
 use crate::storage::TaskRecord;
+use crate::store::TaskEntry;
 
 /// A short description of a request's parameters.
 pub fn summary(request: &AvatarRequest) -> String {
@@ -58,8 +60,14 @@ fn audio(seconds: Option<f64>) -> String {
 
 /// What the status badge says.
 pub fn status_label(task: &TaskRecord) -> String {
+    if task.outcome_unknown {
+        return "Outcome unknown".to_owned();
+    }
     if task.unknown {
         return "Unknown to the API".to_owned();
+    }
+    if task.stopped.is_some() {
+        return "Checks stopped".to_owned();
     }
     match &task.status {
         TaskStatus::Pending => "Queued".to_owned(),
@@ -67,8 +75,20 @@ pub fn status_label(task: &TaskRecord) -> String {
         TaskStatus::Completed => "Ready".to_owned(),
         TaskStatus::Failed => "Failed".to_owned(),
         TaskStatus::Cancelled => "Cancelled".to_owned(),
+        TaskStatus::Expired => "Expired".to_owned(),
         TaskStatus::Other(s) => format!("Running ({s})"),
     }
+}
+
+/// The local time of day of a Unix-ms instant, `HH:MM:SS`.
+fn clock_time(ms: u64) -> String {
+    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
+    format!(
+        "{:02}:{:02}:{:02}",
+        d.get_hours(),
+        d.get_minutes(),
+        d.get_seconds()
+    )
 }
 
 /// Rows shown at first, and added by each "Show more": a long history
@@ -106,7 +126,7 @@ pub fn TaskList() -> impl IntoView {
             </Show>
             <ul class="task-list" aria-label="Tasks">
                 <For each=move || ctx.tasks.newest(shown.get()) key=|entry| entry.record let:entry>
-                    <TaskRow task=entry.record/>
+                    <TaskRow entry/>
                 </For>
             </ul>
             <Show when=move || hidden() != 0>
@@ -124,8 +144,9 @@ pub fn TaskList() -> impl IntoView {
 /// One task's row: it reads only its own record, so an update to another
 /// task never touches it.
 #[component]
-pub fn TaskRow(task: RwSignal<TaskRecord>) -> impl IntoView {
+pub fn TaskRow(entry: TaskEntry) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
+    let task = entry.record;
     let first = task.get_untracked();
     let id = first.task_id.clone();
     let request = first.parsed_request();
@@ -170,15 +191,45 @@ pub fn TaskRow(task: RwSignal<TaskRecord>) -> impl IntoView {
     let poster = thumb.clone();
     // Rebuilt when the status changes, not on every progress tick (the
     // result and error arrive together with the final status).
-    let phase = Memo::new(move |_| task.with(|t| (t.unknown, t.status.clone())));
+    let phase = Memo::new(move |_| {
+        task.with(|t| {
+            (
+                t.outcome_unknown,
+                t.unknown,
+                t.stopped.clone(),
+                t.status.clone(),
+            )
+        })
+    });
+    let check_button = move |label: &'static str| {
+        view! {
+            <button type="button" class="btn small" on:click=move |_| check_now(ctx, entry)>{label}</button>
+        }
+    };
     let outcome = move || {
-        let (unknown, status) = phase.get();
+        let (outcome_unknown, unknown, stopped, status) = phase.get();
         let t = task.get_untracked();
-        match (unknown, &status) {
-            (true, _) => view! {
+        if outcome_unknown {
+            let why = t.check_problem.clone().unwrap_or_default();
+            return view! {
+                <p class="task-error">{format!("No answer came back for this request, sent at {}: {why}", clock_time(t.submitted_ms))}</p>
+                <p class="task-note">{format!("It may have been accepted and charged {credits} credits. Check your balance before sending it again: Generate asks first when the same request is sent again.")}</p>
+            }.into_any();
+        }
+        if unknown {
+            return view! {
                 <p class="task-note">"The API no longer knows this task (it may have expired or belong to another key), so the page stopped checking it."</p>
-            }.into_any(),
-            (false, TaskStatus::Completed) => match t.video_url.clone().filter(|u| is_http_url(u)) {
+            }.into_any();
+        }
+        if let Some(reason) = stopped {
+            return view! {
+                <p class="task-error">{reason}</p>
+                <div class="task-actions">{check_button("Check again")}</div>
+            }
+            .into_any();
+        }
+        match &status {
+            TaskStatus::Completed => match t.video_url.clone().filter(|u| is_http_url(u)) {
                 Some(url) => {
                     let link = Signal::stored(url.clone());
                     view! {
@@ -190,9 +241,12 @@ pub fn TaskRow(task: RwSignal<TaskRecord>) -> impl IntoView {
                         <p class="hint">"Result links expire after a day or two: download what you want to keep."</p>
                     }.into_any()
                 }
-                None => view! { <p class="task-note">"Finished, but the API sent no usable video link."</p> }.into_any(),
+                None => view! {
+                    <p class="task-error">"Finished, but the API gave no video link."</p>
+                    {t.answer.clone().map(|a| view! { <p class="task-note">"It said: " <code class="answer">{a}</code></p> })}
+                }.into_any(),
             },
-            (false, TaskStatus::Failed) => {
+            TaskStatus::Failed => {
                 let reason = t
                     .error
                     .as_ref()
@@ -204,9 +258,26 @@ pub fn TaskRow(task: RwSignal<TaskRecord>) -> impl IntoView {
                     <p class="task-note">{format!("The {credits} credits were refunded.")}</p>
                 }.into_any()
             }
-            (false, TaskStatus::Cancelled) => view! { <p class="task-note">"This task was cancelled."</p> }.into_any(),
-            (false, _) => {
+            TaskStatus::Expired => view! {
+                <p class="task-error">"The provider says this task expired."</p>
+                {t.error.clone().map(|e| e.message).filter(|m| !m.is_empty()).map(|m| view! { <p class="task-note">{m}</p> })}
+            }.into_any(),
+            TaskStatus::Cancelled => view! { <p class="task-note">"This task was cancelled."</p> }.into_any(),
+            _ => {
                 let problem = move || task.with(|t| t.check_problem.clone());
+                let late = move || {
+                    let (elapsed, p) = estimate();
+                    if elapsed > AUTO_CHECK_LIMIT_MS {
+                        Some((
+                            "Automatic checks stopped: the task has run for more than 2 hours.",
+                            "Check again",
+                        ))
+                    } else if taking_long(elapsed, p.expected_total_ms) {
+                        Some(("Taking longer than usual.", "Check now"))
+                    } else {
+                        None
+                    }
+                };
                 view! {
                     {move || {
                         let (elapsed, p) = estimate();
@@ -226,6 +297,12 @@ pub fn TaskRow(task: RwSignal<TaskRecord>) -> impl IntoView {
                             </p>
                         }
                     }}
+                    {move || late().map(|(text, action)| view! {
+                        <div class="task-late">
+                            <p class="task-note warn-text">{text}</p>
+                            {check_button(action)}
+                        </div>
+                    })}
                     {move || problem().map(|p| view! { <p class="task-note warn-text">{p}</p> })}
                 }.into_any()
             }

@@ -7,6 +7,7 @@ mod common;
 
 use avatar_api::{ErrorBody, FieldError};
 use common::*;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::Element;
 
@@ -141,13 +142,21 @@ async fn rate_limit_waits_as_retry_after_says() {
     restore_network();
 }
 
-#[wasm_bindgen_test]
-async fn network_failure_keeps_the_form() {
-    let mut route = Route::new("POST", SUBMIT, 0, "");
-    route.network_error = true;
-    let app = submit_with(vec![route]).await;
+/// A submit with no answer may have been accepted: it is kept as
+/// "Outcome unknown", the form stays, and the same request asks first.
+async fn assert_outcome_unknown(app: &Mounted) {
     let root = &app.root;
-    assert!(notice(root).await.starts_with("Could not reach the API."));
+    let notice = notice(root).await;
+    assert!(notice.starts_with("No answer came back:"), "{notice}");
+    assert!(
+        notice.contains("may have been accepted and charged 20 credits"),
+        "{notice}"
+    );
+    until("the outcome-unknown row", || {
+        query(root, "li[data-status='outcome-unknown']").is_some()
+    })
+    .await;
+    assert!(text(root, "li[data-status='outcome-unknown']").contains("Outcome unknown"));
     assert_eq!(
         input_by_label(root, "Audio URL").value(),
         "https://cdn.test/s.mp3"
@@ -158,6 +167,59 @@ async fn network_failure_keeps_the_form() {
             .unwrap(),
         "false"
     );
+    // The same request again: a question first, nothing sent.
+    let posts = || {
+        sent_requests()
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["method"] == "POST")
+            .count()
+    };
+    let before = posts();
+    click_button(root, "Generate");
+    until("the question", || query(root, "#confirm-send").is_some()).await;
+    assert!(text(root, ".confirm").contains("may have been accepted and charged"));
+    assert_eq!(posts(), before, "nothing sent before the user confirms");
+}
+
+#[wasm_bindgen_test]
+async fn network_failure_is_an_unknown_outcome() {
+    let mut post = Route::new("POST", SUBMIT, 0, "");
+    post.network_error = true;
+    let mut probe = Route::new("GET", SUBMIT, 0, "");
+    probe.network_error = true;
+    let app = submit_with(vec![post, probe]).await;
+    assert_outcome_unknown(&app).await;
+    assert!(text(&app.root, ".notice.error span").contains("Could not reach the API"));
+    restore_network();
+}
+
+#[wasm_bindgen_test]
+async fn an_answer_hidden_by_cors_is_named() {
+    // The POST fails in the browser, yet the server answers a no-cors probe.
+    let mut post = Route::new("POST", SUBMIT, 0, "");
+    post.network_error = true;
+    let app = submit_with(vec![post, Route::new("GET", SUBMIT, 405, "")]).await;
+    assert_outcome_unknown(&app).await;
+    let notice = text(&app.root, ".notice.error span");
+    assert!(
+        notice.contains("(CORS)") && notice.contains("same-origin proxy"),
+        "{notice}"
+    );
+    restore_network();
+}
+
+#[wasm_bindgen_test]
+async fn an_unreadable_2xx_is_an_unknown_outcome() {
+    let app = submit_with(vec![Route::new(
+        "POST",
+        SUBMIT,
+        202,
+        "<html>Accepted</html>",
+    )])
+    .await;
+    assert_outcome_unknown(&app).await;
     restore_network();
 }
 
@@ -185,5 +247,20 @@ async fn accepted_task_appears_at_once_and_takes_focus() {
     .await;
     until("focus on the row", || focused_id() == "task-task_42/x").await;
     assert!(text(root, ".notice").contains("20 credits charged"));
+    // A person's second click, moments later: the button says it was sent
+    // and sends nothing.
+    assert_eq!(text(root, "#generate"), "Sent ✓");
+    get(root, "#generate")
+        .unchecked_into::<web_sys::HtmlElement>()
+        .click();
+    pause(150).await;
+    let posts = sent_requests()
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["method"] == "POST")
+        .count();
+    assert_eq!(posts, 1);
+    assert!(query(root, "#confirm-send").is_none());
     restore_network();
 }

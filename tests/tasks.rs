@@ -343,3 +343,156 @@ async fn another_tabs_changes_are_merged_and_no_task_is_lost() {
     assert_eq!(ids, ["b", "c"]);
     restore_network();
 }
+
+fn gets(path: &str) -> usize {
+    sent_requests()
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["method"] == "GET" && r["url"].as_str().unwrap().contains(path))
+        .count()
+}
+
+#[wasm_bindgen_test]
+async fn provider_variants_of_a_finished_task_are_understood() {
+    clear_storage();
+    fake_network(vec![
+        // Wrapped, numeric id, capitalised status, the link nested in `result`.
+        Route::new(
+            "GET",
+            "/tasks/w1",
+            200,
+            r#"{"data":{"task_id":1939,"status":"SUCCEEDED","result":{"videoUrl":"http://127.0.0.1:9/w1.mp4"}}}"#,
+        ),
+        Route::new("GET", "/tasks/w2", 200, r#"{"status":"Expired"}"#),
+    ]);
+    save(vec![
+        task("w1", "processing", now() - 60_000, json!({})),
+        task("w2", "processing", now() - 60_000, json!({})),
+    ]);
+    let app = mount_studio(config());
+    let root = &app.root;
+    until("the video", || {
+        query(root, "li[data-task-id='w1'][data-status='completed'] video").is_some()
+    })
+    .await;
+    until("expired", || {
+        query(root, "li[data-task-id='w2'][data-status='expired']").is_some()
+    })
+    .await;
+    assert!(text(root, "li[data-task-id='w2']").contains("expired"));
+    restore_network();
+}
+
+#[wasm_bindgen_test]
+async fn an_answer_that_is_not_a_task_is_not_queued_forever() {
+    clear_storage();
+    fake_network(vec![Route::new("GET", "/tasks/odd", 200, r#"{"data":{}}"#)]);
+    save(vec![task("odd", "processing", now() - 60_000, json!({}))]);
+    let app = mount_studio(config());
+    let root = &app.root;
+    until("the problem in the row", || {
+        text(root, "li[data-task-id='odd']").contains("could not read")
+    })
+    .await;
+    assert!(text(root, "li[data-task-id='odd']").contains("Retrying automatically"));
+    restore_network();
+}
+
+#[wasm_bindgen_test]
+async fn a_completed_task_without_a_link_is_rechecked_then_said_so() {
+    clear_storage();
+    fake_network(vec![Route::new(
+        "GET",
+        "/tasks/nolink",
+        200,
+        r#"{"status":"completed","videoUrl":"","note":"stored"}"#,
+    )]);
+    save(vec![task(
+        "nolink",
+        "processing",
+        now() - 60_000,
+        json!({}),
+    )]);
+    let app = mount_studio(config());
+    let root = &app.root;
+    until("waiting for the link", || {
+        text(root, "li[data-task-id='nolink']").contains("waiting for the video link")
+    })
+    .await;
+    pause(4_000).await; // Three re-checks, 2 s apart.
+    until("said so", || {
+        text(root, "li[data-task-id='nolink']").contains("gave no video link")
+    })
+    .await;
+    assert_eq!(
+        gets("/tasks/nolink"),
+        4,
+        "the first answer and three re-checks"
+    );
+    assert!(text(root, "li[data-task-id='nolink']").contains("stored"));
+    restore_network();
+}
+
+#[wasm_bindgen_test]
+async fn a_410_stops_checks_and_check_again_resumes() {
+    clear_storage();
+    fake_network(vec![Route::new(
+        "GET",
+        "/tasks/g1",
+        410,
+        r#"{"detail":"Task expired."}"#,
+    )]);
+    save(vec![task("g1", "processing", now() - 60_000, json!({}))]);
+    let app = mount_studio(config());
+    let root = &app.root;
+    until("stopped", || {
+        query(root, "li[data-task-id='g1'][data-status='stopped']").is_some()
+    })
+    .await;
+    assert!(text(root, "li[data-task-id='g1']").contains("Task expired."));
+    pause(300).await;
+    assert_eq!(gets("/tasks/g1"), 1, "no automatic retry");
+    fake_network(vec![Route::new(
+        "GET",
+        "/tasks/g1",
+        200,
+        r#"{"status":"completed","videoUrl":"http://127.0.0.1:9/g1.mp4"}"#,
+    )]);
+    click_button(root, "Check again");
+    until("completed", || {
+        query(root, "li[data-task-id='g1'][data-status='completed'] video").is_some()
+    })
+    .await;
+    restore_network();
+}
+
+#[wasm_bindgen_test]
+async fn a_task_past_two_hours_is_not_checked_until_asked() {
+    clear_storage();
+    fake_network(vec![Route::new(
+        "GET",
+        "/tasks/old",
+        200,
+        r#"{"status":"processing"}"#,
+    )]);
+    save(vec![task(
+        "old",
+        "processing",
+        now() - 3 * 3_600_000,
+        json!({}),
+    )]);
+    let app = mount_studio(config());
+    let root = &app.root;
+    until("the limit", || {
+        text(root, "li[data-task-id='old']").contains("more than 2 hours")
+    })
+    .await;
+    pause(300).await;
+    assert_eq!(gets("/tasks/old"), 0);
+    click_button(root, "Check again");
+    until("one check", || gets("/tasks/old") == 1).await;
+    pause(300).await;
+    assert_eq!(gets("/tasks/old"), 1);
+    restore_network();
+}
