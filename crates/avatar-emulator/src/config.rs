@@ -72,12 +72,37 @@ pub struct Config {
     /// Results kept on disk, in MB; the oldest are deleted beyond it.
     #[arg(long, default_value_t = 2048)]
     pub max_results_mb: u64,
+    /// Answer like the real world instead of like the docs (comma-separated,
+    /// repeatable; each one is described in the README).
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "QUIRK,...")]
+    pub quirks: Vec<Quirk>,
+    /// With `--quirks slow-submit`: how long the submit's answer is held back
+    /// (the task is charged and runs at once).
+    #[arg(long, default_value_t = 65_000, value_name = "MS")]
+    pub slow_submit_ms: u64,
+    /// No CORS headers on any answer and no preflights (OPTIONS → 405 or 404),
+    /// as an API reached through a same-origin proxy.
+    #[arg(long)]
+    pub no_cors: bool,
 }
 
 impl Config {
     /// A configuration with every default, listening on a free loopback port.
     pub fn for_tests() -> Config {
         Config::parse_from(["avatar-emulator", "--listen", "127.0.0.1:0"])
+    }
+
+    /// Whether `--quirks` includes `quirk`.
+    pub fn has(&self, quirk: Quirk) -> bool {
+        self.quirks.contains(&quirk)
+    }
+
+    /// Checks what clap cannot: switches that exclude each other.
+    pub fn check(&self) -> Result<(), String> {
+        if self.has(Quirk::StringErrors) && self.has(Quirk::DetailErrors) {
+            return Err("--quirks string-errors and detail-errors exclude each other".to_owned());
+        }
+        Ok(())
     }
 
     /// The keys to create, with the demo key when none is given.
@@ -100,6 +125,35 @@ pub enum ProgressMode {
     Rising,
     /// Always `null`, as the provider reports today.
     Null,
+}
+
+/// A way the real provider (or what stands in front of it) departs from its
+/// docs; `--quirks` turns them on. See the README for each one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Quirk {
+    /// 4xx/5xx of /api/ are a CDN's HTML page (same status, Retry-After kept).
+    HtmlErrors,
+    /// 4xx/5xx of /api/ carry no CORS headers (preflights and 2xx keep them).
+    NoCorsOnErrors,
+    /// `Retry-After` is not in `Access-Control-Expose-Headers`.
+    NoExposeRetryAfter,
+    /// 2xx JSON of /api/ is wrapped as `{"data": …}`.
+    Wrapped,
+    /// A completed task's link is `"result": {"videoUrl": …}`, not top-level.
+    NestedUrl,
+    /// Task ids are JSON numbers.
+    NumericIds,
+    /// Statuses are `Pending`, `Processing`, `Completed`, `Failed`.
+    CapitalizedStatus,
+    /// Errors are `{"error": "a sentence"}` (402: `required`/`balance` beside it).
+    StringErrors,
+    /// Errors are FastAPI's `{"detail": …}` (400: a list of `loc`/`msg`/`type`).
+    DetailErrors,
+    /// A submit is charged and runs at once, but answered after `--slow-submit-ms`.
+    SlowSubmit,
+    /// A WAF answers 403 with HTML to `<script`, `DROP TABLE` and task ids `waf…`.
+    #[value(name = "waf-403")]
+    Waf403,
 }
 
 /// `sk_name=CREDITS` from the command line.
@@ -164,5 +218,44 @@ mod tests {
         assert!(Config::try_parse_from(["x", "--fail-rate", "1.5"]).is_err());
         assert!(Config::try_parse_from(["x", "--speed", "0"]).is_err());
         assert!(Config::try_parse_from(["x", "--progress", "null"]).is_ok());
+    }
+
+    #[test]
+    fn quirks_are_comma_separated_repeatable_and_checked() {
+        assert!(Config::for_tests().quirks.is_empty());
+        assert!(!Config::for_tests().no_cors);
+        assert_eq!(Config::for_tests().slow_submit_ms, 65_000);
+        let c = Config::parse_from([
+            "x",
+            "--quirks",
+            "html-errors,wrapped",
+            "--quirks",
+            "waf-403",
+        ]);
+        assert_eq!(c.quirks, [Quirk::HtmlErrors, Quirk::Wrapped, Quirk::Waf403]);
+        assert!(c.has(Quirk::Wrapped) && !c.has(Quirk::NestedUrl));
+        let e = Config::try_parse_from(["x", "--quirks", "wrapped,bogus"])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("bogus"), "{e}");
+        for name in [
+            "html-errors",
+            "no-cors-on-errors",
+            "no-expose-retry-after",
+            "wrapped",
+            "nested-url",
+            "numeric-ids",
+            "capitalized-status",
+            "string-errors",
+            "detail-errors",
+            "slow-submit",
+            "waf-403",
+        ] {
+            assert!(e.contains(name), "{name} not listed in {e}");
+            assert!(Config::try_parse_from(["x", "--quirks", name]).is_ok());
+        }
+        let both = Config::parse_from(["x", "--quirks", "string-errors,detail-errors"]);
+        assert!(both.check().is_err());
+        assert!(c.check().is_ok());
     }
 }

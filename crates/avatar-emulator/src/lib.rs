@@ -8,6 +8,7 @@ pub mod error;
 pub mod faults;
 pub mod media;
 pub mod persist;
+pub mod quirks;
 pub mod rng;
 pub mod routes;
 pub mod samples;
@@ -54,6 +55,7 @@ pub struct Emulator {
 
 /// Prepares an emulator: data directories, samples, saved state, keys, socket.
 pub async fn prepare(config: Config) -> Result<Emulator, String> {
+    config.check()?;
     let (data, temp) = match (&config.data_dir, &config.state) {
         (Some(dir), _) => (dir.clone(), None),
         // Results must outlive a restart when state does.

@@ -1,5 +1,5 @@
 //! The HTTP surface: the provider's endpoints, sample and result files, the
-//! emulator's own inspection routes, CORS and request logs.
+//! emulator's own inspection routes, CORS, `--quirks` and request logs.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -21,8 +21,10 @@ use tower::ServiceExt;
 use tower_http::cors::{Any, CorsLayer};
 use tower_http::services::ServeFile;
 
+use crate::config::{Config, Quirk};
 use crate::error::AppError;
 use crate::faults;
+use crate::quirks;
 use crate::samples;
 use crate::state::{AppState, Phase, TaskRecord, key_prefix, now_ms};
 use crate::worker;
@@ -42,7 +44,7 @@ pub fn app(state: Arc<AppState>) -> Router {
             state.clone(),
             faults::inject,
         ));
-    Router::new()
+    let mut router = Router::new()
         .merge(api)
         .route("/", get(index))
         .route("/samples", get(list_samples))
@@ -53,23 +55,35 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/_emulator/tasks", get(tasks))
         .fallback(|| async { AppError::NotFound })
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
-        .layer(cors())
+        .layer(middleware::from_fn_with_state(state.clone(), quirks::waf));
+    if !state.config.no_cors {
+        router = router.layer(cors(&state.config));
+    }
+    router
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            quirks::rewrite,
+        ))
         .layer(middleware::from_fn(log_requests))
         .with_state(state)
 }
 
-/// Any origin may call the API with a bearer key and read `Retry-After`.
-fn cors() -> CorsLayer {
+/// Any origin may call the API with a bearer key and read `Retry-After`
+/// (unless `--quirks no-expose-retry-after`).
+fn cors(config: &Config) -> CorsLayer {
+    let mut exposed = vec![
+        header::CONTENT_LENGTH,
+        header::CONTENT_RANGE,
+        header::ACCEPT_RANGES,
+    ];
+    if !config.has(Quirk::NoExposeRetryAfter) {
+        exposed.insert(0, header::RETRY_AFTER);
+    }
     CorsLayer::new()
         .allow_origin(Any)
         .allow_methods([Method::GET, Method::HEAD, Method::POST, Method::OPTIONS])
         .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::RANGE])
-        .expose_headers([
-            header::RETRY_AFTER,
-            header::CONTENT_LENGTH,
-            header::CONTENT_RANGE,
-            header::ACCEPT_RANGES,
-        ])
+        .expose_headers(exposed)
         .max_age(Duration::from_secs(600))
 }
 
@@ -236,6 +250,10 @@ async fn submit(
         ));
     }
     worker::spawn(state.clone(), task_id.clone());
+    if state.config.has(Quirk::SlowSubmit) {
+        // Charged and running; only the answer is late.
+        tokio::time::sleep(Duration::from_millis(state.config.slow_submit_ms)).await;
+    }
     Ok((
         StatusCode::ACCEPTED,
         Json(SubmitResponse {

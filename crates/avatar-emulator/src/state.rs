@@ -267,10 +267,15 @@ impl AppState {
     }
 
     /// A fresh task id in the style the provider uses for `model`
-    /// (numeric, UUID or `task_…`): clients must treat ids as opaque.
+    /// (numeric, UUID or `task_…`): clients must treat ids as opaque. With
+    /// `--quirks numeric-ids` every id is numeric (and sent as a JSON number).
     pub fn new_task_id(&self, model: Model) -> String {
         let mut ids = self.ids.lock().unwrap_or_else(|e| e.into_inner());
         let (a, b) = (ids.next_u64(), ids.next_u64());
+        if self.config.has(crate::config::Quirk::NumericIds) {
+            // 15 digits: a JSON number JavaScript still reads exactly (< 2^53).
+            return format!("19{:013}", a % 10_000_000_000_000);
+        }
         match model {
             Model::AvatarPro => format!("19{:017}", a % 100_000_000_000_000_000),
             Model::DigitalHuman => format!(

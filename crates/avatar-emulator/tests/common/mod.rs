@@ -21,11 +21,12 @@ pub struct Emu {
     _data: Option<tempfile::TempDir>,
 }
 
-/// An answer: status, headers and the JSON body (Null when not JSON).
+/// An answer: status, headers, the JSON body (Null when not JSON) and the raw text.
 pub struct Answer {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: Value,
+    pub text: String,
 }
 
 impl Answer {
@@ -78,7 +79,7 @@ impl Emu {
         self.url(&format!("/samples/{name}"))
     }
 
-    async fn answer(response: reqwest::Response) -> Answer {
+    pub async fn answer(response: reqwest::Response) -> Answer {
         let status = response.status();
         let headers = response.headers().clone();
         let bytes = response.bytes().await.unwrap();
@@ -87,6 +88,7 @@ impl Emu {
             status,
             headers,
             body,
+            text: String::from_utf8_lossy(&bytes).into_owned(),
         }
     }
 

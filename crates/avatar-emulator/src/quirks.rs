@@ -1,0 +1,327 @@
+//! `--quirks`: answers the way the real world does rather than the way the
+//! docs say. Everything that is a rewrite of what the handlers produce
+//! (HTML error pages, CORS on errors, `{"data": …}`, nested links, numeric
+//! ids, capitalized statuses, error styles) happens in [`rewrite`], on paths
+//! under `/api/` only; the WAF is [`waf`]. Numeric ids are minted by
+//! [`crate::AppState::new_task_id`] and the slow submit waits in the handler.
+
+use std::sync::Arc;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value, json};
+
+use crate::config::{Config, Quirk};
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// Largest body the rewrite or the WAF reads into memory.
+const BUFFER_LIMIT: usize = 1024 * 1024;
+
+/// Whether a path belongs to the provider's API (the only one quirks touch).
+fn is_api(path: &str) -> bool {
+    path.starts_with("/api/")
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().starts_with("application/json"))
+}
+
+/// The page a CDN shows for an error status.
+pub fn html_page(status: StatusCode) -> String {
+    let title = format!(
+        "{} {}",
+        status.as_u16(),
+        status.canonical_reason().unwrap_or("Error")
+    );
+    format!(
+        "<html><head><title>{title}</title></head><body><center><h1>{title}</h1></center><hr><center>cloudfront</center></body></html>"
+    )
+}
+
+/// The page the WAF of `waf-403` answers with.
+pub const WAF_PAGE: &str = "<html><head><title>403 Forbidden</title></head><body><center><h1>403 Forbidden</h1></center><center>Request blocked.</center><hr><center>waf</center></body></html>";
+
+/// A whole number stays a JSON integer (`20.0` → `20`).
+fn number(v: &Value) -> Value {
+    match v.as_f64() {
+        Some(f) if f.fract() == 0.0 && f >= 0.0 && f < u64::MAX as f64 => json!(f as u64),
+        _ => v.clone(),
+    }
+}
+
+/// The envelope `{"error":{"code","type","message",…}}` as JSON text in the
+/// style of `string-errors` or `detail-errors`; anything else unchanged.
+pub fn error_body(config: &Config, status: StatusCode, body: Value) -> String {
+    let detail = config.has(Quirk::DetailErrors);
+    if !detail && !config.has(Quirk::StringErrors) {
+        return body.to_string();
+    }
+    let Some(error) = body.get("error").filter(|e| e.is_object()) else {
+        return body.to_string();
+    };
+    let message = error["message"].as_str().unwrap_or("").to_owned();
+    let (required, balance) = (number(&error["required"]), number(&error["balance"]));
+    match (detail, status) {
+        (false, StatusCode::PAYMENT_REQUIRED) => {
+            // In this order on the wire (a `json!` map would sort its keys).
+            #[derive(serde::Serialize)]
+            struct Unpaid {
+                error: &'static str,
+                required: Value,
+                balance: Value,
+            }
+            let unpaid = Unpaid {
+                error: "Insufficient credits",
+                required,
+                balance,
+            };
+            return serde_json::to_string(&unpaid).unwrap_or_default();
+        }
+        (false, _) => json!({ "error": message }),
+        (true, StatusCode::PAYMENT_REQUIRED) => json!({
+            "detail": format!("Insufficient credits: required {required}, balance {balance}")
+        }),
+        (true, StatusCode::BAD_REQUEST) => {
+            let list: Vec<Value> = error["details"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|d| {
+                    let field = d["field"].as_str().unwrap_or("body");
+                    let loc = if field == "body" {
+                        json!(["body"])
+                    } else {
+                        json!(["body", field])
+                    };
+                    json!({"loc": loc, "msg": d["message"], "type": "value_error"})
+                })
+                .collect();
+            json!({ "detail": list })
+        }
+        (true, _) => json!({ "detail": message }),
+    }
+    .to_string()
+}
+
+/// A 2xx body (submit or task) with the success-side quirks applied:
+/// numeric ids, capitalized status, nested link, then the `data` wrapper.
+pub fn success_body(config: &Config, mut body: Value) -> Value {
+    if let Some(object) = body.as_object_mut() {
+        if config.has(Quirk::NumericIds)
+            && let Some(id) = object.get("task_id").and_then(Value::as_str)
+            && let Ok(n) = id.parse::<u64>()
+        {
+            object.insert("task_id".to_owned(), json!(n));
+        }
+        if config.has(Quirk::CapitalizedStatus)
+            && let Some(status) = object.get("status").and_then(Value::as_str)
+        {
+            let mut chars = status.chars();
+            let capitalized: String = chars
+                .next()
+                .map(|c| c.to_uppercase().chain(chars).collect())
+                .unwrap_or_default();
+            object.insert("status".to_owned(), json!(capitalized));
+        }
+        if config.has(Quirk::NestedUrl)
+            && let Some(url) = object.remove("videoUrl")
+        {
+            let mut result = Map::new();
+            result.insert("videoUrl".to_owned(), url);
+            object.insert("result".to_owned(), Value::Object(result));
+        }
+    }
+    if config.has(Quirk::Wrapped) {
+        body = json!({ "data": body });
+    }
+    body
+}
+
+/// Rewrites the answers of `/api/` paths as the configured quirks say.
+/// Runs outside the CORS layer so that it sees (and can drop) its headers.
+pub async fn rewrite(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+    let config = &state.config;
+    let api = is_api(request.uri().path());
+    let response = next.run(request).await;
+    if !api || config.quirks.is_empty() {
+        return response;
+    }
+    let status = response.status();
+    let error = status.is_client_error() || status.is_server_error();
+    let (mut parts, body) = response.into_parts();
+    if error && config.has(Quirk::NoCorsOnErrors) {
+        let cors: Vec<_> = parts
+            .headers
+            .keys()
+            .filter(|name| name.as_str().starts_with("access-control-"))
+            .cloned()
+            .collect();
+        for name in cors {
+            parts.headers.remove(name);
+        }
+    }
+    let json = is_json(&parts.headers);
+    let rewrites = json
+        && if error {
+            config.has(Quirk::HtmlErrors)
+                || config.has(Quirk::StringErrors)
+                || config.has(Quirk::DetailErrors)
+        } else {
+            status.is_success()
+                && [
+                    Quirk::Wrapped,
+                    Quirk::NestedUrl,
+                    Quirk::NumericIds,
+                    Quirk::CapitalizedStatus,
+                ]
+                .iter()
+                .any(|q| config.has(*q))
+        };
+    if !rewrites {
+        return Response::from_parts(parts, body);
+    }
+    let Ok(bytes) = axum::body::to_bytes(body, BUFFER_LIMIT).await else {
+        return AppError::Internal(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "The answer could not be read.".to_owned(),
+        )
+        .into_response();
+    };
+    parts.headers.remove(header::CONTENT_LENGTH);
+    let new_body = if error && config.has(Quirk::HtmlErrors) {
+        parts
+            .headers
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
+        Bytes::from(html_page(status))
+    } else {
+        match serde_json::from_slice::<Value>(&bytes) {
+            Ok(value) => Bytes::from(if error {
+                error_body(config, status, value)
+            } else {
+                success_body(config, value).to_string()
+            }),
+            Err(_) => bytes,
+        }
+    };
+    Response::from_parts(parts, Body::from(new_body))
+}
+
+/// Whether the WAF of `waf-403` blocks a request body: `<script` anywhere,
+/// or `DROP TABLE` in `motion_prompt` (both case-insensitive).
+pub fn waf_blocks_body(bytes: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(bytes).to_lowercase();
+    if text.contains("<script") {
+        return true;
+    }
+    serde_json::from_slice::<Value>(bytes)
+        .ok()
+        .and_then(|v| v["motion_prompt"].as_str().map(str::to_uppercase))
+        .is_some_and(|prompt| prompt.contains("DROP TABLE"))
+}
+
+/// Whether the WAF blocks a path: a task id starting with `waf` on either task path.
+pub fn waf_blocks_path(path: &str) -> bool {
+    ["/api/v2/avatar/tasks/", "/api/v2/tasks/"]
+        .iter()
+        .any(|prefix| {
+            path.strip_prefix(prefix)
+                .is_some_and(|id| id.starts_with("waf"))
+        })
+}
+
+fn blocked() -> Response {
+    (
+        StatusCode::FORBIDDEN,
+        [(header::CONTENT_TYPE, "text/html")],
+        WAF_PAGE,
+    )
+        .into_response()
+}
+
+/// `waf-403`: a web application firewall in front of `/api/`, before
+/// faults, auth and billing.
+pub async fn waf(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+    if !state.config.has(Quirk::Waf403) || !is_api(request.uri().path()) {
+        return next.run(request).await;
+    }
+    if waf_blocks_path(request.uri().path()) {
+        return blocked();
+    }
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, BUFFER_LIMIT).await else {
+        return AppError::PayloadTooLarge(crate::routes::BODY_LIMIT).into_response();
+    };
+    if waf_blocks_body(&bytes) {
+        return blocked();
+    }
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn config(quirks: &str) -> Config {
+        Config::parse_from(["x", "--quirks", quirks])
+    }
+
+    #[test]
+    fn html_pages_name_the_status() {
+        assert_eq!(
+            html_page(StatusCode::NOT_FOUND),
+            "<html><head><title>404 Not Found</title></head><body><center><h1>404 Not Found</h1></center><hr><center>cloudfront</center></body></html>"
+        );
+        assert!(html_page(StatusCode::TOO_MANY_REQUESTS).contains("429 Too Many Requests"));
+    }
+
+    #[test]
+    fn success_quirks_compose_and_wrap_last() {
+        let body = json!({"task_id": "1912", "status": "completed", "videoUrl": "http://h/r.mp4"});
+        assert_eq!(
+            success_body(
+                &config("numeric-ids,capitalized-status,nested-url,wrapped"),
+                body
+            ),
+            json!({"data": {"task_id": 1912, "status": "Completed", "result": {"videoUrl": "http://h/r.mp4"}}})
+        );
+    }
+
+    #[test]
+    fn error_styles() {
+        let paid = json!({"error": {"code": "insufficient_credits", "type": "billing_error",
+            "message": "…", "required": 20.0, "balance": 7.0}});
+        let style =
+            |quirks| error_body(&config(quirks), StatusCode::PAYMENT_REQUIRED, paid.clone());
+        assert_eq!(
+            style("string-errors"),
+            r#"{"error":"Insufficient credits","required":20,"balance":7}"#
+        );
+        assert_eq!(
+            style("detail-errors"),
+            r#"{"detail":"Insufficient credits: required 20, balance 7"}"#
+        );
+        assert_eq!(style("wrapped"), paid.to_string());
+    }
+
+    #[test]
+    fn waf_rules() {
+        assert!(waf_blocks_body(br#"{"image_url":"<SCRIPT>x"}"#));
+        assert!(waf_blocks_body(
+            br#"{"motion_prompt":"smile; drop table users"}"#
+        ));
+        assert!(!waf_blocks_body(br#"{"image_url":"DROP TABLE"}"#));
+        assert!(!waf_blocks_body(b""));
+        assert!(waf_blocks_path("/api/v2/avatar/tasks/waf1"));
+        assert!(waf_blocks_path("/api/v2/tasks/waf"));
+        assert!(!waf_blocks_path("/api/v2/avatar/tasks/1waf"));
+    }
+}
