@@ -3,6 +3,10 @@
 //! Seconds are first rounded to whole milliseconds and rates are kept as
 //! integer halves of a credit, so `ceil(1.5 × 7) = 11` and `ceil(2.5 × 4.4) = 11`
 //! come out exactly, without floating-point surprises.
+//!
+//! Every function here is total: audio lengths beyond
+//! [`model::MAX_AUDIO_SECONDS`] (which validation refuses) have no quote, and
+//! all arithmetic is checked, so no input can overflow.
 
 use serde::{Deserialize, Serialize};
 
@@ -22,13 +26,28 @@ pub struct Quote {
     pub breakdown: String,
 }
 
-/// Rounds seconds to whole milliseconds (negative and non-finite become 0).
+/// Rounds seconds to whole milliseconds: negative, NaN and zero become 0,
+/// values too large for `u64` (including infinity) saturate at `u64::MAX`.
 pub fn seconds_to_ms(seconds: f64) -> u64 {
-    if seconds.is_finite() && seconds > 0.0 {
-        (seconds * 1000.0).round() as u64
-    } else {
-        0
+    // 2^64 ms, exactly representable; anything at or above it saturates.
+    const LIMIT: f64 = 18_446_744_073_709_551_616.0;
+    if seconds.is_nan() || seconds <= 0.0 {
+        return 0;
     }
+    let ms = (seconds * 1000.0).round();
+    if ms >= LIMIT { u64::MAX } else { ms as u64 }
+}
+
+/// Milliseconds of audio that may be billed: positive and at most
+/// [`model::MAX_AUDIO_SECONDS`]; `None` otherwise.
+fn billable_audio_ms(audio_seconds: f64) -> Option<u64> {
+    let ms = seconds_to_ms(audio_seconds);
+    (ms > 0 && ms <= max_audio_ms()).then_some(ms)
+}
+
+/// [`model::MAX_AUDIO_SECONDS`] in milliseconds.
+fn max_audio_ms() -> u64 {
+    seconds_to_ms(model::MAX_AUDIO_SECONDS)
 }
 
 /// Formats milliseconds as seconds with at most three decimals: 7300 → "7.3".
@@ -68,7 +87,8 @@ pub fn pro_rate_halves(resolution: u32) -> Option<u64> {
 
 /// Cost of AI Avatar Pro: `ceil(rate × billable seconds)`, where billable
 /// seconds are `duration`, or the audio length capped at 35 s when `duration` is 0.
-/// `None` when resolution or duration are not allowed, or the audio length is unknown.
+/// `None` when resolution or duration are not allowed, or (with `duration` 0)
+/// the audio length is unknown, not positive or beyond [`model::MAX_AUDIO_SECONDS`].
 pub fn pro(resolution: u32, duration: u32, audio_seconds: Option<f64>) -> Option<Quote> {
     let halves = pro_rate_halves(resolution)?;
     if !model::DURATIONS.contains(&duration) {
@@ -76,10 +96,7 @@ pub fn pro(resolution: u32, duration: u32, audio_seconds: Option<f64>) -> Option
     }
     let cap_ms = u64::from(model::FOLLOW_AUDIO_CAP_SECONDS) * 1000;
     let (billable_ms, note) = if duration == model::FOLLOW_AUDIO {
-        let audio_ms = seconds_to_ms(audio_seconds?);
-        if audio_ms == 0 {
-            return None;
-        }
+        let audio_ms = billable_audio_ms(audio_seconds?)?;
         if audio_ms > cap_ms {
             let note = format!(
                 " (audio {} s, capped at {} s)",
@@ -91,10 +108,10 @@ pub fn pro(resolution: u32, duration: u32, audio_seconds: Option<f64>) -> Option
             (audio_ms, " (audio length)".to_owned())
         }
     } else {
-        (u64::from(duration) * 1000, String::new())
+        (u64::from(duration).checked_mul(1000)?, String::new())
     };
-    let credits = div_ceil(halves * billable_ms, 2000);
-    let exact = halves * billable_ms;
+    let exact = halves.checked_mul(billable_ms)?;
+    let credits = div_ceil(exact, 2000);
     let result = if exact.is_multiple_of(2000) {
         format!("{credits} credits")
     } else {
@@ -113,16 +130,15 @@ pub fn pro(resolution: u32, duration: u32, audio_seconds: Option<f64>) -> Option
 }
 
 /// Cost of AI Avatar: `ceil(audio seconds) × 5` when width or height is at
-/// least 1000 px (HD), else `× 1` (SD).
+/// least 1000 px (HD), else `× 1` (SD). `None` when the audio length is not
+/// positive or beyond [`model::MAX_AUDIO_SECONDS`].
 pub fn digital_human(width: u32, height: u32, audio_seconds: f64) -> Option<Quote> {
-    let audio_ms = seconds_to_ms(audio_seconds);
-    if audio_ms == 0 {
-        return None;
-    }
+    let audio_ms = billable_audio_ms(audio_seconds)?;
     let hd = width >= model::HD_THRESHOLD || height >= model::HD_THRESHOLD;
     let (rate, tier) = if hd { (5, "HD") } else { (1, "SD") };
     let seconds = div_ceil(audio_ms, 1000);
-    let credits = seconds * rate;
+    let credits = seconds.checked_mul(rate)?;
+    let billable_ms = seconds.checked_mul(1000)?;
     let rounded = if audio_ms.is_multiple_of(1000) {
         String::new()
     } else {
@@ -132,18 +148,16 @@ pub fn digital_human(width: u32, height: u32, audio_seconds: f64) -> Option<Quot
     let breakdown = format!("{rate} {unit}/s ({tier}) × {seconds} s{rounded} = {credits} credits");
     Some(Quote {
         credits,
-        billable_ms: seconds * 1000,
+        billable_ms,
         breakdown,
     })
 }
 
-/// Cost of Dual Avatar: `ceil(audio seconds × 2)`.
+/// Cost of Dual Avatar: `ceil(audio seconds × 2)`. `None` when the audio
+/// length is not positive or beyond [`model::MAX_AUDIO_SECONDS`].
 pub fn dual(audio_seconds: f64) -> Option<Quote> {
-    let audio_ms = seconds_to_ms(audio_seconds);
-    if audio_ms == 0 {
-        return None;
-    }
-    let exact = 2 * audio_ms;
+    let audio_ms = billable_audio_ms(audio_seconds)?;
+    let exact = audio_ms.checked_mul(2)?;
     let credits = div_ceil(exact, 1000);
     let result = if exact.is_multiple_of(1000) {
         format!("{credits} credits")
@@ -161,7 +175,9 @@ pub fn dual(audio_seconds: f64) -> Option<Quote> {
 /// Formats `numerator / denominator` credits with up to three decimals.
 fn format_exact(numerator: u64, denominator: u64) -> String {
     // In thousandths of a credit, rounded up so the shown value never undercounts.
-    format_seconds(div_ceil(numerator * 1000, denominator))
+    let thousandths = u128::from(numerator) * 1000;
+    let shown = thousandths.div_ceil(u128::from(denominator.max(1)));
+    format_seconds(u64::try_from(shown).unwrap_or(u64::MAX))
 }
 
 #[cfg(test)]
@@ -248,5 +264,39 @@ mod tests {
         assert_eq!(format_seconds(10_000), "10");
         assert_eq!(format_seconds(41_205), "41.205");
         assert_eq!(seconds_to_ms(4.4), 4400);
+        assert_eq!(format_seconds(u64::MAX), "18446744073709551.615");
+    }
+
+    /// The case the property test found: `attempt to multiply with overflow`.
+    #[test]
+    fn absurd_audio_lengths_have_no_quote_and_never_overflow() {
+        let found = 18_446_744_073_709_550.0;
+        assert_eq!(digital_human(1280, 720, found), None);
+        assert_eq!(digital_human(640, 480, found), None);
+        assert_eq!(dual(found), None);
+        assert_eq!(pro(1280, 0, Some(found)), None);
+        for huge in [3600.001, 1e300, f64::MAX, f64::INFINITY] {
+            assert_eq!(digital_human(1280, 720, huge), None, "{huge}");
+            assert_eq!(dual(huge), None, "{huge}");
+            assert_eq!(pro(1536, 0, Some(huge)), None, "{huge}");
+        }
+        // The limit itself is billable.
+        assert_eq!(digital_human(1280, 720, 3600.0).unwrap().credits, 18_000);
+        assert_eq!(dual(3600.0).unwrap().credits, 7_200);
+        assert_eq!(pro(1280, 0, Some(3600.0)).unwrap().credits, 70);
+    }
+
+    #[test]
+    fn seconds_to_ms_saturates_instead_of_wrapping() {
+        // Just below 2^64 ms: no wrap to a small number.
+        assert!(seconds_to_ms(18_446_744_073_709_550.0) > 18_446_744_073_709_000_000);
+        assert_eq!(seconds_to_ms(18_446_744_073_709_552.0), u64::MAX);
+        assert_eq!(seconds_to_ms(1e300), u64::MAX);
+        assert_eq!(seconds_to_ms(f64::INFINITY), u64::MAX);
+        assert_eq!(seconds_to_ms(f64::MAX), u64::MAX);
+        assert_eq!(seconds_to_ms(f64::NEG_INFINITY), 0);
+        assert_eq!(seconds_to_ms(f64::NAN), 0);
+        assert_eq!(seconds_to_ms(-0.0), 0);
+        assert_eq!(seconds_to_ms(5e-324), 0);
     }
 }

@@ -25,19 +25,22 @@ pub const PRIOR_BASE_MS: u64 = 30_000;
 /// to 720, up to 1280, or above; Dual Avatar takes 1.5 times as long. A 10 s
 /// 1280 px video takes 2.5 min; 35 s at 1536 px about 10 min. The emulator
 /// runs on this model too, so the page's first estimate is right there.
+/// Saturates at `u64::MAX` for absurd shapes (e.g. read back from storage).
 pub fn prior_total_ms(shape: &Shape) -> u64 {
-    let per_second_ms = match shape.long_edge {
+    let per_second_ms: u128 = match shape.long_edge {
         0..=720 => 8_000,
         721..=1280 => 12_000,
         _ => 16_000,
     };
-    let work = per_second_ms * shape.billable_ms / 1000;
+    let work = per_second_ms * u128::from(shape.billable_ms) / 1000;
     let work = if shape.model == Model::DualAvatar {
         work * 3 / 2
     } else {
         work
     };
-    PRIOR_BASE_MS + work
+    u64::try_from(work)
+        .unwrap_or(u64::MAX)
+        .saturating_add(PRIOR_BASE_MS)
 }
 
 /// A finished task: its size and how long it took from submit to completion.
@@ -66,6 +69,7 @@ pub fn typical_total_ms(history: &[Sample], shape: &Shape) -> u64 {
     }
     let prior = prior_total_ms(shape);
     match median(&mut ratios) {
+        // `as` saturates: an absurd ratio gives u64::MAX, never a wrapped value.
         Some(r) => ((prior as f64) * r).round().max(1000.0) as u64,
         None => prior,
     }
@@ -205,5 +209,27 @@ mod tests {
         assert_eq!(format_duration(45_900), "45 s");
         assert_eq!(format_duration(125_000), "2 min 05 s");
         assert_eq!(format_duration(3_780_000), "1 h 03 min");
+        assert_eq!(format_duration(u64::MAX), "5124095576030 h 25 min");
+    }
+
+    #[test]
+    fn absurd_sizes_saturate() {
+        let huge = shape(Model::DualAvatar, 0, 4000);
+        let huge = Shape {
+            billable_ms: u64::MAX,
+            ..huge
+        };
+        assert_eq!(prior_total_ms(&huge), u64::MAX);
+        let sample = Sample {
+            shape: huge,
+            took_ms: u64::MAX,
+        };
+        let s = shape(Model::DualAvatar, 10, 1280);
+        assert_eq!(typical_total_ms(&[sample], &s), prior_total_ms(&s));
+        assert_eq!(typical_total_ms(&[sample], &huge), u64::MAX);
+        let p = progress(u64::MAX, Some(0.05), u64::MAX);
+        assert_eq!(p.expected_total_ms, u64::MAX);
+        let p = progress(u64::MAX, Some(f64::NAN), 0);
+        assert_eq!((p.fraction, p.remaining_ms), (0.99, 0));
     }
 }

@@ -18,8 +18,10 @@
 //!   millisecond precision: the value is rounded to the nearest millisecond
 //!   before any arithmetic, so billing is integer-exact.
 //! - **`audio_duration_seconds`** is required when `duration` is `0` (without
-//!   it the cost is unknown) and must be a positive, finite number of at most
-//!   [`model::MAX_AUDIO_SECONDS`].
+//!   it the cost is unknown) and must be a finite number from 0.001 to
+//!   [`model::MAX_AUDIO_SECONDS`]. Longer audio has no quote at all: every
+//!   cost, estimate and schedule function is total (checked or saturating
+//!   arithmetic), whatever numbers it is given.
 //! - **Width and height** of the sibling endpoints must be even integers
 //!   between [`model::MIN_SIDE`] and [`model::MAX_SIDE`] pixels.
 //! - **Error statuses**: invalid input is `400` with code `invalid_request`;

@@ -45,7 +45,7 @@ pub fn parse_decimal(text: &str) -> Option<f64> {
     }
     // The same number as JSON, unsigned: no leading zeros, digits on both sides of `.`.
     let whole = whole.trim_start_matches('0');
-    let mut json = String::with_capacity(text.len() + 2);
+    let mut json = String::with_capacity(text.len().saturating_add(2));
     json.push_str(if whole.is_empty() { "0" } else { whole });
     if !fraction.is_empty() {
         json.push('.');

@@ -97,7 +97,7 @@ impl Policy {
             0.5
         };
         let delay = if let Some(retry_after) = c.retry_after_ms {
-            retry_after.clamp(self.min_delay_ms, self.retry_after_max_ms)
+            clamp_ms(retry_after, self.min_delay_ms, self.retry_after_max_ms)
         } else if c.failures > 0 {
             self.backoff_ms(c.failures, random)
         } else if c.checks_done == 0 {
@@ -106,7 +106,11 @@ impl Policy {
             self.jittered(self.running_delay_ms(c), random)
         };
         if c.hidden {
-            delay.max((delay * self.hidden_factor).min(self.hidden_max_ms))
+            delay.max(
+                delay
+                    .saturating_mul(self.hidden_factor)
+                    .min(self.hidden_max_ms),
+            )
         } else {
             delay
         }
@@ -118,7 +122,7 @@ impl Policy {
             .error_base_ms
             .saturating_mul(1u64 << failures.saturating_sub(1).min(20));
         let ceiling = exp.min(self.error_cap_ms);
-        ((ceiling as f64 * random) as u64).max(self.min_delay_ms)
+        ((ceiling as f64 * random.clamp(0.0, 1.0)) as u64).max(self.min_delay_ms)
     }
 
     /// The delay of a healthy, running task, before jitter.
@@ -134,7 +138,7 @@ impl Policy {
         let delay = if c.elapsed_ms < window_start {
             let to_window = window_start - c.elapsed_ms;
             // Far away: halve the distance. Close: land right at the window.
-            if to_window > 2 * self.tail_ms {
+            if to_window > self.tail_ms.saturating_mul(2) {
                 to_window / 2
             } else {
                 to_window.max(self.tail_ms / 2)
@@ -143,15 +147,22 @@ impl Policy {
             self.tail_ms
         } else {
             let overrun = c.elapsed_ms - window_end;
-            self.tail_ms + (overrun as f64 * self.overrun_growth) as u64
+            self.tail_ms
+                .saturating_add((overrun as f64 * self.overrun_growth) as u64)
         };
-        delay.clamp(self.min_delay_ms, self.max_delay_ms)
+        clamp_ms(delay, self.min_delay_ms, self.max_delay_ms)
     }
 
     fn jittered(&self, delay: u64, random: f64) -> u64 {
         let factor = 1.0 + self.jitter * (2.0 * random - 1.0);
         ((delay as f64 * factor) as u64).max(self.min_delay_ms)
     }
+}
+
+/// `value` within `lo..=hi`; unlike `Ord::clamp` it never panics: when a
+/// policy has `lo > hi`, `lo` wins (never check more often than the minimum).
+fn clamp_ms(value: u64, lo: u64, hi: u64) -> u64 {
+    value.min(hi).max(lo)
 }
 
 /// Parses a `Retry-After` value (RFC 9110: delay in seconds, or an HTTP date)
@@ -180,6 +191,10 @@ pub fn parse_http_date(s: &str) -> Option<u64> {
     .position(|m| m == month)? as u64
         + 1;
     let year: i64 = year.parse().ok()?;
+    // IMF-fixdate years have four digits; this also keeps the arithmetic small.
+    if !(0..=9999).contains(&year) {
+        return None;
+    }
     let hms: Vec<u64> = time
         .split(':')
         .map(|p| p.parse().ok())
@@ -328,5 +343,43 @@ mod tests {
         );
         assert_eq!(parse_retry_after("soon", 0), None);
         assert_eq!(parse_retry_after("-3", 0), None);
+        assert_eq!(parse_retry_after("18446744073709551615", 0), Some(u64::MAX));
+        assert_eq!(
+            parse_http_date("Sun, 06 Nov 9223372036854775807 08:49:37 GMT"),
+            None
+        );
+        assert_eq!(parse_http_date("Sun, 06 Nov -400 08:49:37 GMT"), None);
+        assert_eq!(
+            parse_retry_after("Fri, 31 Dec 9999 23:59:60 GMT", u64::MAX),
+            Some(0)
+        );
+    }
+
+    #[test]
+    fn odd_policies_never_panic_or_overflow() {
+        let p = Policy {
+            min_delay_ms: 50_000,
+            max_delay_ms: 1_000,
+            retry_after_max_ms: 10,
+            tail_ms: u64::MAX,
+            overrun_growth: f64::INFINITY,
+            hidden_factor: u64::MAX,
+            hidden_max_ms: u64::MAX,
+            jitter: f64::NAN,
+            ..Policy::default()
+        };
+        let c = Check {
+            hidden: true,
+            ..running(u64::MAX, u64::MAX)
+        };
+        assert_eq!(p.next_delay_ms(&c), u64::MAX);
+        let c = Check {
+            retry_after_ms: Some(u64::MAX),
+            hidden: false,
+            ..c
+        };
+        assert_eq!(p.next_delay_ms(&c), 50_000, "the minimum wins");
+        assert_eq!(p.backoff_ms(u32::MAX, f64::NAN), 50_000);
+        assert_eq!(Policy::default().backoff_ms(3, 7.0), 8_000);
     }
 }

@@ -4,6 +4,8 @@
 //! missing field is reported by [`crate::validate`] with every other problem
 //! at once instead of failing deserialization. Unknown fields are ignored.
 
+use std::cmp::Ordering;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -273,14 +275,31 @@ fn type_error(body: &Value, message: &str) -> FieldError {
         })
     });
     match field {
-        Some((name, kind)) => FieldError::new(
-            &name,
-            &format!("{} must be {kind}.", model::field_label(&name)),
-        ),
+        Some((name, kind)) => {
+            let label = model::field_label(&name);
+            let message = match out_of_range(&body[&name]) {
+                Some(Ordering::Less) => format!("{label} must not be negative."),
+                Some(_) => format!("{label} is far too large."),
+                None => format!("{label} must be {kind}."),
+            };
+            FieldError::new(&name, &message)
+        }
         None => FieldError::new(
             "body",
             &format!("The request body is not valid: {message}."),
         ),
+    }
+}
+
+/// For a whole-number field given a JSON number outside `0..=u32::MAX`: which side.
+fn out_of_range(value: &Value) -> Option<Ordering> {
+    let n = value.as_f64()?;
+    if n < 0.0 {
+        Some(Ordering::Less)
+    } else if n > f64::from(u32::MAX) {
+        Some(Ordering::Greater)
+    } else {
+        None
     }
 }
 
@@ -346,10 +365,37 @@ mod tests {
         assert_eq!(e.message, "Duration must be a whole number.");
         let e = AvatarRequest::from_json(Model::AvatarPro, &json!({"duration": -5})).unwrap_err();
         assert_eq!(e.field, "duration");
+        assert_eq!(e.message, "Duration must not be negative.");
+        let e =
+            AvatarRequest::from_json(Model::DualAvatar, &json!({"width": 18446744073709550u64}))
+                .unwrap_err();
+        assert_eq!(e.message, "Width is far too large.");
+        let e = AvatarRequest::from_json(Model::DualAvatar, &json!({"height": 1e300})).unwrap_err();
+        assert_eq!(e.message, "Height is far too large.");
+        let e = AvatarRequest::from_json(Model::DualAvatar, &json!({"height": 10.5})).unwrap_err();
+        assert_eq!(e.message, "Height must be a whole number.");
         let e = AvatarRequest::from_json(Model::DualAvatar, &json!({"audio1_url": 3})).unwrap_err();
         assert_eq!(e.field, "audio1_url");
         let e = AvatarRequest::from_json(Model::AvatarPro, &json!([1, 2])).unwrap_err();
         assert_eq!(e.field, "body");
+    }
+
+    /// The body the property test found: `attempt to multiply with overflow`
+    /// in `billing::digital_human` (tests/properties.proptest-regressions).
+    #[test]
+    fn an_absurd_audio_length_is_refused_and_never_overflows() {
+        for model in Model::ALL {
+            let body = json!({"duration": 0, "audio_duration_seconds": 18446744073709550u64});
+            let r = AvatarRequest::from_json(model, &body).unwrap();
+            assert_eq!(r.quote(), None, "{model:?}");
+            assert_eq!(r.shape(), None, "{model:?}");
+            let errors = r.validate().unwrap_err();
+            let e = errors
+                .iter()
+                .find(|e| e.field == "audio_duration_seconds")
+                .unwrap();
+            assert_eq!(e.message, "Audio length must be at most 3600 seconds.");
+        }
     }
 
     #[test]

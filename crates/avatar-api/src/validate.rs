@@ -113,6 +113,11 @@ fn audio_seconds(errors: &mut Vec<FieldError>, value: Option<f64>, required: &st
                 model::MAX_AUDIO_SECONDS as u32
             ),
         )),
+        // Billing rounds to whole milliseconds: one is the least there is to bill.
+        Some(s) if s < 0.001 => errors.push(FieldError::new(
+            field,
+            "Audio length must be at least 0.001 seconds.",
+        )),
         Some(_) => {}
     }
 }
@@ -358,7 +363,18 @@ mod tests {
             pro(&r)[0].message,
             "Audio length is required when the duration follows the audio."
         );
-        for bad in [0.0, -1.0, f64::NAN, f64::INFINITY, 3600.5] {
+        for bad in [
+            0.0,
+            -1.0,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            3600.5,
+            1e-300,
+            18_446_744_073_709_550.0,
+            1e300,
+            f64::MAX,
+        ] {
             r.audio_duration_seconds = Some(bad);
             assert_eq!(fields(&pro(&r)), ["audio_duration_seconds"], "{bad}");
         }
@@ -367,7 +383,19 @@ mod tests {
             pro(&r)[0].message,
             "Audio length must be at most 3600 seconds."
         );
+        r.audio_duration_seconds = Some(18_446_744_073_709_550.0);
+        assert_eq!(
+            pro(&r)[0].message,
+            "Audio length must be at most 3600 seconds."
+        );
+        r.audio_duration_seconds = Some(0.0009);
+        assert_eq!(
+            pro(&r)[0].message,
+            "Audio length must be at least 0.001 seconds."
+        );
         r.audio_duration_seconds = Some(41.2);
+        assert!(pro(&r).is_empty());
+        r.audio_duration_seconds = Some(3600.0);
         assert!(pro(&r).is_empty());
     }
 

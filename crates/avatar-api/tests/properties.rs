@@ -1,30 +1,183 @@
 //! Property tests of the contract: validation never panics, costs are
 //! monotonic, what validates serializes to what the docs accept, and
 //! responses round-trip.
+//!
+//! Every numeric input is drawn from strategies that favour where
+//! arithmetic breaks (the ends of the integer types, huge, tiny, negative
+//! and non-finite floats, numbers sent as strings), so overflow and
+//! panics are found here rather than by a real API.
 
-use avatar_api::billing;
-use avatar_api::model::{DURATIONS, FRAMERATES, RESOLUTIONS};
-use avatar_api::poll::{Check, Policy};
-use avatar_api::{AvatarRequest, Model, ProRequest, Task, TaskStatus};
+use avatar_api::estimate::{self, Sample, Shape};
+use avatar_api::model::{DURATIONS, FRAMERATES, MAX_AUDIO_SECONDS, RESOLUTIONS};
+use avatar_api::poll::{self, Check, Policy};
+use avatar_api::{AvatarRequest, Model, ProRequest, Task, TaskStatus, billing};
 use proptest::prelude::*;
 use serde_json::{Value, json};
+
+/// Cases of the cheap properties (the default is 256).
+const MANY: u32 = 2048;
+/// Cases of the properties that generate text.
+const SOME: u32 = 768;
+
+/// Floats where arithmetic breaks, and ordinary ones.
+fn edge_f64() -> impl Strategy<Value = f64> {
+    prop_oneof![
+        prop::sample::select(vec![
+            0.0,
+            -0.0,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::MAX,
+            f64::MIN,
+            f64::MIN_POSITIVE,
+            5e-324,
+            0.0004,
+            0.0005,
+            35.0,
+            35.0005,
+            MAX_AUDIO_SECONDS,
+            MAX_AUDIO_SECONDS + 0.0004,
+            MAX_AUDIO_SECONDS + 0.001,
+            1e300,
+            -1e300,
+            1.844_674_407_370_955e16,
+            1.844_674_407_370_955_2e19,
+            -1.0,
+        ]),
+        any::<f64>(),
+        0.0f64..4000.0,
+    ]
+}
+
+/// Unsigned integers where arithmetic breaks, and ordinary ones.
+fn edge_u64() -> impl Strategy<Value = u64> {
+    prop_oneof![
+        prop::sample::select(vec![
+            0,
+            1,
+            999,
+            1000,
+            u64::from(u32::MAX),
+            1 << 53,
+            i64::MAX as u64,
+            u64::MAX - 1,
+            u64::MAX,
+        ]),
+        any::<u64>(),
+        0u64..10_000_000,
+    ]
+}
+
+fn edge_u32() -> impl Strategy<Value = u32> {
+    prop_oneof![
+        prop::sample::select(vec![0, 1, 720, 999, 1000, 1280, 1536, 3840, u32::MAX]),
+        any::<u32>(),
+    ]
+}
+
+/// Numbers where arithmetic breaks: zero, the ends of every integer type,
+/// just past the limits the contract knows, huge and tiny floats.
+fn edge_number() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        prop::sample::select(vec![
+            json!(0),
+            json!(1),
+            json!(-1),
+            json!(35),
+            json!(3600),
+            json!(4_294_967_295u64),
+            json!(4_294_967_296u64),
+            json!(9_007_199_254_740_993u64),
+            json!(18_446_744_073_709_550u64),
+            json!(i64::MAX),
+            json!(i64::MIN),
+            json!(u64::MAX),
+            json!(-0.0),
+            json!(0.0005),
+            json!(35.0005),
+            json!(3600.0),
+            json!(3600.0001),
+            json!(1.844_674_407_370_955e16),
+            json!(1.8446744073709552e19),
+            json!(1e300),
+            json!(-1e300),
+            json!(f64::MAX),
+            json!(f64::MIN),
+            json!(f64::MIN_POSITIVE),
+            json!(5e-324),
+        ]),
+        any::<u64>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        any::<u32>().prop_map(Value::from),
+        any::<f64>()
+            .prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
+        (0.0f64..1e6).prop_map(Value::from),
+    ]
+}
+
+/// Numbers sent as strings, and strings that only look like numbers.
+fn numeric_string() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        prop::sample::select(vec![
+            "NaN",
+            "nan",
+            "inf",
+            "-Infinity",
+            "1e309",
+            "-1e309",
+            "1e300",
+            "18446744073709551616",
+            "18446744073709550",
+            "-0",
+            "0x10",
+            "1_000",
+            " 12 ",
+            "12.5",
+            "",
+        ])
+        .prop_map(Value::from),
+        edge_number().prop_map(|n| Value::from(n.to_string())),
+    ]
+}
+
+/// A numeric field's value: mostly numbers, sometimes strings, null or anything.
+fn number_like() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        6 => edge_number(),
+        2 => numeric_string(),
+        1 => Just(Value::Null),
+        1 => any_json(),
+    ]
+}
 
 fn any_json() -> impl Strategy<Value = Value> {
     let leaf = prop_oneof![
         Just(Value::Null),
         any::<bool>().prop_map(Value::from),
-        any::<i64>().prop_map(Value::from),
-        any::<f64>()
-            .prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
+        edge_number(),
+        numeric_string(),
         ".{0,30}".prop_map(Value::from),
         Just(Value::from("https://cdn.example/p.png")),
     ];
     leaf.prop_recursive(3, 24, 6, |inner| {
-        prop::collection::vec(inner.clone(), 0..4)
-            .prop_map(Value::from)
-            .boxed()
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::from),
+            prop::collection::btree_map("[a-z_]{1,12}", inner, 0..4)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+        .boxed()
     })
 }
+
+const NUMERIC_FIELDS: [&str; 6] = [
+    "duration",
+    "audio_duration_seconds",
+    "resolution",
+    "framerate",
+    "width",
+    "height",
+];
 
 fn field_name() -> impl Strategy<Value = String> {
     prop_oneof![
@@ -50,9 +203,26 @@ fn field_name() -> impl Strategy<Value = String> {
     .prop_map(str::to_owned)
 }
 
+/// A body of known (and unknown) fields whose values are usually of the
+/// right JSON type, so that it gets past parsing to validation and billing,
+/// and sometimes anything.
 fn any_body() -> impl Strategy<Value = Value> {
-    prop::collection::btree_map(field_name(), any_json(), 0..10)
-        .prop_map(|m| Value::Object(m.into_iter().collect()))
+    let numeric = (prop::sample::select(NUMERIC_FIELDS.to_vec()), number_like());
+    let string = (
+        field_name(),
+        prop_oneof![
+            6 => Just(Value::from("https://cdn.example/p.png")),
+            1 => Just(Value::from("pad")),
+            1 => ".{0,30}".prop_map(Value::from),
+        ],
+    );
+    let field = prop_oneof![
+        5 => numeric.prop_map(|(name, v)| (name.to_owned(), v)),
+        4 => string,
+        1 => (field_name(), any_json()),
+    ];
+    prop::collection::vec(field, 0..10)
+        .prop_map(|fields| Value::Object(fields.into_iter().collect()))
 }
 
 fn valid_pro() -> impl Strategy<Value = ProRequest> {
@@ -77,33 +247,85 @@ fn valid_pro() -> impl Strategy<Value = ProRequest> {
         )
 }
 
+// Cheap properties: many cases.
 proptest! {
+    #![proptest_config(ProptestConfig { cases: MANY, ..ProptestConfig::default() })]
+
     #[test]
     fn parsing_and_validating_any_body_never_panics(body in any_body(), m in 0usize..3) {
         let model = Model::ALL[m];
-        if let Ok(request) = AvatarRequest::from_json(model, &body) {
-            let valid = request.validate().is_ok();
-            let quote = request.quote();
-            // Whatever validates can be billed.
-            prop_assert!(!valid || quote.is_some());
+        match AvatarRequest::from_json(model, &body) {
+            Ok(request) => {
+                let valid = request.validate().is_ok();
+                let quote = request.quote();
+                // Whatever validates can be billed, and has a size.
+                prop_assert!(!valid || quote.is_some());
+                prop_assert!(!valid || request.shape().is_some());
+                if let Some(shape) = request.shape() {
+                    let _ = estimate::prior_total_ms(&shape);
+                }
+            }
+            Err(e) => prop_assert!(!e.message.is_empty()),
         }
     }
 
     #[test]
-    fn valid_requests_serialize_to_what_the_docs_accept(r in valid_pro()) {
-        let request = AvatarRequest::Pro(r);
-        prop_assert!(request.validate().is_ok());
-        let body = request.to_json();
-        prop_assert!(DURATIONS.contains(&(body["duration"].as_u64().unwrap() as u32)));
-        prop_assert!(RESOLUTIONS.contains(&(body["resolution"].as_u64().unwrap() as u32)));
-        prop_assert!(FRAMERATES.contains(&(body["framerate"].as_u64().unwrap() as u32)));
-        prop_assert!(body["image_url"].as_str().unwrap().starts_with("https://"));
-        if body["duration"] == 0 {
-            prop_assert!(body["audio_duration_seconds"].as_f64().unwrap() > 0.0);
+    fn billing_is_total(resolution in edge_u32(), duration in edge_u32(), w in edge_u32(), h in edge_u32(), seconds in edge_f64()) {
+        // Billed at millisecond precision.
+        let ms = billing::seconds_to_ms(seconds);
+        let within = ms > 0 && ms <= billing::seconds_to_ms(MAX_AUDIO_SECONDS);
+        for quote in [
+            billing::pro(resolution, duration, Some(seconds)),
+            billing::digital_human(w, h, seconds),
+            billing::dual(seconds),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            // Fixed durations are billed whatever the audio; audio lengths only within the limit.
+            prop_assert!(within || duration != 0);
+            prop_assert!(quote.credits <= 5 * 3600 + 1);
+            prop_assert!(quote.billable_ms <= 3_600_000);
         }
-        // And the server side reads back the same request.
-        let back = AvatarRequest::from_json(Model::AvatarPro, &body).unwrap();
-        prop_assert_eq!(back, request);
+        let _ = billing::seconds_to_ms(seconds);
+    }
+
+    #[test]
+    fn estimates_are_total(
+        billable_ms in edge_u64(), long_edge in edge_u32(), m in 0usize..3,
+        took in prop::collection::vec((edge_u64(), edge_u64()), 0..4),
+        elapsed in edge_u64(), reported in prop::option::of(edge_f64()), typical in edge_u64(),
+    ) {
+        let shape = Shape { model: Model::ALL[m], billable_ms, long_edge };
+        prop_assert!(estimate::prior_total_ms(&shape) >= estimate::PRIOR_BASE_MS);
+        let history: Vec<Sample> = took
+            .iter()
+            .map(|&(billable_ms, took_ms)| Sample { shape: Shape { billable_ms, ..shape }, took_ms })
+            .collect();
+        prop_assert!(estimate::typical_total_ms(&history, &shape) >= 1000);
+        let p = estimate::progress(elapsed, reported, typical);
+        prop_assert!((0.0..=0.99).contains(&p.fraction), "{p:?}");
+        prop_assert!(p.remaining_ms <= p.expected_total_ms);
+        let _ = estimate::format_duration(elapsed);
+    }
+
+    #[test]
+    fn polling_is_total(
+        delays in (edge_u64(), edge_u64(), edge_u64(), edge_u64(), edge_u64(), edge_u64(), edge_u64(), edge_u64(), edge_u64()),
+        fractions in (edge_f64(), edge_f64(), edge_f64(), edge_f64()),
+        checks_done: u32, elapsed in edge_u64(), total in edge_u64(), reported: bool, failures: u32,
+        retry in prop::option::of(edge_u64()), hidden: bool, random in edge_f64(),
+    ) {
+        let (first_check_ms, min_delay_ms, max_delay_ms, tail_ms, hidden_factor, hidden_max_ms, error_base_ms,
+            error_cap_ms, retry_after_max_ms) = delays;
+        let (spread_with_progress, spread_without_progress, overrun_growth, jitter) = fractions;
+        let p = Policy { first_check_ms, min_delay_ms, max_delay_ms, tail_ms, spread_with_progress,
+            spread_without_progress, overrun_growth, hidden_factor, hidden_max_ms, error_base_ms, error_cap_ms,
+            retry_after_max_ms, jitter, max_in_flight: 4 };
+        let c = Check { checks_done, elapsed_ms: elapsed, expected_total_ms: total, progress_reported: reported,
+            failures, retry_after_ms: retry, hidden, random };
+        let _ = p.next_delay_ms(&c);
+        let _ = p.backoff_ms(failures, random);
     }
 
     #[test]
@@ -131,6 +353,66 @@ proptest! {
     }
 
     #[test]
+    fn poll_delays_stay_in_bounds(
+        checks_done in 0u32..100, elapsed in 0u64..3_600_000, total in 1u64..3_600_000,
+        reported: bool, failures in 0u32..50, retry in prop::option::of(0u64..10_000_000),
+        hidden: bool, random in 0.0f64..1.0,
+    ) {
+        let p = Policy::default();
+        let c = Check { checks_done, elapsed_ms: elapsed, expected_total_ms: total, progress_reported: reported,
+            failures, retry_after_ms: retry, hidden, random };
+        let d = p.next_delay_ms(&c);
+        prop_assert!(d >= p.min_delay_ms);
+        prop_assert!(d <= p.retry_after_max_ms.max(p.hidden_max_ms));
+        if let Some(r) = retry {
+            prop_assert!(d >= r.min(p.retry_after_max_ms));
+        }
+        let visible = p.next_delay_ms(&Check { hidden: false, ..c });
+        prop_assert!(d >= visible);
+    }
+
+    #[test]
+    fn backoff_ceiling_grows_with_failures(n in 1u32..30) {
+        let p = Policy::default();
+        prop_assert!(p.backoff_ms(n, 1.0) <= p.backoff_ms(n + 1, 1.0));
+    }
+}
+
+// Text generation is slower in debug builds.
+proptest! {
+    #![proptest_config(ProptestConfig { cases: SOME, ..ProptestConfig::default() })]
+
+    #[test]
+    fn retry_after_parsing_is_total(
+        text in "\\PC{0,24}", n: u64, day in edge_u64(), year in any::<i64>(), h in edge_u64(), now in edge_u64(),
+    ) {
+        let _ = poll::parse_retry_after(&text, now);
+        prop_assert_eq!(poll::parse_retry_after(&n.to_string(), now), Some(n.saturating_mul(1000)));
+        let date = format!("Sun, {day:02} Nov {year} {h:02}:{h:02}:{h:02} GMT");
+        let _ = poll::parse_retry_after(&date, now);
+    }
+}
+
+// Expensive strategies (long prompts, deep JSON): the default 256 cases.
+proptest! {
+    #[test]
+    fn valid_requests_serialize_to_what_the_docs_accept(r in valid_pro()) {
+        let request = AvatarRequest::Pro(r);
+        prop_assert!(request.validate().is_ok());
+        let body = request.to_json();
+        prop_assert!(DURATIONS.contains(&(body["duration"].as_u64().unwrap() as u32)));
+        prop_assert!(RESOLUTIONS.contains(&(body["resolution"].as_u64().unwrap() as u32)));
+        prop_assert!(FRAMERATES.contains(&(body["framerate"].as_u64().unwrap() as u32)));
+        prop_assert!(body["image_url"].as_str().unwrap().starts_with("https://"));
+        if body["duration"] == 0 {
+            prop_assert!(body["audio_duration_seconds"].as_f64().unwrap() > 0.0);
+        }
+        // And the server side reads back the same request.
+        let back = AvatarRequest::from_json(Model::AvatarPro, &body).unwrap();
+        prop_assert_eq!(back, request);
+    }
+
+    #[test]
     fn tasks_round_trip(status in "[a-z]{1,12}", progress in prop::option::of(0.0f64..=1.0), id in "[a-zA-Z0-9_-]{1,40}", url in prop::option::of("https://[a-z]{1,10}/[a-z]{1,10}\\.mp4")) {
         let task = Task {
             task_id: Some(id),
@@ -155,31 +437,6 @@ proptest! {
         {
             prop_assert!((0.0..=1.0).contains(&p));
         }
-    }
-
-    #[test]
-    fn poll_delays_stay_in_bounds(
-        checks_done in 0u32..100, elapsed in 0u64..3_600_000, total in 1u64..3_600_000,
-        reported: bool, failures in 0u32..50, retry in prop::option::of(0u64..10_000_000),
-        hidden: bool, random in 0.0f64..1.0,
-    ) {
-        let p = Policy::default();
-        let c = Check { checks_done, elapsed_ms: elapsed, expected_total_ms: total, progress_reported: reported,
-            failures, retry_after_ms: retry, hidden, random };
-        let d = p.next_delay_ms(&c);
-        prop_assert!(d >= p.min_delay_ms);
-        prop_assert!(d <= p.retry_after_max_ms.max(p.hidden_max_ms));
-        if let Some(r) = retry {
-            prop_assert!(d >= r.min(p.retry_after_max_ms));
-        }
-        let visible = p.next_delay_ms(&Check { hidden: false, ..c });
-        prop_assert!(d >= visible);
-    }
-
-    #[test]
-    fn backoff_ceiling_grows_with_failures(n in 1u32..30) {
-        let p = Policy::default();
-        prop_assert!(p.backoff_ms(n, 1.0) <= p.backoff_ms(n + 1, 1.0));
     }
 }
 
