@@ -32,6 +32,9 @@
 //! - **`progress`** is read tolerantly: absent, `null` or not a number means
 //!   "unknown"; a value above 1 and up to 100 is taken as a percentage; the
 //!   result is clamped to `0.0..=1.0`.
+//! - **Answers** of the real API are read tolerantly but not credulously
+//!   (wrappers, numeric ids, status synonyms, other places for the video
+//!   link, error bodies of any shape, HTML pages): see [`response`].
 
 pub mod billing;
 pub mod connection;
@@ -46,5 +49,7 @@ pub mod validate;
 pub use billing::Quote;
 pub use model::Model;
 pub use request::{AvatarRequest, DigitalHumanRequest, DualRequest, ProRequest};
-pub use response::{ErrorBody, SubmitResponse, Task, TaskError, TaskStatus};
+pub use response::{
+    ErrorBody, NotUnderstood, ProviderError, SubmitResponse, Task, TaskError, TaskStatus,
+};
 pub use validate::FieldError;

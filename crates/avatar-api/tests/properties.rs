@@ -10,13 +10,14 @@
 use avatar_api::estimate::{self, Sample, Shape};
 use avatar_api::model::{DURATIONS, FRAMERATES, MAX_AUDIO_SECONDS, RESOLUTIONS};
 use avatar_api::poll::{self, Check, Policy};
+use avatar_api::response::{self, TaskError};
 use avatar_api::{AvatarRequest, Model, ProRequest, Task, TaskStatus, billing};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
 /// Cases of the cheap properties (the default is 256).
 const MANY: u32 = 2048;
-/// Cases of the properties that generate text.
+/// Cases of the properties of answer parsing.
 const SOME: u32 = 768;
 
 /// Floats where arithmetic breaks, and ordinary ones.
@@ -378,9 +379,60 @@ proptest! {
     }
 }
 
-// Text generation is slower in debug builds.
+// Parsers of answers: text generation is slower in debug builds.
 proptest! {
     #![proptest_config(ProptestConfig { cases: SOME, ..ProptestConfig::default() })]
+
+    #[test]
+    fn parse_answers_never_panic_on_any_text(text in "\\PC{0,120}") {
+        let _ = response::parse_task(&text);
+        let _ = response::parse_submit(&text);
+        let e = response::parse_error_body(&text);
+        prop_assert!(!e.json);
+        let x = response::excerpt(&text);
+        prop_assert!(x.chars().count() <= response::EXCERPT_MAX_CHARS);
+        prop_assert!(!x.chars().any(char::is_control), "{x:?}");
+    }
+
+    #[test]
+    fn parse_answers_never_panic_on_html(parts in prop::collection::vec(html_part(), 0..12)) {
+        let text = parts.concat();
+        let _ = response::parse_task(&text);
+        let e = response::parse_error_body(&text);
+        prop_assert!(!e.json);
+        if let Some(x) = e.excerpt {
+            prop_assert!(x.chars().count() <= response::EXCERPT_MAX_CHARS);
+            prop_assert!(!x.contains('\n') && !x.starts_with(' ') && !x.ends_with(' '));
+        }
+    }
+
+    #[test]
+    fn parse_answers_never_panic_on_any_json(v in answer_json()) {
+        let text = v.to_string();
+        let task = response::parse_task(&text);
+        let submit = response::parse_submit(&text);
+        let e = response::parse_error_body(&text);
+        prop_assert_eq!(e.json, v.is_object());
+        if !v.is_object() {
+            prop_assert!(task.is_err() && submit.is_err());
+        }
+        if let Ok(t) = task {
+            prop_assert!(t.progress().is_none_or(|p| (0.0..=1.0).contains(&p)));
+            if let Some(url) = t.usable_video_url() {
+                prop_assert!(url.starts_with("http://") || url.starts_with("https://"));
+            }
+        }
+        if let Ok(s) = submit {
+            prop_assert!(!s.task_id.trim().is_empty());
+        }
+    }
+
+    #[test]
+    fn tasks_round_trip_through_parse_task(task in any_task()) {
+        let text = serde_json::to_string(&task).unwrap();
+        let back = response::parse_task(&text);
+        prop_assert_eq!(back, Ok(task));
+    }
 
     #[test]
     fn retry_after_parsing_is_total(
@@ -438,6 +490,184 @@ proptest! {
             prop_assert!((0.0..=1.0).contains(&p));
         }
     }
+}
+
+fn any_status() -> impl Strategy<Value = TaskStatus> {
+    prop_oneof![
+        prop::sample::select(vec![
+            TaskStatus::Pending,
+            TaskStatus::Processing,
+            TaskStatus::Completed,
+            TaskStatus::Failed,
+            TaskStatus::Cancelled,
+            TaskStatus::Expired,
+        ]),
+        // Unknown statuses as parsing keeps them (never blank).
+        "[A-Za-z][A-Za-z0-9_ -]{0,11}".prop_map(|s| TaskStatus::parse(&s)),
+    ]
+}
+
+/// Finite floats that serde_json (without `float_roundtrip`) reads back exactly.
+fn finite_f64() -> impl Strategy<Value = f64> {
+    prop_oneof![
+        (-1000i32..100_000).prop_map(|n| f64::from(n) / 100.0),
+        prop::sample::select(vec![0.0, 1.0, 100.0, 1e300, 9_007_199_254_740_992.0]),
+    ]
+}
+
+fn any_task() -> impl Strategy<Value = Task> {
+    let text = || prop::option::of("[a-zA-Z0-9_.-]{1,20}");
+    let error = prop::option::of(
+        (text(), ".{0,20}", text()).prop_map(|(code, message, kind)| TaskError {
+            code,
+            message,
+            kind,
+        }),
+    );
+    let url = prop::option::of(prop_oneof![
+        "https://[a-z]{1,10}/[a-z]{1,10}\\.mp4",
+        "[a-z]{1,8}:[a-z/]{0,10}",
+    ]);
+    let time = || prop::option::of(prop_oneof![any::<i64>(), 1_700_000_000i64..1_900_000_000]);
+    // Without arbitrary floats: serde_json does not read every float back exactly.
+    let metadata = prop::option::of(
+        prop::collection::btree_map(
+            "[a-z]{1,6}",
+            prop_oneof![
+                any::<i64>().prop_map(Value::from),
+                ".{0,10}".prop_map(Value::from),
+                finite_f64().prop_map(Value::from),
+                Just(Value::Null),
+            ],
+            0..4,
+        )
+        .prop_map(|m| Value::Object(m.into_iter().collect())),
+    );
+    (
+        (
+            prop::option::of("[a-zA-Z0-9_-]{1,40}"),
+            any_status(),
+            text(),
+            text(),
+            text(),
+        ),
+        (
+            prop::option::of(finite_f64()),
+            error,
+            prop::option::of(finite_f64()),
+            time(),
+            time(),
+        ),
+        (metadata, url, text()),
+    )
+        .prop_map(
+            |(
+                (task_id, status, capability, action, model),
+                (progress, error, credits_used, created_at, completed_at),
+                (metadata, video_url, provider_used),
+            )| Task {
+                task_id,
+                status,
+                capability,
+                action,
+                model,
+                progress,
+                error,
+                credits_used,
+                created_at,
+                completed_at,
+                metadata,
+                video_url,
+                provider_used,
+            },
+        )
+}
+
+/// JSON shaped like API answers: wrappers, ids, statuses, links and error
+/// fields of every type, nested, and sometimes any JSON at all.
+fn answer_json() -> impl Strategy<Value = Value> {
+    let key = prop::sample::select(vec![
+        "data",
+        "task",
+        "result",
+        "output",
+        "status",
+        "task_id",
+        "taskId",
+        "id",
+        "videoUrl",
+        "video_url",
+        "result_url",
+        "url",
+        "progress",
+        "created_at",
+        "error",
+        "detail",
+        "details",
+        "message",
+        "msg",
+        "code",
+        "loc",
+        "required",
+        "balance",
+        "param",
+    ]);
+    let value = prop_oneof![
+        4 => any_json(),
+        1 => prop::sample::select(vec!["completed", "PENDING", "In Progress", "expired", "https://a/v.mp4"])
+            .prop_map(Value::from),
+    ];
+    let object = move |inner: BoxedStrategy<Value>| {
+        prop::collection::vec(
+            (key.clone(), prop_oneof![2 => value.clone(), 1 => inner]),
+            0..6,
+        )
+        .prop_map(|fields| {
+            Value::Object(fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+        })
+    };
+    let level1 = object(any_json().boxed()).boxed();
+    let level2 = object(level1).boxed();
+    prop_oneof![4 => object(level2), 1 => any_json()]
+}
+
+/// Pieces of HTML error pages, glued at random.
+fn html_part() -> impl Strategy<Value = String> {
+    prop_oneof![
+        prop::sample::select(vec![
+            "<!DOCTYPE html>",
+            "<html>",
+            "<head>",
+            "<title>",
+            "</title>",
+            "<TITLE lang=en>",
+            "<script>",
+            "</script>",
+            "<style>",
+            "</style>",
+            "<!--",
+            "-->",
+            "<",
+            ">",
+            "&amp;",
+            "&#x41;",
+            "&#99999999;",
+            "&#;",
+            "&",
+            ";",
+            "\u{202E}",
+            "\u{0}",
+            "\n\t ",
+            "é",
+            "😀",
+            "502 Bad Gateway",
+            "<h1>",
+            "</h1>",
+            "</",
+        ])
+        .prop_map(str::to_owned),
+        "\\PC{0,10}",
+    ]
 }
 
 #[test]
