@@ -11,6 +11,18 @@
 //! it; inside the window it checks every `tail_ms`, so a finish is noticed
 //! within a few seconds; past the window it slowly stretches the interval.
 
+/// Automatic status checks end this long after submit (2 hours): no task is
+/// checked forever. The page then offers a manual "Check again".
+pub const AUTO_CHECK_LIMIT_MS: u64 = 2 * 60 * 60 * 1000;
+
+/// True when a task still running after `elapsed_ms` is taking clearly
+/// longer than expected (`expected_total_ms`): more than one and a half
+/// times the expected total, and at least a minute over it.
+pub fn taking_long(elapsed_ms: u64, expected_total_ms: u64) -> bool {
+    let late_by = elapsed_ms.saturating_sub(expected_total_ms);
+    late_by > 60_000 && late_by.saturating_mul(2) > expected_total_ms
+}
+
 /// The tunable constants of the schedule. The defaults are tuned with the
 /// polling simulation (`avatar-bench poll-sim`, see BENCHMARKS.md), whose
 /// tests fail when a change breaks the efficiency targets.
@@ -381,5 +393,16 @@ mod tests {
         assert_eq!(p.next_delay_ms(&c), 50_000, "the minimum wins");
         assert_eq!(p.backoff_ms(u32::MAX, f64::NAN), 50_000);
         assert_eq!(Policy::default().backoff_ms(3, 7.0), 8_000);
+    }
+
+    #[test]
+    fn taking_long_needs_half_again_and_a_minute() {
+        assert!(!taking_long(100_000, 100_000));
+        assert!(!taking_long(149_000, 100_000));
+        assert!(taking_long(161_000, 100_000));
+        assert!(!taking_long(12_000, 10_000)); // half again, but seconds over
+        assert!(taking_long(71_000, 10_000));
+        assert!(!taking_long(u64::MAX, u64::MAX));
+        assert!(taking_long(u64::MAX, 0));
     }
 }
