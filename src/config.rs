@@ -1,6 +1,7 @@
 //! The deployment's `config.json`, read at start beside `index.html`, so one
 //! build serves any API.
 
+use avatar_api::connection::{BaseUrlError, normalize_base};
 use serde::Deserialize;
 use wasm_bindgen::JsCast;
 
@@ -44,8 +45,10 @@ pub struct DualSample {
 /// but `api_base` is optional.
 #[derive(Debug, Clone, PartialEq, Default, Deserialize)]
 pub struct Config {
-    /// Base URL of the API, e.g. `https://api.aiclonevoicefree.com`; empty
-    /// or a path means the page's own origin (a same-origin proxy).
+    /// Base URL of the API, e.g. `https://api.aiclonevoicefree.com`
+    /// (normalized by [`avatar_api::connection::normalize_base`]: a trailing
+    /// `/api/v2` is stripped); empty means the page's own origin (a
+    /// same-origin proxy).
     pub api_base: String,
     /// Key or proxy.
     #[serde(default)]
@@ -72,12 +75,29 @@ pub enum ConfigError {
     /// The file is not what the page expects.
     #[error("The page's configuration (config.json) is not valid: {0}.")]
     Invalid(String),
+    /// `api_base` is not a usable base URL.
+    #[error("The page's configuration (config.json) has an unusable api_base “{input}”: {error}")]
+    BadApiBase {
+        /// What the file says.
+        input: String,
+        /// Why it cannot be used.
+        error: BaseUrlError,
+    },
 }
 
 impl Config {
     /// Parses `config.json`.
+    /// `api_base` goes through [`normalize_base`] (empty allowed: same origin).
     pub fn parse(text: &str) -> Result<Config, ConfigError> {
-        serde_json::from_str(text).map_err(|e| ConfigError::Invalid(e.to_string()))
+        let mut config: Config =
+            serde_json::from_str(text).map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        config.api_base = normalize_base(&config.api_base, true)
+            .map_err(|error| ConfigError::BadApiBase {
+                input: config.api_base.clone(),
+                error,
+            })?
+            .url;
+        Ok(config)
     }
 
     /// Loads `config.json` relative to the page, so the app works under any sub-path.
@@ -139,6 +159,38 @@ mod tests {
         .unwrap();
         assert_eq!(c.auth, AuthMode::Proxy);
         assert_eq!(c.samples[0].label, "A");
+    }
+
+    #[test]
+    fn api_base_is_normalized_or_refused_with_the_sentence() {
+        let c =
+            Config::parse(r#"{"api_base": "https://api.aiclonevoicefree.com/api/v2/"}"#).unwrap();
+        assert_eq!(c.api_base, "https://api.aiclonevoicefree.com");
+        let c = Config::parse(r#"{"api_base": "  "}"#).unwrap();
+        assert_eq!(c.api_base, "", "empty: same origin");
+        let e = Config::parse(r#"{"api_base": "api.example.com"}"#).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "The page's configuration (config.json) has an unusable api_base “api.example.com”: \
+             The API base URL must start with https:// (http:// only for this computer: 127.0.0.1 or localhost). \
+             Did you mean https://api.example.com?"
+        );
+        assert!(matches!(
+            Config::parse(r#"{"api_base": "http://api.example.com"}"#),
+            Err(ConfigError::BadApiBase {
+                error: BaseUrlError::InsecureHttp { .. },
+                ..
+            })
+        ));
+        assert!(
+            Config::parse(r#"{"api_base": "/api"}"#).is_err(),
+            "a path is not a base"
+        );
+        let shipped = include_str!("../public/config.json");
+        assert_eq!(
+            Config::parse(shipped).unwrap().api_base,
+            "http://127.0.0.1:8787"
+        );
     }
 
     #[test]

@@ -1,6 +1,14 @@
-//! Settings: API base URL and API key (session-only unless remembered),
-//! "Check key", and browser notifications.
+//! Settings: API base URL (checked and applied on confirmation) and API key
+//! (cleaned as typed; session-only unless remembered), "Check key", and
+//! browser notifications.
+//!
+//! What the user types stays in the fields; only what is usable reaches
+//! [`Ctx`]: `api_base` changes when a base passes
+//! [`normalize_base`] and the user confirms it (Apply, Enter, or Check key),
+//! so pollers never send the key to a half-typed host; `api_key` holds the
+//! key [`clean_key`] made of the input, or nothing when it refused it.
 
+use avatar_api::connection::{CleanKey, KeyError, clean_key, normalize_base};
 use leptos::prelude::*;
 
 use crate::api::ApiError;
@@ -12,12 +20,22 @@ const BASE_ITEM: &str = "avatar-studio.api-base";
 
 /// The settings signals, initialised from the browser's storage.
 pub struct Settings {
-    /// API base URL.
+    /// API base URL in use (normalized; empty: this site).
     pub api_base: RwSignal<String>,
-    /// API key.
+    /// API key in use: clean and sendable, or empty.
     pub api_key: RwSignal<String>,
     /// Keep the key on this device.
     pub remember: RwSignal<bool>,
+}
+
+/// What the Settings fields hold (what the user typed), provided as context
+/// by [`load_settings`] so the panel shows a refused remembered key too.
+#[derive(Clone, Copy)]
+struct Typed {
+    /// The API key field, as typed or pasted.
+    key: RwSignal<String>,
+    /// The API base URL field, as typed (applied only on confirmation).
+    base: RwSignal<String>,
 }
 
 fn local() -> Option<web_sys::Storage> {
@@ -41,20 +59,34 @@ fn set(storage: Option<web_sys::Storage>, item: &str, value: Option<&str>) {
     }
 }
 
-/// Reads the saved settings and keeps them saved as they change.
+/// The sendable key in `input`, or empty when it has none.
+fn usable_key(input: &str) -> String {
+    clean_key(input).map(|c| c.key).unwrap_or_default()
+}
+
+/// Reads the saved settings and keeps them saved as they change. A saved
+/// key goes through [`clean_key`] and a saved base through
+/// [`normalize_base`] (an unusable one gives way to the default).
 pub fn load_settings(config: &Config) -> Settings {
     let remembered = get(local(), KEY_ITEM);
     let remember = RwSignal::new(remembered.is_some());
-    let api_key = RwSignal::new(
-        remembered
-            .or_else(|| get(session(), KEY_ITEM))
-            .unwrap_or_default(),
-    );
+    let typed_key = remembered
+        .or_else(|| get(session(), KEY_ITEM))
+        .unwrap_or_default();
+    let api_key = RwSignal::new(usable_key(&typed_key));
     let default_base = config.api_base.clone();
-    let api_base = RwSignal::new(get(local(), BASE_ITEM).unwrap_or_else(|| default_base.clone()));
+    let allow_empty = default_base.is_empty();
+    let saved_base = get(local(), BASE_ITEM)
+        .and_then(|b| normalize_base(&b, allow_empty).ok())
+        .map(|b| b.url);
+    let api_base = RwSignal::new(saved_base.unwrap_or_else(|| default_base.clone()));
+    provide_context(Typed {
+        key: RwSignal::new(typed_key),
+        base: RwSignal::new(api_base.get_untracked()),
+    });
     Effect::new(move |_| {
         let key = api_key.get();
-        let key = Some(key.trim()).filter(|k| !k.is_empty());
+        let key = Some(key.as_str()).filter(|k| !k.is_empty());
         if remember.get() {
             set(local(), KEY_ITEM, key);
             set(session(), KEY_ITEM, None);
@@ -65,7 +97,7 @@ pub fn load_settings(config: &Config) -> Settings {
     });
     Effect::new(move |_| {
         let base = api_base.get();
-        let custom = Some(base.trim()).filter(|b| *b != default_base.trim());
+        let custom = Some(base.as_str()).filter(|b| *b != default_base);
         set(local(), BASE_ITEM, custom);
     });
     Settings {
@@ -84,15 +116,111 @@ enum KeyCheck {
     Failed(String),
 }
 
+/// How a base in use is named in sentences.
+fn base_name(base: &str) -> String {
+    if base.is_empty() {
+        "this site".to_owned()
+    } else {
+        base.to_owned()
+    }
+}
+
 /// The settings panel (opened by the header's Settings button).
 #[component]
 pub fn SettingsPanel() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
+    let typed = expect_context::<Typed>();
     let reveal = RwSignal::new(false);
     let check = RwSignal::new(KeyCheck::Idle);
+    let allow_empty = ctx.config.with_value(|c| c.api_base.is_empty());
+    let default_base = ctx.config.with_value(|c| c.api_base.clone());
+
+    // The key: cleaned as typed; the field keeps what was typed.
+    let key_state = Memo::new(move |_| typed.key.with(|k| clean_key(k)));
+    let key_error = move || key_state.with(|r| r.as_ref().err().map(KeyError::to_string));
+    let key_note = move || key_state.with(|r| r.as_ref().ok().and_then(CleanKey::note));
+    let on_key_input = move |ev| {
+        let raw = event_target_value(&ev);
+        let usable = usable_key(&raw);
+        typed.key.set(raw);
+        if ctx.api_key.with_untracked(|k| *k != usable) {
+            ctx.api_key.set(usable);
+        }
+    };
+    // A key set elsewhere shows in the field.
+    Effect::new(move |_| {
+        let key = ctx.api_key.get();
+        if typed.key.with_untracked(|t| usable_key(t) != key) {
+            typed.key.set(key);
+        }
+    });
+
+    // The base: applied on confirmation only.
+    let base_error = RwSignal::new(None::<String>);
+    let base_note = RwSignal::new(None::<String>);
+    let pending = move || typed.base.with(|t| t.trim() != ctx.api_base.get());
+    let apply_base = move || -> bool {
+        let raw = typed.base.get_untracked();
+        // The deployment's own base was checked when config.json was read.
+        let trusted = ctx.config.with_value(|c| c.api_base.clone());
+        let checked = if raw.trim() == trusted {
+            Ok(avatar_api::connection::Base {
+                url: trusted,
+                stripped: None,
+            })
+        } else {
+            normalize_base(&raw, allow_empty)
+        };
+        match checked {
+            Ok(base) => {
+                base_error.set(None);
+                base_note.set(base.note());
+                typed.base.set(base.url.clone());
+                if ctx.api_base.with_untracked(|b| *b != base.url) {
+                    let said = base
+                        .note()
+                        .unwrap_or_else(|| format!("Requests now go to {}.", base_name(&base.url)));
+                    ctx.api_base.set(base.url);
+                    ctx.say(said);
+                }
+                true
+            }
+            Err(e) => {
+                base_error.set(Some(e.to_string()));
+                focus_id("api-base");
+                false
+            }
+        }
+    };
+    // A base set elsewhere shows in the field (not at start: that would
+    // overwrite what was typed before the first run).
+    Effect::watch(
+        move || ctx.api_base.get(),
+        move |base, _, _| typed.base.set(base.clone()),
+        false,
+    );
+    let use_default = {
+        let default_base = default_base.clone();
+        move |_| {
+            typed.base.set(default_base.clone());
+            apply_base();
+        }
+    };
+    let not_default = {
+        let default_base = default_base.clone();
+        move || ctx.api_base.with(|b| *b != default_base)
+    };
+
     let check_key = move |_| {
-        if ctx.wants_key() && ctx.api_key.with_untracked(|k| k.trim().is_empty()) {
-            check.set(KeyCheck::Failed("Enter an API key first.".to_owned()));
+        if pending() && !apply_base() {
+            check.set(KeyCheck::Failed(
+                "Fix the API base URL first (see above).".to_owned(),
+            ));
+            return;
+        }
+        if ctx.wants_key() && ctx.api_key.with_untracked(String::is_empty) {
+            let why = key_error().unwrap_or_else(|| "Enter an API key first.".to_owned());
+            check.set(KeyCheck::Failed(why));
             focus_id("api-key");
             return;
         }
@@ -149,28 +277,73 @@ pub fn SettingsPanel() -> impl IntoView {
                 }>"Close"</button>
             </div>
             <div class="settings-grid">
-                <div class="field">
+                <div class="field" class:invalid=move || base_error.with(Option::is_some)>
                     <label for="api-base">"API base URL"</label>
-                    <input
-                        id="api-base"
-                        type="url"
-                        inputmode="url"
-                        autocomplete="off"
-                        spellcheck="false"
-                        prop:value=move || ctx.api_base.get()
-                        on:input=move |ev| ctx.api_base.set(event_target_value(&ev).trim().to_owned())
-                    />
-                    <p class="hint">
+                    <div class="input-row">
+                        <input
+                            id="api-base"
+                            type="url"
+                            inputmode="url"
+                            autocomplete="off"
+                            spellcheck="false"
+                            placeholder="https://…"
+                            aria-invalid=move || base_error.with(Option::is_some).to_string()
+                            aria-describedby="api-base-error api-base-note api-base-hint"
+                            prop:value=move || typed.base.get()
+                            on:input=move |ev| {
+                                typed.base.set(event_target_value(&ev));
+                                base_error.set(None);
+                                base_note.set(None);
+                            }
+                            on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                                if ev.key() == "Enter" {
+                                    ev.prevent_default();
+                                    apply_base();
+                                }
+                            }
+                        />
+                        <button type="button" id="apply-base" class="btn" on:click=move |_| { apply_base(); }>
+                            "Apply"
+                        </button>
+                    </div>
+                    <p class="error-text" id="api-base-error" role="alert">{move || base_error.get()}</p>
+                    <p class="hint note" id="api-base-note" role="status">
                         {move || {
-                            let default = ctx.config.with_value(|c| c.api_base.clone());
-                            if default.is_empty() { "Default: this site (same-origin proxy).".to_owned() } else { format!("Default: {default}") }
+                            if base_error.with(Option::is_some) {
+                                None
+                            } else if pending() {
+                                Some(format!(
+                                    "Not applied yet: press Apply or Enter. Requests go to {} until then.",
+                                    base_name(&ctx.api_base.get()),
+                                ))
+                            } else {
+                                base_note.get()
+                            }
                         }}
+                    </p>
+                    <p class="hint" id="api-base-hint">
+                        {
+                            let default_base = default_base.clone();
+                            move || {
+                                if default_base.is_empty() {
+                                    "Default: this site (same-origin proxy).".to_owned()
+                                } else {
+                                    format!("Default: {default_base}")
+                                }
+                            }
+                        }
+                        <Show when=not_default.clone()>
+                            " "
+                            <button type="button" class="link-button" on:click=use_default.clone()>
+                                "Use the default"
+                            </button>
+                        </Show>
                     </p>
                 </div>
                 <Show when=move || ctx.wants_key() fallback=|| view! {
                     <p class="hint proxy-note">"This deployment sends your requests through its own proxy, which adds the API key: you don't need one."</p>
                 }>
-                    <div class="field">
+                    <div class="field" class:invalid=move || key_error().is_some()>
                         <label for="api-key">"API key"</label>
                         <div class="input-row">
                             <input
@@ -179,8 +352,10 @@ pub fn SettingsPanel() -> impl IntoView {
                                 autocomplete="off"
                                 spellcheck="false"
                                 placeholder="sk_…"
-                                prop:value=move || ctx.api_key.get()
-                                on:input=move |ev| ctx.api_key.set(event_target_value(&ev))
+                                aria-invalid=move || key_error().is_some().to_string()
+                                aria-describedby="api-key-error api-key-note api-key-hint"
+                                prop:value=move || typed.key.get()
+                                on:input=on_key_input
                             />
                             <button
                                 type="button"
@@ -191,6 +366,8 @@ pub fn SettingsPanel() -> impl IntoView {
                                 {move || if reveal.get() { "Hide" } else { "Show" }}
                             </button>
                         </div>
+                        <p class="error-text" id="api-key-error" role="alert">{key_error}</p>
+                        <p class="hint note" id="api-key-note" role="status">{key_note}</p>
                         <label class="check">
                             <input
                                 type="checkbox"
@@ -199,7 +376,7 @@ pub fn SettingsPanel() -> impl IntoView {
                             />
                             "Remember on this device"
                         </label>
-                        <p class="hint">
+                        <p class="hint" id="api-key-hint">
                             {move || if ctx.remember_key.get() {
                                 "Kept in this browser until you clear it. Use a key made for this app."
                             } else {
@@ -223,7 +400,14 @@ pub fn SettingsPanel() -> impl IntoView {
                             {move || match check.get() {
                                 KeyCheck::Idle => view! { <span></span> }.into_any(),
                                 KeyCheck::Checking => view! { <span class="muted">"Checking…"</span> }.into_any(),
-                                KeyCheck::Valid => view! { <span class="good">"✓ Valid: the API accepts this key."</span> }.into_any(),
+                                KeyCheck::Valid if ctx.wants_key() => view! {
+                                    <span class="good">"✓ Valid: the API accepts this key."</span>
+                                    " "
+                                    <span class="muted">{move || format!("(API at {})", base_name(&ctx.api_base.get()))}</span>
+                                }.into_any(),
+                                KeyCheck::Valid => view! {
+                                    <span class="good">"✓ Connected: the API answers through this deployment."</span>
+                                }.into_any(),
                                 KeyCheck::Failed(t) => view! { <span class="bad">{t}</span> }.into_any(),
                             }}
                         </span>
