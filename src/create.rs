@@ -336,8 +336,10 @@ fn probe_for<T: Clone + Send + Sync + 'static>(
 #[component]
 fn ImagePreview(#[prop(into)] url: Signal<String>) -> impl IntoView {
     let probe: Probe<(u32, u32)> = RwSignal::new(None);
+    // `url` follows the whole form: only a new URL may re-create the element.
+    let src = Memo::new(move |_| clean(&url.get()));
     move || {
-        let u = clean(&url.get());
+        let u = src.get();
         if !is_http_url(&u) {
             return None;
         }
@@ -356,7 +358,7 @@ fn ImagePreview(#[prop(into)] url: Signal<String>) -> impl IntoView {
                     class:broken=move || matches!(probe_for(probe, &caption_url), Some(Err(())))
                 />
                 <figcaption>
-                    {let u = clean(&url.get_untracked()); move || match probe_for(probe, &u) {
+                    {let u = src.get_untracked(); move || match probe_for(probe, &u) {
                         None => view! { <span class="muted">"Loading preview…"</span> }.into_any(),
                         Some(Ok((w, h))) => view! { <span>{format!("Image · {w} × {h} px")}</span> }.into_any(),
                         Some(Err(())) => view! {
@@ -370,12 +372,18 @@ fn ImagePreview(#[prop(into)] url: Signal<String>) -> impl IntoView {
 }
 
 /// An audio player; its detected length fills the form's audio length.
+///
+/// The element is made once per URL: `url` follows the whole form, and the
+/// length written into the form on `loadedmetadata` used to re-create the
+/// `<audio>` (a fresh, unloaded one showing "0:00 / 0:00"), which loaded its
+/// metadata and wrote again, over and over.
 #[component]
 fn AudioPreview(#[prop(into)] url: Signal<String>) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let probe: Probe<f64> = RwSignal::new(None);
+    let src = Memo::new(move |_| clean(&url.get()));
     move || {
-        let u = clean(&url.get());
+        let u = src.get();
         if !is_http_url(&u) {
             return None;
         }
@@ -391,10 +399,14 @@ fn AudioPreview(#[prop(into)] url: Signal<String>) -> impl IntoView {
                         let seconds = audio.duration();
                         if seconds.is_finite() && seconds > 0.0 {
                             probe.set(Some((on_meta_url.clone(), Ok(seconds))));
-                            ctx.form.update(|f| {
-                                if clean(f.billing_audio_url()) == on_meta_url {
-                                    f.audio_seconds = Some((seconds * 1000.0).round() / 1000.0);
+                            let detected = Some((seconds * 1000.0).round() / 1000.0);
+                            ctx.form.maybe_update(|f| {
+                                let changed = clean(f.billing_audio_url()) == on_meta_url
+                                    && f.audio_seconds != detected;
+                                if changed {
+                                    f.audio_seconds = detected;
                                 }
+                                changed
                             });
                         }
                     }
@@ -420,8 +432,9 @@ fn AudioPreview(#[prop(into)] url: Signal<String>) -> impl IntoView {
 #[component]
 fn VideoPreview(#[prop(into)] url: Signal<String>) -> impl IntoView {
     let probe: Probe<()> = RwSignal::new(None);
+    let src = Memo::new(move |_| clean(&url.get()));
     move || {
-        let u = clean(&url.get());
+        let u = src.get();
         if !is_http_url(&u) {
             return None;
         }
