@@ -103,8 +103,9 @@ export async function freePort() {
  * once it printed `listening on http://ADDR`.
  *
  * options: keys ({sk_demo: 500}), speed, progress ('rising'|'null'),
- * failRate, errorRate, latency, rateLimit, retryAfter, seed, port (0 = any), dir (tmp dir
- * holding data/ and state.json), args (extra CLI arguments).
+ * failRate, errorRate, latency, rateLimit, retryAfter, quirks (['html-errors', …]),
+ * slowSubmitMs, noCors, seed, port (0 = any), dir (tmp dir holding data/ and state.json),
+ * args (extra CLI arguments).
  */
 export async function startEmulator(options = {}) {
   let dir = options.dir;
@@ -144,6 +145,11 @@ export class Emulator {
     if (o.latency != null) args.push('--latency', String(o.latency));
     if (o.rateLimit != null) args.push('--rate-limit', String(o.rateLimit));
     if (o.retryAfter != null) args.push('--retry-after', String(o.retryAfter));
+    // The real API's ways (crates/avatar-emulator/README.md, "Quirks"): ['html-errors', 'wrapped', …] or 'a,b'.
+    const quirks = [].concat(o.quirks ?? []).join(',');
+    if (quirks) args.push('--quirks', quirks);
+    if (o.slowSubmitMs != null) args.push('--slow-submit-ms', String(o.slowSubmitMs));
+    if (o.noCors) args.push('--no-cors');
     const samples = o.samplesDir ?? process.env.AVATAR_E2E_SAMPLES_DIR;
     if (samples) args.push('--samples-dir', samples);
     return args.concat(o.args || []);

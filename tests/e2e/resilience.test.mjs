@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { journey, waitUntil, DEMO_KEY } from './harness.mjs';
 import {
-  assertPlayableVideo, generate, generateButton, proCost, setKey, taskRow, taskRows, trySample, waitForCost,
-  waitForStatus,
+  assertPlayableVideo, choose, generate, generateButton, isSubmit, proCost, repeatQuestion, see, setKey, taskIdOf, taskRow,
+  taskRows, trySample, waitForCost, waitForGenerateReady, waitForStatus,
 } from './ui.mjs';
 
 const COST = proCost(1280, 10);
@@ -111,30 +111,75 @@ journey('Two tabs submit at the same moment, then one removes a task: both tabs 
   assert.equal((await emu.account(DEMO_KEY)).charged, 2 * COST);
 });
 
-journey('Fast double clicks on Generate create exactly one task', async (s) => {
+journey('A person\'s double clicks send once; a deliberate second send of the same form asks first', async (s) => {
   const { page, emu } = s;
-  await ready(page);
-  let posts = 0;
-  page.on('request', (r) => { if (r.method() === 'POST') posts++; });
+  await setKey(page, DEMO_KEY);
+  await trySample(page);
+  const posts = [];
+  page.on('request', (r) => { if (isSubmit(r)) posts.push(r); });
+  const button = page.locator('#generate'); // whatever it says at the moment of the click
+  const ids = [];
 
-  // A real double click…
-  const first = page.waitForResponse((r) => r.request().method() === 'POST');
-  await generateButton(page).dblclick();
-  const { task_id: id } = await (await first).json();
+  /** Clicks Generate `clicks` times, `gapMs` apart, as a hand does, and returns the one task it made. */
+  async function clicksApart(gapMs, clicks = 2) {
+    await waitForGenerateReady(page);
+    const before = posts.length;
+    const answered = page.waitForResponse(isSubmit);
+    for (let i = 0; i < clicks; i++) {
+      if (i) await page.waitForTimeout(gapMs); // the person's timing: the one place a pause is the point
+      await button.click({ force: true }); // lands on the button whatever it shows (Playwright would wait out aria-disabled)
+    }
+    const id = taskIdOf(await (await answered).text());
+    await taskRow(page, id).waitFor();
+    assert.equal(posts.length, before + 1, `${clicks} clicks ${gapMs} ms apart sent ${posts.length - before} requests`);
+    ids.push(id);
+    return id;
+  }
+
+  // Each pair on another form, so none of them is a repeat of an earlier request.
+  const forms = [[5, 720], [10, 720], [5, 1280], [10, 1280]];
+  const cost = ([seconds, edge]) => proCost(edge, seconds);
+  const pick = async ([seconds, edge]) => {
+    await choose(page, 'Duration', new RegExp(`^\\s*${seconds}\\b`));
+    await choose(page, 'Resolution', new RegExp(`^\\s*${edge}`));
+    await waitForCost(page, cost([seconds, edge]));
+  };
+  await pick(forms[0]);
+  await waitForGenerateReady(page);
+  const first = page.waitForResponse(isSubmit);
+  await button.dblclick(); // a real double click (two clicks a few ms apart)
+  ids.push(taskIdOf(await (await first).text()));
+  assert.equal(posts.length, 1, 'one POST for a double click');
+  await pick(forms[1]);
+  await clicksApart(150);
+  await pick(forms[2]);
+  await clicksApart(600);
+  // Three clicks in one tick, faster than any person.
+  await pick(forms[3]);
+  await waitForGenerateReady(page);
+  const tick = page.waitForResponse(isSubmit);
+  await button.evaluate((b) => { b.click(); b.click(); b.click(); });
+  ids.push(taskIdOf(await (await tick).text()));
+  assert.equal(posts.length, 4, 'one POST for a triple click in one tick');
+
+  for (const id of ids) await waitForStatus(page, id, 'completed');
+  const charged = forms.reduce((a, f) => a + cost(f), 0);
+  assert.equal((await emu.tasks()).length, 4);
+  assert.deepEqual(await emu.account(DEMO_KEY), { credits: 500 - charged, charged, refunded: 0 });
+
+  // The same form again, on purpose: the page asks first, and sends only once the user confirms.
+  await waitForGenerateReady(page);
+  await generateButton(page).click();
+  const question = repeatQuestion(page);
+  await see(question, new RegExp(`^You sent this same request .+ ago for ${cost(forms[3])} credits, and it is in your list.*\\. Send it again and pay again\\?$`));
+  assert.equal(posts.length, 4, 'nothing is sent while the page asks');
+  const again = page.waitForResponse(isSubmit);
+  await question.getByRole('button', { name: `Send again · ${cost(forms[3])} credits` }).click();
+  const id = taskIdOf(await (await again).text());
   await waitForStatus(page, id, 'completed');
-  assert.equal(posts, 1, 'one POST for a double click');
-  assert.equal((await emu.tasks()).length, 1);
-  assert.equal((await emu.account(DEMO_KEY)).charged, COST);
-
-  // …and two clicks in the same tick, faster than any person.
-  const second = page.waitForResponse((r) => r.request().method() === 'POST');
-  await generateButton(page).evaluate((b) => { b.click(); b.click(); b.click(); });
-  const { task_id: id2 } = await (await second).json();
-  await waitForStatus(page, id2, 'completed');
-  assert.equal(posts, 2, 'one POST for a triple click in one tick');
-  const tasks = await emu.tasks();
-  assert.equal(tasks.length, 2);
-  assert.deepEqual(await emu.account(DEMO_KEY), { credits: 500 - 2 * COST, charged: 2 * COST, refunded: 0 });
-  assert.equal(await taskRows(page).count(), 2);
-  assert.equal(await taskRows(page).first().getAttribute('data-task-id'), id2, 'newest first');
+  assert.equal(posts.length, 5);
+  assert.equal((await emu.tasks()).length, 5, 'two tasks of the same form, as asked');
+  assert.deepEqual(await emu.account(DEMO_KEY), { credits: 500 - charged - cost(forms[3]), charged: charged + cost(forms[3]), refunded: 0 });
+  assert.equal(await taskRows(page).count(), 5);
+  assert.equal(await taskRows(page).first().getAttribute('data-task-id'), id, 'newest first');
 });

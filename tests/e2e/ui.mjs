@@ -47,7 +47,8 @@ export async function mediaSeconds(url) {
 // ---------------------------------------------------------------------------
 // Controls
 
-export const generateButton = (page) => page.getByRole('button', { name: /^Generate/ });
+/** The submit button: "Generate · N credits", or "Sent ✓" for a moment after an accepted submit. */
+export const generateButton = (page) => page.getByRole('button', { name: /^(Generate|Sent)/ });
 export const taskList = (page) => page.getByRole('list', { name: 'Tasks' });
 export const taskRows = (page) => taskList(page).locator('[data-task-id]');
 export const field = (page, label) => page.getByLabel(label, { exact: true });
@@ -149,16 +150,56 @@ export async function waitForCost(page, credits) {
   return button.innerText();
 }
 
+/** Waits until Generate can be pressed again: it says "Generate" (not "Sent ✓") and is not marked unavailable. */
+export async function waitForGenerateReady(page, timeout = 15_000) {
+  await page
+    .waitForFunction(() => {
+      const b = document.getElementById('generate');
+      return b && /^\s*Generate\b/.test(b.textContent) && !b.disabled && b.getAttribute('aria-disabled') !== 'true';
+    }, null, { timeout })
+    .catch(async () => {
+      const b = page.locator('#generate');
+      const why = await page.locator('#submit-reason').innerText().catch(() => '');
+      throw new Error(`Generate never became available: it shows "${await b.innerText().catch(() => '?')}" (${why || 'no reason given'})`);
+    });
+}
+
+/** Is this the page's submit to the API? */
+export const isSubmit = (r) => (r.request?.() ?? r).method() === 'POST' && /\/api\/v2\/avatar\//.test(r.url());
+
+/** The question Generate asks before sending a request identical to a recent one (or one whose outcome is unknown). */
+export const repeatQuestion = (page) => page.getByRole('alertdialog');
+
 /**
- * Clicks Generate and returns the new task's id, taken from the API's 202
- * answer (the page must then show a row with it).
+ * The task id in a submit answer's text, in any of the provider's shapes (wrapped in `data`,
+ * camelCase, a bare number): read from the text, as a long numeric id would lose digits in JSON.parse.
  */
-export async function generate(page) {
-  const submitted = page.waitForResponse((r) => r.request().method() === 'POST' && /\/api\/v2\/avatar\//.test(r.url()));
+export function taskIdOf(text) {
+  const m = /"(?:task_id|taskId|id)"\s*:\s*(?:"([^"]+)"|(\d+))/.exec(text);
+  return m ? m[1] ?? m[2] : null;
+}
+
+/**
+ * Clicks Generate (once it is available) and returns the new task's id, taken
+ * from the API's 202 answer (the page must then show a row with it).
+ * If the page asks before sending the same request again, `again: true`
+ * answers "Send again"; otherwise the question fails the step.
+ */
+export async function generate(page, { again = false } = {}) {
+  await waitForGenerateReady(page);
+  const submitted = page.waitForResponse(isSubmit);
   await generateButton(page).click();
+  const asked = repeatQuestion(page).waitFor({ state: 'visible' }).then(() => 'asked', () => null);
+  const first = await Promise.race([submitted.then(() => 'sent'), asked]);
+  if (first === 'asked') {
+    const question = await repeatQuestion(page).innerText();
+    assert.ok(again, `Generate asked before sending (pass {again: true} to confirm): "${question}"`);
+    await page.locator('#confirm-send').click();
+  }
   const res = await submitted;
   assert.equal(res.status(), 202, `submit answered ${res.status()}: ${await res.text()}`);
-  const { task_id } = await res.json();
+  const task_id = taskIdOf(await res.text());
+  assert.ok(task_id, 'the submit answer carries a task id');
   await taskRow(page, task_id).waitFor();
   return task_id;
 }
