@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { journey, waitUntil, DEMO_KEY } from './harness.mjs';
 import {
   assertPlayableVideo, enter, field, generate, generateButton, isSubmit, openSettings, readyShortSample, repeatQuestion,
-  see, setKey, taskList, taskRow, taskRows, waitForGenerateReady, waitForStatus,
+  see, setKey, taskIdOf, taskList, taskRow, taskRows, waitForGenerateReady, waitForStatus,
 } from './ui.mjs';
 
 /** readyShortSample's video: 5 s at 720 px. */
@@ -104,7 +104,7 @@ async function submitElsewhere(emu) {
   });
   const text = await res.text();
   assert.equal(res.status, 202, text);
-  return String(/"task_id"\s*:\s*"?([^",}]+)/.exec(text)[1]);
+  return taskIdOf(text);
 }
 
 // ---------------------------------------------------------------------------
