@@ -73,7 +73,9 @@ async function clearField(locator) {
 
 const HTTPS_RULE = 'The API base URL must start with https:// (http:// only for this computer: 127.0.0.1 or localhost).';
 
-journey('API base URL: a half-typed address changes nothing until Apply; a doubled /api/v2 is stripped, said, and used', { emulator: { speed: 10 } }, async (s) => {
+// Speed 2: the task runs for about half a minute, so it is still being checked after the
+// new base is applied, however slowly the machine types.
+journey('API base URL: a half-typed address changes nothing until Apply; a doubled /api/v2 is stripped, said, and used', { emulator: { speed: 2 } }, async (s) => {
   const { page, emu } = s;
   const sent = recordRequests(s);
   const port = new URL(emu.origin).port;
@@ -88,7 +90,7 @@ journey('API base URL: a half-typed address changes nothing until Apply; a doubl
   await base.pressSequentially('http://localh', { delay: 15 });
   await see(page.locator('#settings'), /^Not applied yet: press Apply or Enter\./);
   // The next status check still goes to the base in use.
-  const during = await page.waitForRequest(isPoll(id), { timeout: 20_000 });
+  const during = await page.waitForRequest(isPoll(id), { timeout: 40_000 });
   assert.ok(during.url().startsWith(`${emu.origin}/api/v2/avatar/tasks/`), `while typing, a check went to ${during.url()}`);
 
   // The rest, as the provider's docs print it (with /api/v2), confirmed with Enter.
@@ -98,7 +100,7 @@ journey('API base URL: a half-typed address changes nothing until Apply; a doubl
   await see(page.locator('#settings'), `Using ${stripped}: the page adds /api/v2/… itself.`);
   assert.equal(await base.inputValue(), stripped, 'the field shows the base in use');
   assert.match(await description(base), /Using http:\/\/localhost:\d+: the page adds/);
-  const after = await page.waitForRequest((r) => isPoll(id)(r) && r.url().startsWith(stripped), { timeout: 20_000 });
+  const after = await page.waitForRequest((r) => isPoll(id)(r) && r.url().startsWith(stripped), { timeout: 40_000 });
   assert.equal(new URL(after.url()).pathname, `/api/v2/avatar/tasks/${id}`);
 
   // Check key asks the stripped base, and the API answers as the API.

@@ -149,7 +149,7 @@ async function follow(app, envelope) {
     await trySample(page);
     await waitForCost(page, 20);
     const ids = [];
-    for (let i = 0; i < RUNNING; i++) ids.push(await generate(page));
+    for (let i = 0; i < RUNNING; i++) ids.push(await generate(page, { again: true }));
     for (const id of ids) await waitForStatus(page, id, 'completed', 120_000);
     const seconds = (Date.now() - t0) / 1000;
     const busy = (await busyMs(cdp)) - busyStart;

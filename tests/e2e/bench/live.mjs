@@ -40,7 +40,7 @@ async function follow(progress) {
     await page.goto(app.url);
     await readyShortSample(page, DEMO_KEY);
     const ids = [];
-    for (let i = 0; i < TASKS; i++) ids.push(await generate(page));
+    for (let i = 0; i < TASKS; i++) ids.push(await generate(page, { again: true }));
     // The JS heap (after a forced GC) every 10 s while the page only polls:
     // it should stay flat (no timer or closure leaked per check).
     const cdp = await context.newCDPSession(page);
