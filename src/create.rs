@@ -859,10 +859,9 @@ fn SubmitArea(errors: Memo<Vec<FieldError>>) -> impl IntoView {
     };
     // The question stays only while the form still holds that request.
     let question = move || {
-        let current = ctx.form.with(Form::to_request);
         confirm.with(|c| {
             c.as_ref()
-                .filter(|(r, _)| *r == current)
+                .filter(|(r, _)| ctx.form.with(|f| *r == f.to_request()))
                 .map(|(_, q)| q.clone())
         })
     };
