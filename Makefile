@@ -14,6 +14,8 @@ SPEED ?= 10
 # Asset URLs are relative (Trunk.toml: public_url = "./"), so one dist/ works under any sub-path;
 # set PUBLIC_URL (e.g. `make dist PUBLIC_URL=/studio/`) only to pin absolute asset URLs.
 PUBLIC_URL ?=
+# Where static hosts serve the page, for the paths in dist/_headers (Netlify, Cloudflare Pages).
+DEPLOY_BASE ?= /
 
 EMULATOR := target/release/avatar-emulator
 
@@ -42,8 +44,9 @@ unit: ## Native tests of the whole workspace
 browser: ## Component tests in headless Chromium
 	wasm-pack test --headless --chrome --chromedriver /usr/bin/chromedriver
 
-dist: ## A deployable dist/ (hashed assets, config.json beside index.html)
+dist: ## A deployable dist/ (hashed assets with .br/.gz copies, _headers, the production config.json)
 	trunk build --release --offline $(if $(PUBLIC_URL),--public-url "$(PUBLIC_URL)")
+	deploy/package-dist dist "$(DEPLOY_BASE)"
 
 emulator:
 	cargo build --release -p avatar-emulator

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs whatever the build and the tests need and is missing; quick when all is there.
-# Usage: .ci/tools.sh [build|test|bench]   (build: wasm tools; test: + browsers, brotli; bench: + wrk, twiggy)
+# Usage: .ci/tools.sh [build|test|bench]   (build: wasm tools, brotli; test: + browsers, nginx; bench: + wrk, twiggy)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,10 +25,13 @@ need_apt ffprobe ffmpeg
 need_apt espeak-ng espeak-ng
 need_apt node nodejs
 need_apt npm npm
+need_apt brotli brotli # make dist precompresses the hashed assets (deploy/package-dist)
 if [ "$want" != build ]; then
   need_apt chromium chromium
   need_apt chromedriver chromium-driver
-  need_apt brotli brotli # avatar-bench's size test compresses like a CDN
+  # The deployment journey runs Debian's nginx with its brotli_static module (deploy/).
+  need_apt nginx nginx
+  [ -f /usr/lib/nginx/modules/ngx_http_brotli_static_module.so ] || apt_packages+=(libnginx-mod-http-brotli-static)
 fi
 if [ "$want" = bench ]; then
   need_apt wrk wrk

@@ -51,7 +51,23 @@ pub struct FileSize {
     pub brotli: u64,
 }
 
-/// Measures every file under `dist`, sorted by path.
+/// True for what `make dist` writes beside the page's own files and a
+/// browser never downloads as such: the precompressed copies (`x.br`,
+/// `x.gz` next to `x`, which are `x` on the wire) and the static hosts'
+/// `_headers` rules.
+fn is_served_as_another_file(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    let sibling = name
+        .strip_suffix(".br")
+        .or_else(|| name.strip_suffix(".gz"))
+        .is_some_and(|original| path.with_file_name(original).is_file());
+    name == "_headers" || sibling
+}
+
+/// Measures every file under `dist` a browser may download, sorted by path.
 pub fn measure(dist: &Path) -> Result<Vec<FileSize>, SizeError> {
     let mut files = Vec::new();
     collect(dist, &mut files)?;
@@ -85,7 +101,7 @@ fn collect(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), SizeError> {
             .path();
         if path.is_dir() {
             collect(&path, files)?;
-        } else {
+        } else if !is_served_as_another_file(&path) {
             files.push(path);
         }
     }
@@ -207,10 +223,15 @@ mod tests {
         std::fs::create_dir_all(dir.join("assets")).unwrap();
         std::fs::write(dir.join("index.html"), "<p>hello</p>".repeat(100)).unwrap();
         std::fs::write(dir.join("assets/app.wasm"), vec![0u8; 4096]).unwrap();
+        // make dist's extras are not downloads of their own.
+        std::fs::write(dir.join("assets/app.wasm.br"), [1u8; 9]).unwrap();
+        std::fs::write(dir.join("assets/app.wasm.gz"), [1u8; 9]).unwrap();
+        std::fs::write(dir.join("_headers"), "/*\n  X-Frame-Options: DENY\n").unwrap();
+        std::fs::write(dir.join("notes.gz"), vec![1u8; 2048]).unwrap(); // no notes: measured
         let files = measure(&dir).unwrap();
         std::fs::remove_dir_all(&dir).unwrap();
         let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
-        assert_eq!(names, ["assets/app.wasm", "index.html"]);
+        assert_eq!(names, ["assets/app.wasm", "index.html", "notes.gz"]);
         assert_eq!(files[0].raw, 4096);
         assert!(files.iter().all(|f| f.gzip < f.raw && f.brotli < f.raw));
         let table = markdown(&files);
