@@ -7,8 +7,30 @@ app_addr=$1 api_addr=$2 speed=$3
 state_dir=.run
 
 mkdir -p "$state_dir"
-# The emulator's address as the page must see it (dist/config.json is a deploy-time file).
-sed -i "s#http://127.0.0.1:8787#http://$api_addr#g" dist/config.json
+# dist/ stays as built (its config.json names the provider, ready to deploy):
+# `make run` serves a copy whose config.json points at the emulator, with its sample media.
+api=http://$api_addr
+www=$state_dir/www
+rm -rf "$www"
+cp -r dist "$www"
+cat >"$www/config.json" <<JSON
+{
+  "api_base": "$api",
+  "auth": "key",
+  "samples": [
+    { "label": "Portrait 1 · short speech", "image_url": "$api/samples/portrait-1.png", "audio_url": "$api/samples/speech-1.mp3" },
+    { "label": "Portrait 2 · longer speech", "image_url": "$api/samples/portrait-2.png", "audio_url": "$api/samples/speech-2.mp3" },
+    { "label": "Portrait 1 · 40 s speech (shows the 35 s cap)", "image_url": "$api/samples/portrait-1.png", "audio_url": "$api/samples/speech-long.mp3" }
+  ],
+  "dual_sample": {
+    "dual_image_url": "$api/samples/dual.png",
+    "audio_mix_url": "$api/samples/conversation-mix.mp3",
+    "audio1_url": "$api/samples/speaker-1.mp3",
+    "audio2_url": "$api/samples/speaker-2.mp3"
+  },
+  "video_sample": "$api/samples/talking.mp4"
+}
+JSON
 
 pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
@@ -18,7 +40,7 @@ target/release/avatar-emulator --listen "$api_addr" --speed "$speed" \
   --data-dir "$state_dir/data" --state "$state_dir/state.json" --public-url "http://$api_addr" \
   >"$state_dir/emulator.log" 2>&1 &
 pids+=($!)
-python3 -m http.server --bind "${app_addr%:*}" --directory dist "${app_addr##*:}" \
+python3 -m http.server --bind "${app_addr%:*}" --directory "$www" "${app_addr##*:}" \
   >"$state_dir/app.log" 2>&1 &
 pids+=($!)
 
