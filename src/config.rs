@@ -1,7 +1,7 @@
 //! The deployment's `config.json`, read at start beside `index.html`, so one
 //! build serves any API.
 
-use avatar_api::connection::{BaseUrlError, normalize_base};
+use avatar_api::connection::{BaseUrlError, normalize_deployment_base};
 use serde::Deserialize;
 use wasm_bindgen::JsCast;
 
@@ -46,9 +46,9 @@ pub struct DualSample {
 #[derive(Debug, Clone, PartialEq, Default, Deserialize)]
 pub struct Config {
     /// Base URL of the API, e.g. `https://api.aiclonevoicefree.com`
-    /// (normalized by [`avatar_api::connection::normalize_base`]: a trailing
-    /// `/api/v2` is stripped); empty means the page's own origin (a
-    /// same-origin proxy).
+    /// (normalized by [`normalize_deployment_base`]: a trailing `/api/v2`
+    /// is stripped; plain `http://` is allowed, and the page warns); empty
+    /// means the page's own origin (a same-origin proxy).
     pub api_base: String,
     /// Key or proxy.
     #[serde(default)]
@@ -86,12 +86,13 @@ pub enum ConfigError {
 }
 
 impl Config {
-    /// Parses `config.json`.
-    /// `api_base` goes through [`normalize_base`] (empty allowed: same origin).
+    /// Parses `config.json`. `api_base` goes through
+    /// [`normalize_deployment_base`] (empty: same origin; plain `http://`
+    /// to any host: the deployer's choice).
     pub fn parse(text: &str) -> Result<Config, ConfigError> {
         let mut config: Config =
             serde_json::from_str(text).map_err(|e| ConfigError::Invalid(e.to_string()))?;
-        config.api_base = normalize_base(&config.api_base, true)
+        config.api_base = normalize_deployment_base(&config.api_base)
             .map_err(|error| ConfigError::BadApiBase {
                 input: config.api_base.clone(),
                 error,
@@ -176,9 +177,9 @@ mod tests {
              Did you mean https://api.example.com?"
         );
         assert!(matches!(
-            Config::parse(r#"{"api_base": "http://api.example.com"}"#),
+            Config::parse(r#"{"api_base": "ftp://api.example.com"}"#),
             Err(ConfigError::BadApiBase {
-                error: BaseUrlError::InsecureHttp { .. },
+                error: BaseUrlError::UnsupportedScheme { .. },
                 ..
             })
         ));
@@ -187,10 +188,15 @@ mod tests {
             "a path is not a base"
         );
         let shipped = include_str!("../public/config.json");
-        assert_eq!(
-            Config::parse(shipped).unwrap().api_base,
-            "http://127.0.0.1:8787"
-        );
+        assert!(Config::parse(shipped).is_ok(), "the shipped config.json");
+    }
+
+    #[test]
+    fn plain_http_to_a_remote_host_is_the_deployers_choice() {
+        let c = Config::parse(r#"{"api_base": "http://intranet.example/api/v2"}"#).unwrap();
+        assert_eq!(c.api_base, "http://intranet.example");
+        let c = Config::parse(r#"{"api_base": "http://127.0.0.1:8787/"}"#).unwrap();
+        assert_eq!(c.api_base, "http://127.0.0.1:8787");
     }
 
     #[test]

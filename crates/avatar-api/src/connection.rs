@@ -8,6 +8,10 @@
 //!   are stripped, and the caller can say so ([`Base::note`]). An empty base
 //!   means "this site" (a same-origin proxy) and is allowed only where the
 //!   deployment says so.
+//! - [`normalize_deployment_base`]: the base a deployment configures. The
+//!   same rules, except that plain `http://` to any host is the deployer's
+//!   choice (e.g. an intranet); [`key_in_clear`] then says where the key
+//!   would travel without encryption, so the page can warn.
 //! - [`clean_key`]: what a paste carries around a key (whitespace and line
 //!   breaks, zero-width characters, a `Bearer ` prefix, quotes) is removed;
 //!   a key that still cannot travel in an `Authorization` header (anything
@@ -113,9 +117,61 @@ impl fmt::Display for BaseUrlError {
 
 impl std::error::Error for BaseUrlError {}
 
-/// Checks and normalizes an API base URL (see the module docs).
+/// Checks and normalizes an API base URL a user gives (see the module docs).
 /// `allow_empty`: an empty input means "this site" (a same-origin proxy).
 pub fn normalize_base(input: &str, allow_empty: bool) -> Result<Base, BaseUrlError> {
+    normalize(input, allow_empty, false)
+}
+
+/// Checks and normalizes the API base URL a deployment configures: as
+/// [`normalize_base`] with empty allowed (this site), but plain `http://`
+/// is allowed to any host, the deployer's choice. Whether the key then
+/// travels in clear text is [`key_in_clear`]'s answer.
+pub fn normalize_deployment_base(input: &str) -> Result<Base, BaseUrlError> {
+    normalize(input, true, true)
+}
+
+/// The API key would travel without encryption to `to`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClearTextKey {
+    /// Where it goes: the API base, or the page's origin for "this site".
+    pub to: String,
+}
+
+impl fmt::Display for ClearTextKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "This deployment sends your API key to {} without encryption: anyone on the network path can read it and spend your credits. Ask whoever runs this site to use https.",
+            self.to
+        )
+    }
+}
+
+/// Where the API key would travel unencrypted, if anywhere: `base` (a
+/// normalized base) when it is `http://` to a host other than this
+/// computer, or, for the empty base ("this site"), `page_origin` (e.g.
+/// `location.origin`) when that is.
+pub fn key_in_clear(base: &str, page_origin: &str) -> Option<ClearTextKey> {
+    let to = if base.is_empty() { page_origin } else { base };
+    unencrypted(to).then(|| ClearTextKey { to: to.to_owned() })
+}
+
+/// `http://` to a host that is not this computer (an unreadable host
+/// counts as not this computer).
+fn unencrypted(url: &str) -> bool {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return false;
+    };
+    if !scheme.eq_ignore_ascii_case("http") {
+        return false;
+    }
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = split_host_port(authority).map_or_else(|_| authority.to_owned(), |(h, _)| h);
+    !is_loopback(&host)
+}
+
+fn normalize(input: &str, allow_empty: bool, remote_http: bool) -> Result<Base, BaseUrlError> {
     let input = input.trim();
     if input.is_empty() {
         return if allow_empty {
@@ -160,7 +216,7 @@ pub fn normalize_base(input: &str, allow_empty: bool) -> Result<Base, BaseUrlErr
         return Err(BaseUrlError::Credentials);
     }
     let (host, port) = split_host_port(authority)?;
-    if scheme == "http" && !is_loopback(&host) {
+    if scheme == "http" && !remote_http && !is_loopback(&host) {
         return Err(BaseUrlError::InsecureHttp { host });
     }
     if let Some(c) = path.chars().find(|c| !is_path_char(*c)) {
@@ -955,5 +1011,83 @@ mod tests {
         // Quotes at the ends are peeled; inside they stay.
         let input = format!("k{all}k");
         assert_eq!(key(&input).key, input);
+    }
+
+    #[test]
+    fn a_deployment_may_use_plain_http_to_any_host() {
+        for (input, url) in [
+            ("http://intranet.example/", "http://intranet.example"),
+            ("HTTP://10.0.0.1:8080/api/v2", "http://10.0.0.1:8080"),
+            ("http://127.0.0.1:8787", "http://127.0.0.1:8787"),
+            ("https://api.example.com/", "https://api.example.com"),
+            ("  ", ""),
+        ] {
+            assert_eq!(
+                normalize_deployment_base(input).unwrap().url,
+                url,
+                "{input}"
+            );
+        }
+        // Everything else is refused as for a user.
+        for input in [
+            "intranet.example",
+            "ftp://intranet.example",
+            "http://user:pw@intranet.example",
+            "http://intranet.example/?x",
+            "/api",
+        ] {
+            assert_eq!(
+                normalize_deployment_base(input).unwrap_err(),
+                normalize_base(input, true).unwrap_err(),
+                "{input}"
+            );
+        }
+        // A user still may not.
+        assert!(matches!(
+            normalize_base("http://intranet.example", true),
+            Err(BaseUrlError::InsecureHttp { .. })
+        ));
+    }
+
+    #[test]
+    fn the_key_travels_in_clear_only_over_plain_http_off_this_computer() {
+        let page = "https://studio.example";
+        let warned = key_in_clear("http://intranet.example", page).unwrap();
+        assert_eq!(warned.to, "http://intranet.example");
+        assert_eq!(
+            warned.to_string(),
+            "This deployment sends your API key to http://intranet.example without encryption: \
+             anyone on the network path can read it and spend your credits. Ask whoever runs this site to use https."
+        );
+        assert_eq!(
+            key_in_clear("http://10.0.0.1:8080/proxy", page).unwrap().to,
+            "http://10.0.0.1:8080/proxy"
+        );
+        for base in [
+            "https://api.example.com",
+            "http://127.0.0.1:8787",
+            "http://localhost:8787",
+            "http://[::1]:8787",
+        ] {
+            assert_eq!(
+                key_in_clear(base, "http://intranet.example"),
+                None,
+                "{base}"
+            );
+        }
+        // This site: the page's own origin decides.
+        assert_eq!(
+            key_in_clear("", "http://intranet.example:8080").unwrap().to,
+            "http://intranet.example:8080"
+        );
+        for origin in [
+            "https://studio.example",
+            "http://127.0.0.1:8000",
+            "http://localhost",
+            "null",
+            "",
+        ] {
+            assert_eq!(key_in_clear("", origin), None, "{origin}");
+        }
     }
 }
