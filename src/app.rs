@@ -11,6 +11,7 @@ use crate::create::CreatePanel;
 use crate::form::Form;
 use crate::poller::Pollers;
 use crate::settings::{SettingsPanel, load_settings};
+use crate::storage::{self, Scope};
 use crate::store::TaskStore;
 use crate::tasks::TaskList;
 
@@ -126,11 +127,20 @@ pub fn App() -> impl IntoView {
 }
 
 /// The studio for a loaded configuration (mounted directly by tests).
+/// Its tasks and settings are kept under `scope`, by default this
+/// deployment's ([`Scope::current`]); what older builds saved is adopted
+/// first ([`storage::adopt_legacy`]).
 #[component]
-pub fn Studio(config: Config) -> impl IntoView {
-    let settings = load_settings(&config);
+pub fn Studio(config: Config, #[prop(optional)] scope: Option<Scope>) -> impl IntoView {
+    let scope = scope.unwrap_or_else(Scope::current);
+    if let (Ok(Some(local)), Ok(Some(session))) =
+        (window().local_storage(), window().session_storage())
+    {
+        storage::adopt_legacy(&scope, &local, &session);
+    }
+    let settings = load_settings(&config, &scope);
     let storage_problem = RwSignal::new(None::<String>);
-    let tasks = TaskStore::load(storage_problem);
+    let tasks = TaskStore::load(&scope, storage_problem);
     let initial_form = window()
         .location()
         .hash()

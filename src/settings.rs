@@ -14,9 +14,7 @@ use leptos::prelude::*;
 use crate::api::ApiError;
 use crate::app::{Ctx, focus_id};
 use crate::config::Config;
-
-const KEY_ITEM: &str = "avatar-studio.api-key";
-const BASE_ITEM: &str = "avatar-studio.api-base";
+use crate::storage::Scope;
 
 /// The settings signals, initialised from the browser's storage.
 pub struct Settings {
@@ -64,19 +62,21 @@ fn usable_key(input: &str) -> String {
     clean_key(input).map(|c| c.key).unwrap_or_default()
 }
 
-/// Reads the saved settings and keeps them saved as they change. A saved
-/// key goes through [`clean_key`] and a saved base through
+/// Reads the settings saved in `scope` and keeps them saved as they
+/// change. A saved key goes through [`clean_key`] and a saved base through
 /// [`normalize_base`] (an unusable one gives way to the default).
-pub fn load_settings(config: &Config) -> Settings {
-    let remembered = get(local(), KEY_ITEM);
+pub fn load_settings(config: &Config, scope: &Scope) -> Settings {
+    let key_item = scope.api_key();
+    let base_item = scope.api_base();
+    let remembered = get(local(), &key_item);
     let remember = RwSignal::new(remembered.is_some());
     let typed_key = remembered
-        .or_else(|| get(session(), KEY_ITEM))
+        .or_else(|| get(session(), &key_item))
         .unwrap_or_default();
     let api_key = RwSignal::new(usable_key(&typed_key));
     let default_base = config.api_base.clone();
     let allow_empty = default_base.is_empty();
-    let saved_base = get(local(), BASE_ITEM)
+    let saved_base = get(local(), &base_item)
         .and_then(|b| normalize_base(&b, allow_empty).ok())
         .map(|b| b.url);
     let api_base = RwSignal::new(saved_base.unwrap_or_else(|| default_base.clone()));
@@ -88,17 +88,17 @@ pub fn load_settings(config: &Config) -> Settings {
         let key = api_key.get();
         let key = Some(key.as_str()).filter(|k| !k.is_empty());
         if remember.get() {
-            set(local(), KEY_ITEM, key);
-            set(session(), KEY_ITEM, None);
+            set(local(), &key_item, key);
+            set(session(), &key_item, None);
         } else {
-            set(session(), KEY_ITEM, key);
-            set(local(), KEY_ITEM, None);
+            set(session(), &key_item, key);
+            set(local(), &key_item, None);
         }
     });
     Effect::new(move |_| {
         let base = api_base.get();
         let custom = Some(base.as_str()).filter(|b| *b != default_base);
-        set(local(), BASE_ITEM, custom);
+        set(local(), &base_item, custom);
     });
     Settings {
         api_base,

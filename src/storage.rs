@@ -4,14 +4,16 @@
 //! Everything here is pure (tested natively): decoding with migration, and
 //! [`merge`], which reconciles the list another tab wrote with this tab's.
 //! The reactive side, one signal per task, is [`crate::store`].
+//!
+//! Every item the page keeps in the browser is named by [`Scope`], so that
+//! two deployments on one origin (`/a/` and `/b/`) never see each other's
+//! tasks or key; [`adopt_legacy`] moves what older builds saved.
 
 use avatar_api::estimate::{Sample, Shape};
 use avatar_api::{AvatarRequest, Model, TaskError, TaskStatus};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-/// The `localStorage` key of the envelope.
-pub const KEY: &str = "avatar-studio.tasks";
 /// The envelope format this build writes.
 pub const VERSION: u32 = 2;
 /// Finished-task timings kept for estimates.
@@ -303,18 +305,143 @@ pub fn remember_sample(history: &mut Vec<Sample>, sample: Sample) {
     history.truncate(HISTORY_LIMIT);
 }
 
+/// The names of this deployment's items in the browser's storage: one
+/// namespace per base path, e.g. `avatar-studio@/studio/.tasks` for a page
+/// served from `https://example.com/studio/`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scope {
+    /// What every name starts with: `avatar-studio@/studio/`, or
+    /// `avatar-studio` for the names builds before namespacing used.
+    prefix: String,
+}
+
+impl Scope {
+    /// The scope of a page whose `document.baseURI` is `base_uri`: the
+    /// directory of its path (`/` for `https://host/` or `https://host/index.html`,
+    /// `/studio/` for `https://host/studio/?x#y`).
+    pub fn from_base_uri(base_uri: &str) -> Scope {
+        let without_query = base_uri.split(['?', '#']).next().unwrap_or_default();
+        let after_scheme = without_query.split_once("://").map_or("", |(_, rest)| rest);
+        let path = after_scheme.find('/').map_or("/", |i| &after_scheme[i..]);
+        let dir = path.rfind('/').map_or("/", |i| &path[..=i]);
+        Scope {
+            prefix: format!("avatar-studio@{dir}"),
+        }
+    }
+
+    /// The scope of the running page (from `document.baseURI`). Browser only.
+    pub fn current() -> Scope {
+        let base_uri = leptos::prelude::document()
+            .base_uri()
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        Scope::from_base_uri(&base_uri)
+    }
+
+    /// The names builds before namespacing used, shared by every deployment
+    /// on the origin (`avatar-studio.tasks`…): read once by [`adopt_legacy`].
+    pub fn legacy() -> Scope {
+        Scope {
+            prefix: "avatar-studio".to_owned(),
+        }
+    }
+
+    /// The task list's envelope (`localStorage`).
+    pub fn tasks(&self) -> String {
+        self.name("tasks")
+    }
+
+    /// Where an unreadable task list is set aside (`localStorage`).
+    pub fn unreadable(&self) -> String {
+        self.name("tasks.unreadable")
+    }
+
+    /// The API key (`localStorage` when remembered, else `sessionStorage`).
+    pub fn api_key(&self) -> String {
+        self.name("api-key")
+    }
+
+    /// The API base URL chosen in Settings (`localStorage`).
+    pub fn api_base(&self) -> String {
+        self.name("api-base")
+    }
+
+    fn name(&self, item: &str) -> String {
+        format!("{}.{item}", self.prefix)
+    }
+}
+
+/// A place items are kept: the browser's `localStorage` or
+/// `sessionStorage` (a map in native tests).
+pub trait Items {
+    /// The item's value, if any.
+    fn get(&self, name: &str) -> Option<String>;
+    /// Stores a value; false when the browser refused.
+    fn set(&self, name: &str, value: &str) -> bool;
+    /// Removes the item.
+    fn remove(&self, name: &str);
+}
+
+impl Items for web_sys::Storage {
+    fn get(&self, name: &str) -> Option<String> {
+        self.get_item(name).ok().flatten()
+    }
+
+    fn set(&self, name: &str, value: &str) -> bool {
+        self.set_item(name, value).is_ok()
+    }
+
+    fn remove(&self, name: &str) {
+        let _ = self.remove_item(name);
+    }
+}
+
+/// Copies what builds before namespacing saved into `scope`, for every item
+/// `scope` does not have yet (an item it has is never overwritten, so this
+/// happens once per deployment). `local` and `session` are the browser's
+/// two storages.
+///
+/// The legacy task list and API base stay where they are: another
+/// deployment on the same origin may still need to adopt them, and losing
+/// tasks is worse than a stale copy. A legacy API key is removed once
+/// copied: a secret should live in one place only, so the first deployment
+/// opened takes it and any other asks for it again.
+pub fn adopt_legacy(scope: &Scope, local: &impl Items, session: &impl Items) {
+    let legacy = Scope::legacy();
+    adopt(local, &legacy.tasks(), &scope.tasks(), true);
+    adopt(local, &legacy.api_base(), &scope.api_base(), true);
+    adopt(local, &legacy.api_key(), &scope.api_key(), false);
+    adopt(session, &legacy.api_key(), &scope.api_key(), false);
+}
+
+/// Copies `from` to `to` unless `to` exists; removes `from` once copied
+/// unless `keep`.
+fn adopt(items: &impl Items, from: &str, to: &str, keep: bool) {
+    if items.get(to).is_some() {
+        return;
+    }
+    let Some(value) = items.get(from) else {
+        return;
+    };
+    if items.set(to, &value) && !keep {
+        items.remove(from);
+    }
+}
+
 /// Moves an unreadable saved list aside (so nothing is overwritten) and
 /// says where it went. Browser only.
-pub fn set_aside() -> String {
+pub fn set_aside(scope: &Scope) -> String {
     let Some(local) = leptos::prelude::window().local_storage().ok().flatten() else {
         return String::new();
     };
-    let Ok(Some(raw)) = local.get_item(KEY) else {
+    let key = scope.tasks();
+    let Ok(Some(raw)) = local.get_item(&key) else {
         return String::new();
     };
-    let backup = format!("{KEY}.unreadable");
+    let backup = scope.unreadable();
     if local.set_item(&backup, &raw).is_ok() {
-        let _ = local.remove_item(KEY);
+        let _ = local.remove_item(&key);
         format!(
             "It was kept in this browser's storage under \"{backup}\"; new tasks start a fresh list."
         )
@@ -462,5 +589,111 @@ mod tests {
         e.tasks[0].unknown = true;
         assert!(!e.tasks[0].is_running());
         assert_eq!(e.tasks[0].status_key(), "unknown");
+    }
+
+    #[test]
+    fn a_scope_is_the_directory_of_the_base_uri() {
+        for (uri, tasks) in [
+            ("https://example.com/", "avatar-studio@/.tasks"),
+            ("https://example.com", "avatar-studio@/.tasks"),
+            ("https://example.com/index.html", "avatar-studio@/.tasks"),
+            ("https://example.com/studio", "avatar-studio@/.tasks"),
+            (
+                "https://example.com/studio/",
+                "avatar-studio@/studio/.tasks",
+            ),
+            (
+                "https://example.com/studio/index.html?x=/y/#/z/",
+                "avatar-studio@/studio/.tasks",
+            ),
+            ("http://127.0.0.1:8000/a/b/", "avatar-studio@/a/b/.tasks"),
+            ("about:blank", "avatar-studio@/.tasks"),
+        ] {
+            assert_eq!(Scope::from_base_uri(uri).tasks(), tasks, "{uri}");
+        }
+        let scope = Scope::from_base_uri("https://example.com/studio/");
+        assert_eq!(
+            scope.unreadable(),
+            "avatar-studio@/studio/.tasks.unreadable"
+        );
+        assert_eq!(scope.api_key(), "avatar-studio@/studio/.api-key");
+        assert_eq!(scope.api_base(), "avatar-studio@/studio/.api-base");
+        assert_ne!(
+            Scope::from_base_uri("https://example.com/a/").api_key(),
+            Scope::from_base_uri("https://example.com/b/").api_key()
+        );
+    }
+
+    #[test]
+    fn legacy_names_are_those_of_builds_before_namespacing() {
+        let legacy = Scope::legacy();
+        assert_eq!(legacy.tasks(), "avatar-studio.tasks");
+        assert_eq!(legacy.unreadable(), "avatar-studio.tasks.unreadable");
+        assert_eq!(legacy.api_key(), "avatar-studio.api-key");
+        assert_eq!(legacy.api_base(), "avatar-studio.api-base");
+    }
+
+    #[derive(Default)]
+    struct Map(std::cell::RefCell<std::collections::BTreeMap<String, String>>);
+
+    impl Items for Map {
+        fn get(&self, name: &str) -> Option<String> {
+            self.0.borrow().get(name).cloned()
+        }
+        fn set(&self, name: &str, value: &str) -> bool {
+            self.0.borrow_mut().insert(name.into(), value.into());
+            true
+        }
+        fn remove(&self, name: &str) {
+            self.0.borrow_mut().remove(name);
+        }
+    }
+
+    #[test]
+    fn legacy_items_are_adopted_once_and_a_legacy_key_is_then_removed() {
+        let legacy = Scope::legacy();
+        let (a, b) = (
+            Scope::from_base_uri("https://example.com/a/"),
+            Scope::from_base_uri("https://example.com/b/"),
+        );
+        let (local, session) = (Map::default(), Map::default());
+        local.set(&legacy.tasks(), "tasks");
+        local.set(&legacy.api_base(), "https://api.example.com");
+        local.set(&legacy.api_key(), "sk_remembered");
+        session.set(&legacy.api_key(), "sk_session");
+
+        adopt_legacy(&a, &local, &session);
+        assert_eq!(local.get(&a.tasks()).as_deref(), Some("tasks"));
+        assert_eq!(
+            local.get(&a.api_base()).as_deref(),
+            Some("https://api.example.com")
+        );
+        assert_eq!(local.get(&a.api_key()).as_deref(), Some("sk_remembered"));
+        assert_eq!(session.get(&a.api_key()).as_deref(), Some("sk_session"));
+        assert_eq!(local.get(&legacy.tasks()).as_deref(), Some("tasks"), "kept");
+        assert_eq!(
+            local.get(&legacy.api_key()),
+            None,
+            "the key is not left behind"
+        );
+        assert_eq!(session.get(&legacy.api_key()), None);
+
+        // Another deployment still finds the tasks, but not the key.
+        adopt_legacy(&b, &local, &session);
+        assert_eq!(local.get(&b.tasks()).as_deref(), Some("tasks"));
+        assert_eq!(local.get(&b.api_key()), None);
+
+        // What a scope has is never overwritten.
+        local.set(&a.tasks(), "a's own");
+        local.set(&legacy.tasks(), "newer legacy");
+        local.set(&legacy.api_key(), "sk_other");
+        adopt_legacy(&a, &local, &session);
+        assert_eq!(local.get(&a.tasks()).as_deref(), Some("a's own"));
+        assert_eq!(local.get(&a.api_key()).as_deref(), Some("sk_remembered"));
+        assert_eq!(
+            local.get(&legacy.api_key()).as_deref(),
+            Some("sk_other"),
+            "not copied, so not removed"
+        );
     }
 }

@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use avatar_api::estimate::{self, Sample, Shape};
 use leptos::prelude::*;
 
-use crate::storage::{self, Envelope, REMOVED_LIMIT, StorageError, TaskRecord};
+use crate::storage::{self, Envelope, REMOVED_LIMIT, Scope, StorageError, TaskRecord};
 
 /// One task: the signal holding its record.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -56,19 +56,22 @@ pub struct TaskStore {
     problem: RwSignal<Option<String>>,
     /// Owns the per-task signals (created later from event handlers too).
     owner: StoredValue<Owner>,
+    /// Where the list is saved ([`Scope::tasks`]).
+    key: StoredValue<String>,
 }
 
 impl TaskStore {
-    /// Reads the saved list and starts following other tabs' changes.
-    /// An unreadable list is set aside (not overwritten) and reported in
-    /// `problem`.
-    pub fn load(problem: RwSignal<Option<String>>) -> Self {
-        let raw = local_storage().and_then(|s| s.get_item(storage::KEY).ok().flatten());
+    /// Reads the list saved in `scope` and starts following other tabs'
+    /// saves to it. An unreadable list is set aside (not overwritten) and
+    /// reported in `problem`.
+    pub fn load(scope: &Scope, problem: RwSignal<Option<String>>) -> Self {
+        let key = scope.tasks();
+        let raw = local_storage().and_then(|s| s.get_item(&key).ok().flatten());
         let envelope = match raw.as_deref().map(storage::decode) {
             None => Envelope::default(),
             Some(Ok(envelope)) => envelope,
             Some(Err(e)) => {
-                let backup = storage::set_aside();
+                let backup = storage::set_aside(scope);
                 problem.set(Some(format!(
                     "Your saved task list could not be read: {e}. {backup}"
                 )));
@@ -83,10 +86,11 @@ impl TaskStore {
             save_queued: StoredValue::new(false),
             problem,
             owner: StoredValue::new(Owner::current().unwrap_or_default()),
+            key: StoredValue::new(key),
         };
         store.replace(envelope);
         let storage_listener = window_event_listener(leptos::ev::storage, move |e| {
-            if e.key().as_deref() == Some(storage::KEY) {
+            if store.key.with_value(|key| e.key().as_ref() == Some(key)) {
                 store.other_tab_saved(e.new_value());
             }
         });
@@ -212,7 +216,9 @@ impl TaskStore {
         if self.saved.with_value(|s| *s == text) {
             return;
         }
-        let written = local_storage().is_some_and(|s| s.set_item(storage::KEY, &text).is_ok());
+        let written = self
+            .key
+            .with_value(|key| local_storage().is_some_and(|s| s.set_item(key, &text).is_ok()));
         if written {
             self.saved.set_value(text);
         } else {

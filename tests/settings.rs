@@ -15,8 +15,15 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-const KEY_ITEM: &str = "avatar-studio.api-key";
-const BASE_ITEM: &str = "avatar-studio.api-base";
+/// Where this page keeps the key and the base (the tests' default scope).
+fn key_item() -> String {
+    scope().api_key()
+}
+
+fn base_item() -> String {
+    scope().api_base()
+}
+
 /// The API's answer to a task that does not exist: a live API.
 const NO_SUCH_TASK: &str = r#"{"error":{"code":"task_not_found","type":"invalid_request_error","message":"No such task."}}"#;
 
@@ -58,10 +65,10 @@ async fn the_key_is_kept_for_the_session_unless_remembered() {
     let local = window().local_storage().unwrap().unwrap();
     let session = window().session_storage().unwrap().unwrap();
     assert_eq!(
-        session.get_item(KEY_ITEM).unwrap().as_deref(),
+        session.get_item(&key_item()).unwrap().as_deref(),
         Some("sk_session_123456")
     );
-    assert_eq!(local.get_item(KEY_ITEM).unwrap(), None);
+    assert_eq!(local.get_item(&key_item()).unwrap(), None);
     click_button(root, "Show");
     leptos::task::tick().await;
     assert_eq!(input_by_label(root, "API key").type_(), "text");
@@ -73,10 +80,10 @@ async fn the_key_is_kept_for_the_session_unless_remembered() {
     remember.click();
     leptos::task::tick().await;
     assert_eq!(
-        local.get_item(KEY_ITEM).unwrap().as_deref(),
+        local.get_item(&key_item()).unwrap().as_deref(),
         Some("sk_session_123456")
     );
-    assert_eq!(session.get_item(KEY_ITEM).unwrap(), None);
+    assert_eq!(session.get_item(&key_item()).unwrap(), None);
     // The key is never part of the share link.
     assert!(!text(root, ".curl pre").contains("sk_session_123456"));
 }
@@ -185,7 +192,7 @@ async fn the_base_url_takes_effect_only_when_applied() {
     );
     let local = window().local_storage().unwrap().unwrap();
     assert_eq!(
-        local.get_item(BASE_ITEM).unwrap().as_deref(),
+        local.get_item(&base_item()).unwrap().as_deref(),
         Some("https://api.example.com")
     );
     // Check key goes to the applied base.
@@ -202,7 +209,7 @@ async fn the_base_url_takes_effect_only_when_applied() {
     click_button(root, "Use the default");
     leptos::task::tick().await;
     assert_eq!(base_in_use(root), "http://api.test");
-    assert_eq!(local.get_item(BASE_ITEM).unwrap(), None);
+    assert_eq!(local.get_item(&base_item()).unwrap(), None);
     restore_network();
 }
 
@@ -264,7 +271,7 @@ async fn an_unusable_base_url_is_refused_with_a_sentence() {
             .local_storage()
             .unwrap()
             .unwrap()
-            .get_item(BASE_ITEM)
+            .get_item(&base_item())
             .unwrap(),
         None
     );
@@ -275,12 +282,12 @@ async fn an_unusable_base_url_is_refused_with_a_sentence() {
 async fn a_saved_unusable_base_gives_way_to_the_default() {
     clear_storage();
     let local = window().local_storage().unwrap().unwrap();
-    local.set_item(BASE_ITEM, "api.example.com").unwrap();
+    local.set_item(&base_item(), "api.example.com").unwrap();
     let app = mount_studio(config());
     let root = &app.root;
     assert_eq!(base_in_use(root), "http://api.test");
     local
-        .set_item(BASE_ITEM, "https://saved.example/api/v2")
+        .set_item(&base_item(), "https://saved.example/api/v2")
         .unwrap();
     drop(app);
     let app = mount_studio(config());
@@ -319,7 +326,7 @@ async fn a_pasted_key_is_cleaned_and_the_field_keeps_what_was_typed() {
         assert_eq!(text(root, "#api-key-error"), "");
         let session = window().session_storage().unwrap().unwrap();
         assert_eq!(
-            session.get_item(KEY_ITEM).unwrap().as_deref(),
+            session.get_item(&key_item()).unwrap().as_deref(),
             Some("sk_good_123456789"),
             "{typed:?}"
         );
@@ -378,7 +385,7 @@ async fn a_key_that_cannot_be_sent_is_refused_and_never_sent() {
             Some("true")
         );
         let session = window().session_storage().unwrap().unwrap();
-        assert_eq!(session.get_item(KEY_ITEM).unwrap(), None);
+        assert_eq!(session.get_item(&key_item()).unwrap(), None);
         click_button(root, "Check key");
         leptos::task::tick().await;
         assert_eq!(text(root, ".check-result"), sentence);
@@ -394,19 +401,19 @@ async fn a_remembered_key_goes_through_the_same_cleaning() {
     clear_storage();
     let local = window().local_storage().unwrap().unwrap();
     local
-        .set_item(KEY_ITEM, "Bearer sk_saved_123456789\n")
+        .set_item(&key_item(), "Bearer sk_saved_123456789\n")
         .unwrap();
     let app = mount_studio(config());
     let root = &app.root;
     leptos::task::tick().await;
     assert_eq!(text(root, ".topbar .chip.ok"), "API key set");
     assert_eq!(
-        local.get_item(KEY_ITEM).unwrap().as_deref(),
+        local.get_item(&key_item()).unwrap().as_deref(),
         Some("sk_saved_123456789"),
         "saved again clean"
     );
     drop(app);
-    local.set_item(KEY_ITEM, "sk_…cdef").unwrap();
+    local.set_item(&key_item(), "sk_…cdef").unwrap();
     let app = mount_studio(config());
     let root = &app.root;
     leptos::task::tick().await;

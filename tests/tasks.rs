@@ -37,12 +37,12 @@ fn task(id: &str, status: &str, submitted_ms: u64, extra: Value) -> Value {
 fn save(tasks: Vec<Value>) {
     let envelope = json!({"version": storage::VERSION, "tasks": tasks, "history": []});
     local()
-        .set_item(storage::KEY, &envelope.to_string())
+        .set_item(&scope().tasks(), &envelope.to_string())
         .unwrap();
 }
 
 fn saved() -> Envelope {
-    storage::decode(&local().get_item(storage::KEY).unwrap().unwrap()).unwrap()
+    storage::decode(&local().get_item(&scope().tasks()).unwrap().unwrap()).unwrap()
 }
 
 #[wasm_bindgen_test]
@@ -213,7 +213,7 @@ async fn an_old_saved_format_is_migrated() {
         "request": {"image_url": "https://cdn.test/p.png", "audio_url": "https://cdn.test/s.mp3", "duration": 5, "resolution": 720, "framerate": 24},
         "credits": 8, "submitted_at": now() / 1000 - 30, "status": "processing"
     }]});
-    local().set_item(storage::KEY, &v1.to_string()).unwrap();
+    local().set_item(&scope().tasks(), &v1.to_string()).unwrap();
     let app = mount_studio(config());
     let root = &app.root;
     let row = get(root, "li[data-task-id='v1-task']");
@@ -232,7 +232,7 @@ async fn an_old_saved_format_is_migrated() {
 async fn damaged_saved_data_is_reported_and_kept_aside() {
     clear_storage();
     fake_network(vec![]);
-    local().set_item(storage::KEY, "{not json").unwrap();
+    local().set_item(&scope().tasks(), "{not json").unwrap();
     let app = mount_studio(config());
     let root = &app.root;
     until("a storage warning", || {
@@ -245,10 +245,7 @@ async fn damaged_saved_data_is_reported_and_kept_aside() {
         "{warning}"
     );
     assert_eq!(
-        local()
-            .get_item(&format!("{}.unreadable", storage::KEY))
-            .unwrap()
-            .as_deref(),
+        local().get_item(&scope().unreadable()).unwrap().as_deref(),
         Some("{not json")
     );
     // The page still works: the empty list is shown.
@@ -304,9 +301,9 @@ async fn a_long_history_shows_the_newest_page_then_more_on_request() {
 /// What another tab does: writes the list, and this tab hears a `storage` event.
 fn other_tab_saves(envelope: Value) {
     let text = envelope.to_string();
-    local().set_item(storage::KEY, &text).unwrap();
+    local().set_item(&scope().tasks(), &text).unwrap();
     let init = web_sys::StorageEventInit::new();
-    init.set_key(Some(storage::KEY));
+    init.set_key(Some(&scope().tasks()));
     init.set_new_value(Some(&text));
     let event = web_sys::StorageEvent::new_with_event_init_dict("storage", &init).unwrap();
     leptos::prelude::window().dispatch_event(&event).unwrap();

@@ -5,6 +5,7 @@
 
 use avatar_studio::Studio;
 use avatar_studio::config::{Config, Sample};
+use avatar_studio::storage::Scope;
 use leptos::mount::mount_to;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -36,14 +37,28 @@ impl Drop for Mounted {
     }
 }
 
-/// Mounts the studio into its own fresh element.
+/// The storage scope the studio uses by default: this test page's.
+pub fn scope() -> Scope {
+    Scope::current()
+}
+
+/// Mounts the studio into its own fresh element, in its default scope.
 pub fn mount_studio(config: Config) -> Mounted {
+    mount(config, None)
+}
+
+/// Mounts the studio as deployed under `scope` (e.g. another base path).
+pub fn mount_studio_in(config: Config, scope: Scope) -> Mounted {
+    mount(config, Some(scope))
+}
+
+fn mount(config: Config, scope: Option<Scope>) -> Mounted {
     let root: HtmlElement = document().create_element("div").unwrap().unchecked_into();
     document().body().unwrap().append_child(&root).unwrap();
-    let handle = mount_to(
-        root.clone(),
-        move || view! { <Studio config=config.clone()/> },
-    );
+    let handle = mount_to(root.clone(), move || match scope.clone() {
+        Some(scope) => view! { <Studio config=config.clone() scope/> }.into_any(),
+        None => view! { <Studio config=config.clone()/> }.into_any(),
+    });
     Mounted {
         root,
         _handle: Box::new(handle),
