@@ -2,6 +2,7 @@
 //! create form and the task list around one shared [`Ctx`].
 
 use avatar_api::FieldError;
+use avatar_api::connection::{ClearTextKey, key_in_clear};
 use leptos::prelude::*;
 use leptos_use_interval_fn::use_interval_fn;
 
@@ -75,6 +76,17 @@ impl Ctx {
     /// True when the page asks the user for a key.
     pub fn wants_key(&self) -> bool {
         self.config.with_value(|c| c.auth == AuthMode::Key)
+    }
+
+    /// Where the key would travel without encryption with the base in use
+    /// (tracked), if anywhere: the page warns. Nothing in proxy mode, where
+    /// no key is asked for.
+    pub fn key_in_clear(&self) -> Option<ClearTextKey> {
+        if !self.wants_key() {
+            return None;
+        }
+        let origin = window().location().origin().unwrap_or_default();
+        self.api_base.with(|base| key_in_clear(base, &origin))
     }
 
     /// Tells screen readers (and the banner, when `banner`) about something.
@@ -242,12 +254,29 @@ fn Header(running: Memo<usize>) -> impl IntoView {
     }
 }
 
-/// Errors and information under the header; storage problems too.
+/// Errors and information under the header; storage problems and a key
+/// sent without encryption too.
 #[component]
 fn NoticeBanner() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
+    let clear_text_dismissed = RwSignal::new(false);
     view! {
         <div class="notices">
+            {move || {
+                ctx.key_in_clear()
+                    .filter(|_| !clear_text_dismissed.get())
+                    .map(|warning| {
+                        view! {
+                            <NoticeBox
+                                kind="warn"
+                                role="alert"
+                                text=warning.to_string()
+                                id="key-in-clear"
+                                on_dismiss=Callback::new(move |_| clear_text_dismissed.set(true))
+                            />
+                        }
+                    })
+            }}
             {move || {
                 ctx.storage_problem
                     .get()

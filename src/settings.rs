@@ -353,7 +353,7 @@ pub fn SettingsPanel() -> impl IntoView {
                                 spellcheck="false"
                                 placeholder="sk_…"
                                 aria-invalid=move || key_error().is_some().to_string()
-                                aria-describedby="api-key-error api-key-note api-key-hint"
+                                aria-describedby="api-key-error api-key-note api-key-clear-text api-key-hint"
                                 prop:value=move || typed.key.get()
                                 on:input=on_key_input
                             />
@@ -368,6 +368,9 @@ pub fn SettingsPanel() -> impl IntoView {
                         </div>
                         <p class="error-text" id="api-key-error" role="alert">{key_error}</p>
                         <p class="hint note" id="api-key-note" role="status">{key_note}</p>
+                        <p class="hint note warn-text" id="api-key-clear-text">
+                            {move || ctx.key_in_clear().map(|w| w.to_string())}
+                        </p>
                         <label class="check">
                             <input
                                 type="checkbox"

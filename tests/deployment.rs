@@ -1,11 +1,13 @@
 //! Deployments: two deployments on one origin (`/a/` and `/b/`) keep their
 //! own tasks and key, what older builds saved is adopted by each (a legacy
-//! key by the first only), and other tabs' saves count only within a
-//! deployment.
+//! key by the first only), other tabs' saves count only within a
+//! deployment; and a deployment that sends the key over plain http says so
+//! before anything is typed.
 #![cfg(target_arch = "wasm32")]
 
 mod common;
 
+use avatar_studio::config::AuthMode;
 use avatar_studio::storage::{self, Scope};
 use common::*;
 use leptos::prelude::window;
@@ -211,4 +213,68 @@ async fn other_tabs_saves_are_merged_only_within_the_same_deployment() {
         "/b/'s list untouched"
     );
     restore_network();
+}
+
+/// The warning a deployment sending the key to `to` over plain http shows.
+fn clear_text_warning(to: &str) -> String {
+    format!(
+        "This deployment sends your API key to {to} without encryption: anyone on the network path can read it and spend your credits. Ask whoever runs this site to use https."
+    )
+}
+
+#[wasm_bindgen_test]
+async fn a_plain_http_deployment_warns_before_a_key_is_typed() {
+    clear_storage();
+    let mut cfg = config();
+    cfg.api_base = "http://intranet.example".into();
+    let app = mount_studio(cfg);
+    let root = &app.root;
+    let warning = clear_text_warning("http://intranet.example");
+    assert_eq!(text(root, "#key-in-clear span"), warning, "at load");
+    assert_eq!(
+        get(root, "#key-in-clear").get_attribute("role").as_deref(),
+        Some("alert")
+    );
+    // The same sentence beside the key field, which it describes.
+    click_button(root, "Settings");
+    assert_eq!(text(root, "#api-key-clear-text"), warning);
+    let field = input_by_label(root, "API key");
+    assert!(
+        field
+            .get_attribute("aria-describedby")
+            .unwrap()
+            .split(' ')
+            .any(|id| id == "api-key-clear-text")
+    );
+    assert_eq!(field.value(), "", "nothing typed yet");
+    // Dismissed, the banner goes; the Settings note stays.
+    click_button(root, "Dismiss");
+    leptos::task::tick().await;
+    assert!(query(root, "#key-in-clear").is_none());
+    assert_eq!(text(root, "#api-key-clear-text"), warning);
+}
+
+#[wasm_bindgen_test]
+async fn https_loopback_and_proxy_deployments_do_not_warn() {
+    clear_storage();
+    let bases = [
+        ("https://api.example.com", AuthMode::Key),
+        ("http://127.0.0.1:8787", AuthMode::Key),
+        ("http://localhost:8787", AuthMode::Key),
+        // This site: the test page itself is served from 127.0.0.1.
+        ("", AuthMode::Key),
+        ("http://intranet.example", AuthMode::Proxy),
+    ];
+    for (base, auth) in bases {
+        let mut cfg = config();
+        cfg.api_base = base.into();
+        cfg.auth = auth;
+        let app = mount_studio(cfg);
+        let root = &app.root;
+        assert!(query(root, "#key-in-clear").is_none(), "{base} {auth:?}");
+        assert!(
+            !root.text_content().unwrap().contains("without encryption"),
+            "{base} {auth:?}"
+        );
+    }
 }

@@ -171,7 +171,7 @@ async fn the_base_url_takes_effect_only_when_applied() {
     // Half typed: nothing changes for the requests, and the field says so.
     type_only(root, "API base URL", "https://api.exa");
     leptos::task::tick().await;
-    assert_eq!(base_in_use(root), "http://api.test");
+    assert_eq!(base_in_use(root), "https://api.test");
     assert!(
         text(root, "#api-base-note").starts_with("Not applied yet"),
         "{}",
@@ -208,7 +208,7 @@ async fn the_base_url_takes_effect_only_when_applied() {
     // "Use the default" goes back.
     click_button(root, "Use the default");
     leptos::task::tick().await;
-    assert_eq!(base_in_use(root), "http://api.test");
+    assert_eq!(base_in_use(root), "https://api.test");
     assert_eq!(local.get_item(&base_item()).unwrap(), None);
     restore_network();
 }
@@ -257,7 +257,11 @@ async fn an_unusable_base_url_is_refused_with_a_sentence() {
             Some("alert")
         );
         assert_eq!(field.value(), typed, "what was typed stays");
-        assert_eq!(base_in_use(root), "http://api.test", "{typed}: not applied");
+        assert_eq!(
+            base_in_use(root),
+            "https://api.test",
+            "{typed}: not applied"
+        );
     }
     // Check key does not check against it either: it asks to fix it first.
     type_into(root, "API key", "sk_good_123456789");
@@ -285,7 +289,7 @@ async fn a_saved_unusable_base_gives_way_to_the_default() {
     local.set_item(&base_item(), "api.example.com").unwrap();
     let app = mount_studio(config());
     let root = &app.root;
-    assert_eq!(base_in_use(root), "http://api.test");
+    assert_eq!(base_in_use(root), "https://api.test");
     local
         .set_item(&base_item(), "https://saved.example/api/v2")
         .unwrap();

@@ -15,7 +15,7 @@ use web_sys::{Element, HtmlElement, HtmlInputElement};
 /// The configuration the tests run with (nothing is fetched from it).
 pub fn config() -> Config {
     Config {
-        api_base: "http://api.test".into(),
+        api_base: "https://api.test".into(),
         samples: vec![Sample {
             label: "Sample".into(),
             image_url: "http://api.test/samples/portrait-1.png".into(),
