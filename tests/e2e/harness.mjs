@@ -5,7 +5,7 @@
 // here sleeps: every wait is a condition (a stdout line, an HTTP answer, a
 // locator, a function evaluated in the page) with a deadline.
 
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
@@ -377,6 +377,63 @@ export async function serveApp({ config, basePath = '/', dir = distDir } = {}) {
 }
 
 // ---------------------------------------------------------------------------
+// The app behind a real nginx, configured as README.md's deployment section says
+
+/** Debian's nginx (.ci/tools.sh installs it, with its brotli_static module). */
+export const nginxBin = process.env.AVATAR_NGINX || '/usr/sbin/nginx';
+
+/**
+ * Runs deploy/configure --standalone into a temp prefix and starts nginx on
+ * it (loopback, no root paths), serving `dist` at `basePath`; with `proxy`
+ * (the API's base URL) and `key`, also the same-origin proxy, the key given
+ * to configure in a file as a deployer would. Resolves once the page answers.
+ * Returns {url, origin, dir, accessLog(), stop()}.
+ */
+export async function startNginx({ basePath = '/', proxy, key, dist = distDir } = {}) {
+  if (!fs.existsSync(nginxBin)) throw new Error(`nginx not found at ${nginxBin}: run .ci/tools.sh test (or set AVATAR_NGINX)`);
+  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'avatar-nginx-'));
+  tempDirs.add(dir);
+  const port = await freePort();
+  const args = ['--dist', dist, '--out', dir, '--base-path', basePath, '--listen', `127.0.0.1:${port}`, '--standalone'];
+  if (proxy) {
+    const keyFile = path.join(dir, 'api-key');
+    await fsp.writeFile(keyFile, `${key}\n`, { mode: 0o600 });
+    args.push('--proxy', proxy, '--key-file', keyFile);
+  }
+  const configured = spawnSync(path.join(repoRoot, 'deploy', 'configure'), args, { encoding: 'utf8' });
+  if (configured.status !== 0) throw new Error(`deploy/configure failed: ${configured.stderr || configured.stdout}`);
+  const proc = spawn(nginxBin, ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'logs', 'error.log'), '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  children.add(proc);
+  let stderr = '';
+  proc.stderr.on('data', (c) => { stderr += c; });
+  proc.once('exit', () => children.delete(proc));
+  const origin = `http://127.0.0.1:${port}`;
+  const url = origin + basePath;
+  await waitUntil(async () => {
+    if (proc.exitCode !== null) throw new Error(`nginx exited: ${stderr}`);
+    return (await fetch(url)).ok;
+  }, { timeoutMs: 15_000, what: `nginx at ${url}` }).catch((err) => {
+    proc.kill('SIGKILL');
+    throw new Error(`${err.message}\n${stderr}`);
+  });
+  return {
+    url,
+    origin,
+    dir,
+    /** The access log's lines so far. */
+    accessLog: () => fs.readFileSync(path.join(dir, 'logs', 'access.log'), 'utf8').split('\n').filter(Boolean),
+    async stop() {
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      const exited = once(proc, 'exit');
+      proc.kill('SIGQUIT');
+      const timer = setTimeout(() => proc.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------
 // The browser
 
 let browserPromise = null;
@@ -517,6 +574,7 @@ export class Studio {
       `# ${name}`,
       '## page console', ...this.consoleLines.slice(-200),
       '## emulator log', ...(this.emu?.log.slice(-200) || []),
+      ...(this.nginx ? ['## nginx access log', ...this.nginx.accessLog().slice(-100)] : []),
     ].join('\n');
     await fsp.writeFile(path.join(resultsDir, `${slug}.log`), log);
     console.error(`diagnostics: ${path.join(resultsDir, slug)}.{log,png}`);
@@ -524,6 +582,7 @@ export class Studio {
 
   async close() {
     await this.context?.close().catch(() => {});
+    await this.nginx?.stop().catch(() => {});
     await this.app?.close().catch(() => {});
     await this.emu?.stop().catch(() => {});
     if (this.emu?.dir && !process.env.AVATAR_E2E_KEEP) await fsp.rm(this.emu.dir, { recursive: true, force: true }).catch(() => {});
