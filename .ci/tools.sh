@@ -30,7 +30,7 @@ if [ "$want" != build ]; then
   need_apt chromium chromium
   need_apt chromedriver chromium-driver
   # The deployment journey runs Debian's nginx with its brotli_static module (deploy/).
-  need_apt nginx nginx
+  [ -x /usr/sbin/nginx ] || apt_packages+=(nginx)
   [ -f /usr/lib/nginx/modules/ngx_http_brotli_static_module.so ] || apt_packages+=(libnginx-mod-http-brotli-static)
 fi
 if [ "$want" = bench ]; then
