@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { journey, waitUntil, DEMO_KEY } from './harness.mjs';
 import {
   assertPlayableVideo, enter, field, generate, generateButton, isSubmit, openSettings, readyShortSample, repeatQuestion,
-  see, setKey, taskIdOf, taskList, taskRow, taskRows, waitForGenerateReady, waitForStatus,
+  see, setKey, stored, taskIdOf, taskList, taskRow, taskRows, waitForGenerateReady, waitForStatus,
 } from './ui.mjs';
 
 /** readyShortSample's video: 5 s at 720 px. */
@@ -90,7 +90,7 @@ function storedTask(emu, task_id, fields = {}) {
 async function openWithTasks(s, tasks) {
   const setup = await s.context.newPage();
   await setup.goto(`${s.app.url}config.json`);
-  await setup.evaluate((v) => localStorage.setItem('avatar-studio.tasks', v), JSON.stringify({ version: 2, tasks, history: [] }));
+  await setup.evaluate(([name, v]) => localStorage.setItem(name, v), [stored('tasks'), JSON.stringify({ version: 2, tasks, history: [] })]);
   await setup.close();
   s.page = await s.newPage();
   return s.page;

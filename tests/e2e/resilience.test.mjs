@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { journey, waitUntil, DEMO_KEY } from './harness.mjs';
 import {
   assertPlayableVideo, choose, generate, generateButton, isSubmit, proCost, repeatQuestion, see, setKey, taskIdOf, taskRow,
-  taskRows, trySample, waitForCost, waitForGenerateReady, waitForStatus,
+  stored, taskRows, trySample, waitForCost, waitForGenerateReady, waitForStatus,
 } from './ui.mjs';
 
 const COST = proCost(1280, 10);
@@ -93,7 +93,7 @@ journey('Two tabs submit at the same moment, then one removes a task: both tabs 
     await taskRow(tab, a).waitFor();
     await taskRow(tab, b).waitFor();
   }
-  const saved = () => page.evaluate(() => JSON.parse(localStorage.getItem('avatar-studio.tasks')).tasks.map((t) => t.task_id).sort());
+  const saved = () => page.evaluate((name) => JSON.parse(localStorage.getItem(name)).tasks.map((t) => t.task_id).sort(), stored('tasks'));
   // Saved at the end of the turn that listed them (and merged across the tabs).
   const both = JSON.stringify([a, b].sort());
   await waitUntil(async () => JSON.stringify(await saved()) === both, { timeoutMs: 5_000, what: 'both tasks saved' });

@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { journey, DEMO_KEY } from './harness.mjs';
-import { description, field, generate, openSettings, readyShortSample, see, setKey, trySample, waitForCost, waitForStatus } from './ui.mjs';
+import { description, field, generate, openSettings, readyShortSample, see, setKey, stored, trySample, waitForCost, waitForStatus } from './ui.mjs';
 
 /** Every string the page keeps in Web Storage, as "area key=value". */
 function storedStrings(page) {
@@ -146,7 +146,7 @@ journey('API base URL: no scheme, or http:// to another computer, is refused wit
     await see(page.locator('#settings .check-result'), 'Fix the API base URL first');
     assert.equal(sent.length, before, `Check key sent ${sent.slice(before).map((r) => r.url).join(', ')}`);
   }
-  assert.equal(await page.evaluate(() => localStorage.getItem('avatar-studio.api-base')), null, 'nothing saved');
+  assert.equal(await page.evaluate((name) => localStorage.getItem(name), stored('api-base')), null, 'nothing saved');
   // Every request went to the emulator or the page's own origin.
   const app = new URL(s.app.url).origin;
   for (const r of sent) assert.ok(r.url.startsWith(emu.origin) || r.url.startsWith(app), `a request went to ${r.url}`);
@@ -194,7 +194,7 @@ journey('API key: a pasted key is cleaned (Bearer prefix, zero-width space, line
   await see(page.locator('#settings .check-result'), /Valid: the API accepts this key/);
   assert.equal(sent.filter((r) => r.url.includes('/avatar/tasks/key-check')).at(-1).auth, 'Bearer sk_demo');
   // Saved clean.
-  assert.equal(await page.evaluate(() => sessionStorage.getItem('avatar-studio.api-key')), 'sk_demo');
+  assert.equal(await page.evaluate((name) => sessionStorage.getItem(name), stored('api-key')), 'sk_demo');
   assert.equal((await emu.account()).charged, 0);
 });
 
@@ -227,7 +227,7 @@ journey('API key: the masked key from Copy as curl is refused with a sentence; G
   // aria-disabled, not disabled: a person can still press it; it only says why not.
   await page.locator('#generate').click({ force: true });
   await see(page.locator('.topbar'), 'No API key yet');
-  assert.equal(await page.evaluate(() => sessionStorage.getItem('avatar-studio.api-key')), null);
+  assert.equal(await page.evaluate((name) => sessionStorage.getItem(name), stored('api-key')), null);
 
   // A curly quote in the middle: named, and refused the same way.
   await clearField(key);

@@ -48,6 +48,12 @@ export async function mediaSeconds(url) {
 // Controls
 
 /** The submit button: "Generate · N credits", or "Sent ✓" for a moment after an accepted submit. */
+/**
+ * The browser-storage name of one of the page's items (`tasks`, `api-key`, `api-base`) for the
+ * deployment at `basePath`: each deployment keeps its own (src/storage.rs, `Scope`).
+ */
+export const stored = (item, basePath = '/') => `avatar-studio@${basePath}.${item}`;
+
 export const generateButton = (page) => page.getByRole('button', { name: /^(Generate|Sent)/ });
 export const taskList = (page) => page.getByRole('list', { name: 'Tasks' });
 export const taskRows = (page) => taskList(page).locator('[data-task-id]');

@@ -3,13 +3,13 @@
 // its own row), main-thread time while polling, and the JS heap over the run.
 
 import { DEMO_KEY, browser, configFor, serveApp, startEmulator } from '../harness.mjs';
-import { generate, setKey, trySample, waitForCost, waitForStatus } from '../ui.mjs';
+import { generate, setKey, stored, trySample, waitForCost, waitForStatus } from '../ui.mjs';
 import { mean, median, ms, quantile, verdict } from './stats.mjs';
 
 /** Targets of issue 7. */
 export const FIRST_RENDER_TARGET_MS = 200;
 
-const STORAGE_KEY = 'avatar-studio.tasks';
+const STORAGE_KEY = stored('tasks');
 /** Emulator speed: a 10 s 1280 px task runs about 15 s. */
 const SPEED = 10;
 /** Real tasks submitted (through the form) and followed while measuring updates. */
