@@ -84,6 +84,15 @@ impl Form {
         }
     }
 
+    /// The first field this form shows: where a reused task puts the focus.
+    pub fn first_field(&self) -> &'static str {
+        match self.model {
+            Model::DualAvatar => "dual_image_url",
+            Model::DigitalHuman if self.use_video => "input_video_url",
+            _ => "image_url",
+        }
+    }
+
     /// True when the cost depends on the audio's length.
     pub fn needs_audio_length(&self) -> bool {
         self.model != Model::AvatarPro || self.duration == model::FOLLOW_AUDIO

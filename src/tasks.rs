@@ -177,14 +177,13 @@ pub fn TaskRow(entry: TaskEntry) -> impl IntoView {
     let reuse = {
         let (model, body) = (first.model, first.request.clone());
         move |_| {
-            ctx.form.set(Form::from_request(model, &body));
+            let form = Form::from_request(model, &body);
+            let first_field = form.first_field();
+            ctx.form.set(form);
             ctx.touched.set(Vec::new());
             ctx.say("The task's parameters are in the form.");
-            let first_field = match model {
-                avatar_api::Model::DualAvatar => "dual_image_url",
-                _ => "image_url",
-            };
-            focus_id(&field_id(first_field));
+            // After the form has re-rendered for the task's model and source.
+            request_animation_frame(move || focus_id(&field_id(first_field)));
         }
     };
     let credits = first.credits;

@@ -141,6 +141,85 @@ async fn remove_takes_a_task_off_the_list_and_the_storage() {
     restore_network();
 }
 
+/// Clicks "Reuse these parameters" in a task's row.
+fn reuse(root: &web_sys::Element, id: &str) {
+    let row = get(root, &format!("li[data-task-id='{id}']"));
+    let button = row.query_selector_all("button").unwrap();
+    for i in 0..button.length() {
+        let b: web_sys::HtmlElement = wasm_bindgen::JsCast::unchecked_into(button.item(i).unwrap());
+        if b.text_content().unwrap_or_default().contains("Reuse") {
+            b.click();
+            return;
+        }
+    }
+    panic!("no Reuse button in {id}'s row");
+}
+
+fn checked(root: &web_sys::Element, selector: &str) -> bool {
+    let input: web_sys::HtmlInputElement =
+        wasm_bindgen::JsCast::unchecked_into(get(root, selector));
+    input.checked()
+}
+
+#[wasm_bindgen_test]
+async fn reuse_switches_the_form_to_the_tasks_model_and_source_and_focuses_its_first_field() {
+    clear_storage();
+    fake_network(vec![]);
+    let t = now();
+    let video = json!({
+        "task_id": "from-video", "model": "digital-human",
+        "request": {"input_video_url": "https://cdn.test/v.mp4", "audio_url": "https://cdn.test/s.mp3",
+                    "audio_duration_seconds": 12.0, "width": 854, "height": 480},
+        "credits": 12, "submitted_ms": t - 2_000, "status": "completed", "video_url": "http://127.0.0.1:9/v.mp4"
+    });
+    let dual = json!({
+        "task_id": "dual", "model": "dual-avatar",
+        "request": {"dual_image_url": "https://cdn.test/d.png", "audio_mix_url": "https://cdn.test/m.mp3",
+                    "audio1_url": "https://cdn.test/1.mp3", "audio2_url": "https://cdn.test/2.mp3",
+                    "audio_duration_seconds": 15.0, "width": 1280, "height": 720},
+        "credits": 30, "submitted_ms": t - 1_000, "status": "completed", "video_url": "http://127.0.0.1:9/d.mp4"
+    });
+    save(vec![video, dual]);
+    let app = mount_studio(config());
+    let root = &app.root;
+    assert!(checked(root, "#model-avatar-pro"), "the form starts on Pro");
+
+    // An AI Avatar task made from a video: the form switches model and source.
+    reuse(root, "from-video");
+    until("focus on the source video", || {
+        focused_id() == "f-input_video_url"
+    })
+    .await;
+    assert!(checked(root, "#model-digital-human"));
+    assert_eq!(
+        input_by_label(root, "Video URL").value(),
+        "https://cdn.test/v.mp4"
+    );
+    assert!(
+        query(root, "#f-image_url").is_none(),
+        "the image field is not shown"
+    );
+    assert!(
+        text(root, "#cost").contains("12"),
+        "{}",
+        text(root, "#cost")
+    );
+
+    // Then a Dual Avatar task.
+    reuse(root, "dual");
+    until("focus on the dual image", || {
+        focused_id() == "f-dual_image_url"
+    })
+    .await;
+    assert!(checked(root, "#model-dual-avatar"));
+    assert!(
+        text(root, "#cost").contains("30"),
+        "{}",
+        text(root, "#cost")
+    );
+    restore_network();
+}
+
 #[wasm_bindgen_test]
 async fn a_running_task_is_polled_to_its_video() {
     clear_storage();
