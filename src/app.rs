@@ -89,7 +89,7 @@ impl Ctx {
         self.api_base.with(|base| key_in_clear(base, &origin))
     }
 
-    /// Tells screen readers (and the banner, when `banner`) about something.
+    /// Tells screen readers about something (the live region; the banner is [`Ctx::error`]'s).
     pub fn say(&self, text: impl Into<String>) {
         self.live.set(text.into());
     }

@@ -1,7 +1,7 @@
 //! The create form: model picker, media inputs with previews, parameters,
 //! the cost panel and the submit button, plus share link and curl.
 
-use avatar_api::billing::format_seconds;
+use avatar_api::billing::{format_seconds, seconds_to_ms};
 use avatar_api::model::{self, Model, field_label};
 use avatar_api::number::parse_decimal;
 use avatar_api::validate::{is_http_url, prompt_chars};
@@ -416,7 +416,7 @@ fn AudioPreview(#[prop(into)] url: Signal<String>) -> impl IntoView {
                     {move || match probe_for(probe, &caption_url) {
                         None => view! { <span class="muted">"Reading the audio…"</span> }.into_any(),
                         Some(Ok(s)) => view! {
-                            <span>{format!("Audio · {} s detected", format_seconds((s * 1000.0).round() as u64))}</span>
+                            <span>{format!("Audio · {} s detected", format_seconds(seconds_to_ms(s)))}</span>
                         }.into_any(),
                         Some(Err(())) => view! {
                             <span class="warn-text" role="status">"This audio did not load: check the URL, or type its length below."</span>
@@ -513,7 +513,7 @@ fn NumberField(
     let errors = form_errors(ctx);
     let id = field_id(field);
     let show = |v: Option<f64>| {
-        v.map(|n| format_seconds((n * 1000.0).round() as u64))
+        v.map(|n| format_seconds(seconds_to_ms(n)))
             .unwrap_or_default()
     };
     let text = RwSignal::new(show(ctx.form.with_untracked(get)));
@@ -606,14 +606,8 @@ fn ParamsForm(errors: Memo<Vec<FieldError>>) -> impl IntoView {
     let sized = move || {
         let side_hint = Signal::derive(move || {
             if ctx.form.with(|f| f.model == Model::DigitalHuman) {
-                let hd = ctx
-                    .form
-                    .with(|f| f.width >= model::HD_THRESHOLD || f.height >= model::HD_THRESHOLD);
-                if hd {
-                    "HD: 5 credits/s (width or height ≥ 1000 px).".to_owned()
-                } else {
-                    "SD: 1 credit/s.".to_owned()
-                }
+                ctx.form
+                    .with(|f| avatar_api::billing::digital_human_rate_text(f.width, f.height))
             } else {
                 "Even number of pixels.".to_owned()
             }

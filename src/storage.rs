@@ -1,8 +1,10 @@
 //! The task list kept in the browser (`localStorage`), in a versioned
 //! envelope so a future format change migrates instead of crashing.
 //!
-//! Everything here is pure (tested natively): decoding with migration, and
-//! [`merge`], which reconciles the list another tab wrote with this tab's.
+//! Decoding with migration and [`merge`], which reconciles the list another
+//! tab wrote with this tab's, are pure (tested natively); so is
+//! [`adopt_legacy`], over any [`Items`]. [`set_aside`] and [`Scope::current`]
+//! need the browser.
 //! The reactive side, one signal per task, is [`crate::store`].
 //!
 //! Every item the page keeps in the browser is named by [`Scope`], so that

@@ -125,14 +125,11 @@ impl TaskStore {
 
     /// Expected total time of a task of this shape, learned from the
     /// finished tasks (tracked); for a request the page cannot read, that of
-    /// a default Pro task (10 s at 1280 px).
+    /// a default Pro task ([`Shape::default_pro`]).
     pub fn typical_total_ms(&self, shape: Option<&Shape>) -> u64 {
-        const DEFAULT_TOTAL_MS: u64 = 150_000;
-        self.history.with(|history| {
-            shape.map_or(DEFAULT_TOTAL_MS, |shape| {
-                estimate::typical_total_ms(history, shape)
-            })
-        })
+        let shape = shape.copied().unwrap_or_else(Shape::default_pro);
+        self.history
+            .with(|history| estimate::typical_total_ms(history, &shape))
     }
 
     /// Adds a just-submitted task at the top and saves.
@@ -242,7 +239,7 @@ impl TaskStore {
         }
         let theirs = match storage::decode(&raw) {
             Ok(theirs) => theirs,
-            // Written by a newer page in another tab: leave it alone.
+            // Written by a newer page in another tab, or damaged there: leave it alone.
             Err(StorageError::TooNew(_) | StorageError::Corrupt(_)) => return,
         };
         self.saved.set_value(raw);

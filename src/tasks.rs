@@ -1,7 +1,7 @@
 //! The task list: newest first, each row with its status, progress,
 //! estimate, and once finished the video (or the provider's error).
 
-use avatar_api::billing::format_seconds;
+use avatar_api::billing::{format_seconds, seconds_to_ms};
 use avatar_api::estimate::{format_duration, progress};
 use avatar_api::validate::is_http_url;
 use avatar_api::{AvatarRequest, TaskStatus};
@@ -18,12 +18,9 @@ use crate::store::TaskEntry;
 pub fn summary(request: &AvatarRequest) -> String {
     match request {
         AvatarRequest::Pro(r) => {
-            let length = if r.duration == 0 {
+            let length = if r.duration == avatar_api::model::FOLLOW_AUDIO {
                 match r.audio_duration_seconds {
-                    Some(s) => format!(
-                        "Follow audio ({} s)",
-                        format_seconds((s * 1000.0).round() as u64)
-                    ),
+                    Some(s) => format!("Follow audio ({} s)", format_seconds(seconds_to_ms(s))),
                     None => "Follow audio".to_owned(),
                 }
             } else {
@@ -53,7 +50,7 @@ pub fn summary(request: &AvatarRequest) -> String {
 
 fn audio(seconds: Option<f64>) -> String {
     match seconds {
-        Some(s) => format!("{} s", format_seconds((s * 1000.0).round() as u64)),
+        Some(s) => format!("{} s", format_seconds(seconds_to_ms(s))),
         None => "?".to_owned(),
     }
 }

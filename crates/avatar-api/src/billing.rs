@@ -129,13 +129,37 @@ pub fn pro(resolution: u32, duration: u32, audio_seconds: Option<f64>) -> Option
     })
 }
 
+/// AI Avatar's rate for an output size: credits per second and the tier's
+/// name (HD when width or height is at least [`model::HD_THRESHOLD`]).
+pub fn digital_human_tier(width: u32, height: u32) -> (u64, &'static str) {
+    if width >= model::HD_THRESHOLD || height >= model::HD_THRESHOLD {
+        (5, "HD")
+    } else {
+        (1, "SD")
+    }
+}
+
+/// The rate of an AI Avatar output size in words, e.g. "HD: 5 credits/s
+/// (width or height ≥ 1000 px)."
+pub fn digital_human_rate_text(width: u32, height: u32) -> String {
+    match digital_human_tier(width, height) {
+        (rate, "HD") => format!(
+            "HD: {rate} credits/s (width or height ≥ {} px).",
+            model::HD_THRESHOLD
+        ),
+        (rate, tier) => format!(
+            "{tier}: {rate} credit{}/s.",
+            if rate == 1 { "" } else { "s" }
+        ),
+    }
+}
+
 /// Cost of AI Avatar: `ceil(audio seconds) × 5` when width or height is at
 /// least 1000 px (HD), else `× 1` (SD). `None` when the audio length is not
 /// positive or beyond [`model::MAX_AUDIO_SECONDS`].
 pub fn digital_human(width: u32, height: u32, audio_seconds: f64) -> Option<Quote> {
     let audio_ms = billable_audio_ms(audio_seconds)?;
-    let hd = width >= model::HD_THRESHOLD || height >= model::HD_THRESHOLD;
-    let (rate, tier) = if hd { (5, "HD") } else { (1, "SD") };
+    let (rate, tier) = digital_human_tier(width, height);
     let seconds = div_ceil(audio_ms, 1000);
     let credits = seconds.checked_mul(rate)?;
     let billable_ms = seconds.checked_mul(1000)?;
@@ -183,6 +207,19 @@ fn format_exact(numerator: u64, denominator: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ai_avatar_rates_in_words() {
+        assert_eq!(
+            digital_human_rate_text(1280, 720),
+            "HD: 5 credits/s (width or height ≥ 1000 px)."
+        );
+        assert_eq!(
+            digital_human_rate_text(854, 1000),
+            digital_human_rate_text(1280, 720)
+        );
+        assert_eq!(digital_human_rate_text(854, 480), "SD: 1 credit/s.");
+    }
 
     #[test]
     fn docs_examples() {

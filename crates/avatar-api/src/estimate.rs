@@ -17,6 +17,18 @@ pub struct Shape {
     pub long_edge: u32,
 }
 
+impl Shape {
+    /// The job of a request with every default: Pro, 10 s at 1280 px (what
+    /// an estimate assumes for a task whose request cannot be read).
+    pub fn default_pro() -> Shape {
+        Shape {
+            model: Model::AvatarPro,
+            billable_ms: u64::from(crate::model::DEFAULT_DURATION) * 1000,
+            long_edge: crate::model::DEFAULT_RESOLUTION,
+        }
+    }
+}
+
 /// Fixed queueing and setup time of every job at the provider, in ms.
 pub const PRIOR_BASE_MS: u64 = 30_000;
 
@@ -157,6 +169,7 @@ mod tests {
     #[test]
     fn prior_is_several_minutes() {
         assert_eq!(prior_total_ms(&shape(Model::AvatarPro, 10, 1280)), 150_000);
+        assert_eq!(Shape::default_pro(), shape(Model::AvatarPro, 10, 1280));
         assert_eq!(prior_total_ms(&shape(Model::AvatarPro, 35, 1536)), 590_000);
         assert_eq!(prior_total_ms(&shape(Model::AvatarPro, 5, 720)), 70_000);
         assert_eq!(prior_total_ms(&shape(Model::DualAvatar, 10, 1280)), 210_000);
