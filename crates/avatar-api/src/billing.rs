@@ -77,12 +77,10 @@ fn div_ceil(a: u64, b: u64) -> u64 {
 
 /// The AI Avatar Pro rate in half-credits per second, for a long edge in pixels.
 pub fn pro_rate_halves(resolution: u32) -> Option<u64> {
-    match resolution {
-        720 => Some(3),
-        1280 => Some(4),
-        1536 => Some(5),
-        _ => None,
-    }
+    model::PRO_RATES
+        .iter()
+        .find(|(edge, _)| *edge == resolution)
+        .map(|(_, halves)| *halves)
 }
 
 /// Cost of AI Avatar Pro: `ceil(rate × billable seconds)`, where billable

@@ -10,8 +10,12 @@ pub const FOLLOW_AUDIO: u32 = 0;
 pub const FOLLOW_AUDIO_CAP_SECONDS: u32 = 35;
 /// Default `duration` of AI Avatar Pro.
 pub const DEFAULT_DURATION: u32 = 10;
+/// AI Avatar Pro's long-edge resolutions in pixels with their rate in
+/// half-credits per second (1.5, 2 and 2.5 credits/s): the one statement of
+/// both, which [`RESOLUTIONS`], the billing and the texts read.
+pub const PRO_RATES: [(u32, u64); 3] = [(720, 3), (1280, 4), (1536, 5)];
 /// Allowed long-edge resolutions of AI Avatar Pro, in pixels.
-pub const RESOLUTIONS: [u32; 3] = [720, 1280, 1536];
+pub const RESOLUTIONS: [u32; 3] = [PRO_RATES[0].0, PRO_RATES[1].0, PRO_RATES[2].0];
 /// Default `resolution` of AI Avatar Pro.
 pub const DEFAULT_RESOLUTION: u32 = 1280;
 /// Allowed frame rates of AI Avatar Pro.
@@ -96,31 +100,48 @@ impl Model {
     }
 
     /// One line saying what the model makes.
-    pub fn description(self) -> &'static str {
+    pub fn description(self) -> String {
         match self {
-            Model::AvatarPro => {
-                "One portrait and one speech clip become a lip-synced talking video, up to 35 s and 1536 px."
-            }
+            Model::AvatarPro => format!(
+                "One portrait and one speech clip become a lip-synced talking video, up to {} s and {} px.",
+                FOLLOW_AUDIO_CAP_SECONDS,
+                RESOLUTIONS[RESOLUTIONS.len() - 1]
+            ),
             Model::DigitalHuman => {
                 "A portrait image or a source video plus speech become a talking video of any length."
+                    .to_owned()
             }
             Model::DualAvatar => {
                 "One image with two people and their speech tracks become a conversation video."
+                    .to_owned()
             }
         }
     }
 
     /// The price rule in one line.
-    pub fn price_rule(self) -> &'static str {
+    pub fn price_rule(self) -> String {
         match self {
             Model::AvatarPro => {
-                "1.5 credits/s at 720 px, 2 at 1280 px, 2.5 at 1536 px; rounded up to whole credits."
+                let halves = |h: u64| {
+                    let whole = h / 2;
+                    if h.is_multiple_of(2) { whole.to_string() } else { format!("{whole}.5") }
+                };
+                let rates: Vec<String> = PRO_RATES
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (edge, h))| {
+                        let unit = if i == 0 { " credits/s" } else { "" };
+                        format!("{}{unit} at {edge} px", halves(*h))
+                    })
+                    .collect();
+                format!("{}; rounded up to whole credits.", rates.join(", "))
             }
             Model::DigitalHuman => {
                 "1 credit/s (SD) or 5 credits/s when width or height is 1000 px or more (HD); seconds rounded up."
+                    .to_owned()
             }
             Model::DualAvatar => {
-                "2 credits/s of audio (two speakers); rounded up to whole credits."
+                "2 credits/s of audio (two speakers); rounded up to whole credits.".to_owned()
             }
         }
     }
@@ -168,5 +189,18 @@ mod tests {
         for m in Model::ALL {
             assert_eq!(serde_json::to_value(m).unwrap(), m.id());
         }
+    }
+
+    #[test]
+    fn pro_texts_are_read_from_the_rates() {
+        assert_eq!(
+            Model::AvatarPro.price_rule(),
+            "1.5 credits/s at 720 px, 2 at 1280 px, 2.5 at 1536 px; rounded up to whole credits."
+        );
+        assert_eq!(
+            Model::AvatarPro.description(),
+            "One portrait and one speech clip become a lip-synced talking video, up to 35 s and 1536 px."
+        );
+        assert_eq!(RESOLUTIONS, [720, 1280, 1536]);
     }
 }
