@@ -18,12 +18,30 @@ pub fn field_id(field: &str) -> String {
     format!("f-{field}")
 }
 
-/// The problems of the current form, from the contract's validation.
-fn form_errors(ctx: Ctx) -> Memo<Vec<FieldError>> {
-    Memo::new(move |_| {
-        ctx.form
-            .with(|f| f.to_request().validate().err().unwrap_or_default())
-    })
+/// What the form means, worked out once per change (provided by
+/// [`CreatePanel`]) and read by every field, the cost panel, the submit
+/// area and the share tools.
+#[derive(Clone, Copy)]
+pub struct FormState {
+    /// The request the form sends.
+    pub request: Memo<AvatarRequest>,
+    /// Its problems, from the contract's validation (empty when valid).
+    pub errors: Memo<Vec<FieldError>>,
+    /// Its price, when it has one.
+    pub quote: Memo<Option<Quote>>,
+}
+
+impl FormState {
+    fn new(form: RwSignal<Form>) -> FormState {
+        let request = Memo::new(move |_| form.with(Form::to_request));
+        let errors = Memo::new(move |_| request.with(|r| r.validate().err().unwrap_or_default()));
+        let quote = Memo::new(move |_| request.with(AvatarRequest::quote));
+        FormState {
+            request,
+            errors,
+            quote,
+        }
+    }
 }
 
 /// The message to show beside `field`: the API's, else the contract's once touched.
@@ -60,7 +78,9 @@ fn touch(ctx: Ctx, field: &str) {
 #[component]
 pub fn CreatePanel() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
-    let errors = form_errors(ctx);
+    let state = FormState::new(ctx.form);
+    provide_context(state);
+    let errors = state.errors;
     let model = Memo::new(move |_| ctx.form.with(|f| f.model));
     // A changed form makes the API's last field messages stale.
     Effect::watch(
@@ -279,7 +299,7 @@ fn UrlField(
     hint: &'static str,
 ) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
-    let errors = form_errors(ctx);
+    let errors = expect_context::<FormState>().errors;
     let id = field_id(field);
     let error_id = format!("{id}-error");
     let hint_id = format!("{id}-hint");
@@ -469,7 +489,7 @@ fn NumberSelect(
     set: fn(&mut Form, u32),
 ) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
-    let errors = form_errors(ctx);
+    let errors = expect_context::<FormState>().errors;
     let id = field_id(field);
     view! {
         <div class="field">
@@ -510,7 +530,7 @@ fn NumberField(
     hint: Signal<String>,
 ) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
-    let errors = form_errors(ctx);
+    let errors = expect_context::<FormState>().errors;
     let id = field_id(field);
     let show = |v: Option<f64>| {
         v.map(|n| format_seconds(seconds_to_ms(n)))
@@ -675,7 +695,7 @@ fn MotionPrompt(errors: Memo<Vec<FieldError>>) -> impl IntoView {
 #[component]
 fn CostPanel() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
-    let quote = Memo::new(move |_| ctx.form.with(|f| f.to_request().quote()));
+    let quote = expect_context::<FormState>().quote;
     view! {
         <div class="cost" id="cost" aria-live="polite">
             <div class="cost-label">"Cost"</div>
@@ -743,7 +763,8 @@ fn SubmitArea(errors: Memo<Vec<FieldError>>) -> impl IntoView {
     let sent_until = RwSignal::new(0u64);
     // The question asked before sending a duplicate, with the request it is about.
     let confirm = RwSignal::new(None::<(AvatarRequest, String)>);
-    let quote = Memo::new(move |_| ctx.form.with(|f| f.to_request().quote()));
+    let state = expect_context::<FormState>();
+    let quote = state.quote;
     let missing_key = move || ctx.wants_key() && ctx.api_key.with(|k| k.trim().is_empty());
     let reason = move || -> Option<String> {
         if pending.get() {
@@ -840,8 +861,10 @@ fn SubmitArea(errors: Memo<Vec<FieldError>>) -> impl IntoView {
             focus_id("api-key");
             return;
         }
-        let request = ctx.form.with_untracked(Form::to_request);
-        let Some(quote) = request.quote() else { return };
+        let request = state.request.get_untracked();
+        let Some(quote) = state.quote.get_untracked() else {
+            return;
+        };
         if let Some(earlier) = recent_duplicate(ctx, &request, now) {
             let question = duplicate_question(&earlier, now);
             ctx.say(question.clone());
@@ -855,7 +878,7 @@ fn SubmitArea(errors: Memo<Vec<FieldError>>) -> impl IntoView {
     let question = move || {
         confirm.with(|c| {
             c.as_ref()
-                .filter(|(r, _)| ctx.form.with(|f| *r == f.to_request()))
+                .filter(|(r, _)| state.request.with(|now| r == now))
                 .map(|(_, q)| q.clone())
         })
     };
@@ -991,6 +1014,7 @@ async fn copy_to_clipboard(text: &str) -> bool {
 #[component]
 fn ShareTools() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
+    let request = expect_context::<FormState>().request;
     let link = Signal::derive(move || {
         let href = window().location().href().unwrap_or_default();
         let base = href.split('#').next().unwrap_or_default().to_owned();
@@ -1004,8 +1028,7 @@ fn ShareTools() -> impl IntoView {
         } else {
             base
         };
-        ctx.form
-            .with(|f| curl_command(&base, key.as_deref(), &f.to_request()))
+        request.with(|r| curl_command(&base, key.as_deref(), r))
     });
     view! {
         <div class="share">
