@@ -9,14 +9,10 @@ use avatar_api::{AvatarRequest, FieldError, Quote};
 use leptos::prelude::*;
 
 use crate::api::{ApiError, curl_command};
-use crate::app::{Ctx, Notice, focus_id, now_ms};
+use crate::ctx::{Ctx, Notice, now_ms};
 use crate::form::{Form, clean};
 use crate::storage::TaskRecord;
-
-/// The DOM id of a field's input.
-pub fn field_id(field: &str) -> String {
-    format!("f-{field}")
-}
+use crate::widgets::{CopyButton, field_id, focus_id};
 
 /// What the form means, worked out once per change (provided by
 /// [`CreatePanel`]) and read by every field, the cost panel, the submit
@@ -765,7 +761,6 @@ fn SubmitArea(errors: Memo<Vec<FieldError>>) -> impl IntoView {
     let confirm = RwSignal::new(None::<(AvatarRequest, String)>);
     let state = expect_context::<FormState>();
     let quote = state.quote;
-    let missing_key = move || ctx.wants_key() && ctx.api_key.with(|k| k.trim().is_empty());
     let reason = move || -> Option<String> {
         if pending.get() {
             return Some("Sending…".to_owned());
@@ -783,7 +778,7 @@ fn SubmitArea(errors: Memo<Vec<FieldError>>) -> impl IntoView {
         if let Some(first) = errors.with(|e| e.first().cloned()) {
             return Some(first.message);
         }
-        if missing_key() {
+        if ctx.missing_key() {
             return Some("Add your API key in Settings to generate.".to_owned());
         }
         None
@@ -855,7 +850,7 @@ fn SubmitArea(errors: Memo<Vec<FieldError>>) -> impl IntoView {
             focus_id(&field_id(&first.field));
             return;
         }
-        if ctx.wants_key() && ctx.api_key.with_untracked(|k| k.trim().is_empty()) {
+        if untrack(|| ctx.missing_key()) {
             ctx.settings_open.set(true);
             ctx.error("Add your API key in Settings to generate.");
             focus_id("api-key");
@@ -964,50 +959,6 @@ pub fn show_submit_error(ctx: Ctx, e: ApiError, blocked_until: RwSignal<u64>) {
             request_animation_frame(|| focus_id("notice"));
         }
     }
-}
-
-/// A button that copies text and says "Copied ✓" for 1.5 s (from the last copy).
-#[component]
-pub fn CopyButton(label: &'static str, text: Signal<String>) -> impl IntoView {
-    let copied = RwSignal::new(false);
-    let copies = StoredValue::new(0u32);
-    let copy = move |_| {
-        let value = text.get_untracked();
-        leptos::task::spawn_local(async move {
-            if !copy_to_clipboard(&value).await || copied.try_set(true).is_some() {
-                return; // Not copied, or the button is gone.
-            }
-            let Some(this) = copies.try_update_value(|n| {
-                *n += 1;
-                *n
-            }) else {
-                return;
-            };
-            set_timeout(
-                move || {
-                    if copies.try_get_value() == Some(this) {
-                        let _ = copied.try_set(false);
-                    }
-                },
-                std::time::Duration::from_millis(1500),
-            );
-        });
-    };
-    view! {
-        <button type="button" class="btn small ghost" on:click=copy>
-            {move || if copied.get() { "Copied ✓" } else { label }}
-        </button>
-    }
-}
-
-/// Writes `text` to the clipboard; false when the browser has no clipboard or refuses.
-async fn copy_to_clipboard(text: &str) -> bool {
-    let navigator = window().navigator();
-    if !js_sys::Reflect::has(&navigator, &"clipboard".into()).unwrap_or(false) {
-        return false;
-    }
-    let promise = navigator.clipboard().write_text(text);
-    wasm_bindgen_futures::JsFuture::from(promise).await.is_ok()
 }
 
 /// Share link (the form, never the key) and "Copy as curl" (key masked).

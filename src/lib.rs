@@ -10,12 +10,14 @@ pub mod api;
 pub mod app;
 pub mod config;
 pub mod create;
+pub mod ctx;
 pub mod form;
 pub mod poller;
 pub mod settings;
 pub mod storage;
 pub mod store;
 pub mod tasks;
+pub mod widgets;
 
 pub use app::{App, Studio};
 

@@ -23,8 +23,7 @@ use leptos_use_timeout_fn::use_timeout_fn;
 use web_sys::VisibilityState;
 
 use crate::api::{ApiError, TaskAnswer};
-use crate::app::{Ctx, now_ms};
-use crate::settings::notify;
+use crate::ctx::{Ctx, now_ms};
 use crate::storage::TaskRecord;
 use crate::store::TaskEntry;
 
@@ -404,4 +403,18 @@ fn announce_final(ctx: Ctx, task: &TaskRecord) {
     };
     notify(ctx, title, &text);
     ctx.say(text);
+}
+
+/// Shows a notification when allowed and the page is hidden.
+fn notify(ctx: Ctx, title: &str, body: &str) {
+    let hidden = document().visibility_state() == web_sys::VisibilityState::Hidden;
+    if !ctx.notify.get_untracked()
+        || !hidden
+        || web_sys::Notification::permission() != web_sys::NotificationPermission::Granted
+    {
+        return;
+    }
+    let options = web_sys::NotificationOptions::new();
+    options.set_body(body);
+    let _ = web_sys::Notification::new_with_options(title, &options);
 }

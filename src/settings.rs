@@ -12,9 +12,10 @@ use avatar_api::connection::{CleanKey, KeyError, clean_key, normalize_base};
 use leptos::prelude::*;
 
 use crate::api::ApiError;
-use crate::app::{Ctx, focus_id};
 use crate::config::Config;
+use crate::ctx::Ctx;
 use crate::storage::Scope;
+use crate::widgets::focus_id;
 
 /// The settings signals, initialised from the browser's storage.
 pub struct Settings {
@@ -218,7 +219,7 @@ pub fn SettingsPanel() -> impl IntoView {
             ));
             return;
         }
-        if ctx.wants_key() && ctx.api_key.with_untracked(String::is_empty) {
+        if untrack(|| ctx.missing_key()) {
             let why = key_error().unwrap_or_else(|| "Enter an API key first.".to_owned());
             check.set(KeyCheck::Failed(why));
             focus_id("api-key");
@@ -441,18 +442,4 @@ fn request_notifications(ctx: Ctx) {
         }),
         Err(_) => ctx.notify.set(false),
     }
-}
-
-/// Shows a notification when allowed and the page is hidden.
-pub fn notify(ctx: Ctx, title: &str, body: &str) {
-    let hidden = document().visibility_state() == web_sys::VisibilityState::Hidden;
-    if !ctx.notify.get_untracked()
-        || !hidden
-        || web_sys::Notification::permission() != web_sys::NotificationPermission::Granted
-    {
-        return;
-    }
-    let options = web_sys::NotificationOptions::new();
-    options.set_body(body);
-    let _ = web_sys::Notification::new_with_options(title, &options);
 }

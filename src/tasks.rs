@@ -7,12 +7,12 @@ use avatar_api::validate::is_http_url;
 use avatar_api::{AvatarRequest, TaskStatus};
 use leptos::prelude::*;
 
-use crate::app::{Ctx, focus_id};
-use crate::create::{CopyButton, field_id};
+use crate::ctx::Ctx;
 use crate::form::Form;
 use crate::poller::{AUTO_CHECK_LIMIT_MS, check_now, taking_long};
 use crate::storage::TaskRecord;
 use crate::store::TaskEntry;
+use crate::widgets::{CopyButton, field_id, focus_id};
 
 /// A short description of a request's parameters.
 pub fn summary(request: &AvatarRequest) -> String {

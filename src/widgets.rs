@@ -1,0 +1,64 @@
+//! Small pieces shared by the page's parts: focus and field ids, and the
+//! copy-to-clipboard button.
+
+use leptos::prelude::*;
+
+/// The DOM id of a field's input.
+pub fn field_id(field: &str) -> String {
+    format!("f-{field}")
+}
+
+/// Moves keyboard focus to the element with `id`, if present.
+pub fn focus_id(id: &str) {
+    use wasm_bindgen::JsCast;
+    if let Some(el) = document()
+        .get_element_by_id(id)
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+    {
+        let _ = el.focus();
+    }
+}
+
+/// A button that copies text and says "Copied ✓" for 1.5 s (from the last copy).
+#[component]
+pub fn CopyButton(label: &'static str, text: Signal<String>) -> impl IntoView {
+    let copied = RwSignal::new(false);
+    let copies = StoredValue::new(0u32);
+    let copy = move |_| {
+        let value = text.get_untracked();
+        leptos::task::spawn_local(async move {
+            if !copy_to_clipboard(&value).await || copied.try_set(true).is_some() {
+                return; // Not copied, or the button is gone.
+            }
+            let Some(this) = copies.try_update_value(|n| {
+                *n += 1;
+                *n
+            }) else {
+                return;
+            };
+            set_timeout(
+                move || {
+                    if copies.try_get_value() == Some(this) {
+                        let _ = copied.try_set(false);
+                    }
+                },
+                std::time::Duration::from_millis(1500),
+            );
+        });
+    };
+    view! {
+        <button type="button" class="btn small ghost" on:click=copy>
+            {move || if copied.get() { "Copied ✓" } else { label }}
+        </button>
+    }
+}
+
+/// Writes `text` to the clipboard; false when the browser has no clipboard or refuses.
+async fn copy_to_clipboard(text: &str) -> bool {
+    let navigator = window().navigator();
+    if !js_sys::Reflect::has(&navigator, &"clipboard".into()).unwrap_or(false) {
+        return false;
+    }
+    let promise = navigator.clipboard().write_text(text);
+    wasm_bindgen_futures::JsFuture::from(promise).await.is_ok()
+}
