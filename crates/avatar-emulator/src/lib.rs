@@ -3,11 +3,15 @@
 //! a credit ledger per key, tasks that take modelled time, real mp4 results
 //! rendered with ffmpeg, sample media, faults on demand and saved state.
 
+pub mod auth;
 pub mod config;
 pub mod error;
 pub mod faults;
+pub mod inputs;
+pub mod ledger;
 pub mod media;
 pub mod persist;
+pub mod probe;
 pub mod quirks;
 pub mod rng;
 pub mod routes;
@@ -28,9 +32,10 @@ pub use config::Config;
 pub use routes::app;
 pub use state::AppState;
 
+use ledger::Store;
 use persist::Persister;
 use rng::Rng;
-use state::{Dirs, Store};
+use state::Dirs;
 
 /// A task runs for the provider's prior for its size
 /// ([`avatar_api::estimate::prior_total_ms`]) times a random factor in this range, over `--speed`.

@@ -8,8 +8,7 @@ use avatar_api::estimate::prior_total_ms;
 use avatar_api::{AvatarRequest, Model, SubmitResponse, Task, TaskStatus};
 use axum::body::Body;
 use axum::extract::rejection::PathRejection;
-use axum::extract::{FromRequest, FromRequestParts, Path, Request, State};
-use axum::http::request::Parts;
+use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -21,12 +20,14 @@ use tower::ServiceExt;
 use tower_http::cors::{Any, CorsLayer};
 use tower_http::services::ServeFile;
 
+use crate::auth::{ApiKey, bearer};
 use crate::config::{Config, Quirk};
 use crate::error::AppError;
 use crate::faults;
+use crate::ledger::{Phase, TaskRecord, key_prefix};
 use crate::quirks;
 use crate::samples;
-use crate::state::{AppState, Phase, TaskRecord, key_prefix, now_ms};
+use crate::state::{AppState, now_ms};
 use crate::worker;
 
 /// Largest request body accepted, in bytes.
@@ -105,37 +106,6 @@ async fn log_requests(request: Request, next: Next) -> Response {
         "request"
     );
     response
-}
-
-/// The key of an `Authorization: Bearer sk_...` header, if well formed.
-pub fn bearer(headers: &HeaderMap) -> Option<&str> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
-    let (scheme, token) = value.split_once(' ')?;
-    let token = token.trim();
-    let well_formed = scheme.eq_ignore_ascii_case("bearer")
-        && token.len() > 3
-        && token.starts_with("sk_")
-        && !token.chars().any(|c| c.is_whitespace() || c.is_control());
-    well_formed.then_some(token)
-}
-
-/// A key this emulator knows, from the `Authorization` header.
-pub struct ApiKey(pub String);
-
-impl FromRequestParts<Arc<AppState>> for ApiKey {
-    type Rejection = AppError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &Arc<AppState>,
-    ) -> Result<ApiKey, AppError> {
-        let key = bearer(&parts.headers).ok_or(AppError::MissingKey)?;
-        if state.store().accounts.contains_key(key) {
-            Ok(ApiKey(key.to_owned()))
-        } else {
-            Err(AppError::InvalidKey)
-        }
-    }
 }
 
 /// A JSON body; every way it can be wrong becomes an [`AppError`].
@@ -372,7 +342,7 @@ async fn result_file(
 async fn account(
     State(state): State<Arc<AppState>>,
     Path(key): Path<String>,
-) -> Result<Json<crate::state::Account>, AppError> {
+) -> Result<Json<crate::ledger::Account>, AppError> {
     state
         .store()
         .accounts
@@ -424,32 +394,4 @@ async fn tasks(State(state): State<Arc<AppState>>) -> Json<Value> {
         })
         .collect();
     Json(json!({ "tasks": list }))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn auth(value: &str) -> HeaderMap {
-        let mut headers = HeaderMap::new();
-        headers.insert(header::AUTHORIZATION, value.parse().unwrap());
-        headers
-    }
-
-    #[test]
-    fn only_well_formed_bearer_keys_are_read() {
-        assert_eq!(bearer(&auth("Bearer sk_demo")), Some("sk_demo"));
-        assert_eq!(bearer(&auth("bearer  sk_demo ")), Some("sk_demo"));
-        for bad in [
-            "Bearer",
-            "Bearer sk_",
-            "Bearer abc",
-            "Basic sk_demo",
-            "sk_demo",
-            "Bearer sk_a b",
-        ] {
-            assert_eq!(bearer(&auth(bad)), None, "{bad}");
-        }
-        assert_eq!(bearer(&HeaderMap::new()), None);
-    }
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use tokio::process::Command;
 
-use crate::media::probe;
+use crate::probe::probe;
 
 /// Name of the manifest written last: its presence means the set is complete.
 const MANIFEST: &str = "samples.json";
