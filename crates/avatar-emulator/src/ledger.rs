@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use avatar_api::response::codes;
-use avatar_api::{Model, Task, TaskError, TaskStatus};
+use avatar_api::{AvatarRequest, Model, Task, TaskError, TaskStatus};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -40,6 +40,7 @@ pub enum Phase {
 
 /// A task as stored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "SavedTaskRecord")]
 pub struct TaskRecord {
     /// Opaque id.
     pub task_id: String,
@@ -47,8 +48,9 @@ pub struct TaskRecord {
     pub key: String,
     /// Which endpoint.
     pub model: Model,
-    /// The validated request body, as the contract crate serializes it.
-    pub request: Value,
+    /// The validated request (saved as the JSON body the contract crate
+    /// serializes, read back with `model`).
+    pub request: AvatarRequest,
     /// Credits charged at submit.
     pub cost: u64,
     /// Submit time, Unix ms.
@@ -71,6 +73,68 @@ pub struct TaskRecord {
     pub finished_at_ms: Option<u64>,
     /// Passthrough fields of the request.
     pub metadata: Option<Value>,
+}
+
+/// A [`TaskRecord`] as `--state` holds it: the same fields, with the request
+/// still JSON until `model` says which request type it is.
+#[derive(Deserialize)]
+struct SavedTaskRecord {
+    /// Opaque id.
+    task_id: String,
+    /// The key that created it (only it may read it).
+    key: String,
+    /// Which endpoint.
+    model: Model,
+    /// The request body as JSON; which type it is depends on `model`.
+    request: Value,
+    /// Credits charged at submit.
+    cost: u64,
+    /// Submit time, Unix ms.
+    created_at_ms: u64,
+    /// How long it stays `pending`, ms after submit.
+    pending_ms: u64,
+    /// Modelled generation time, ms after submit (it completes no earlier).
+    total_ms: u64,
+    /// Chosen at submit by `--fail-rate`.
+    will_fail: bool,
+    /// Current phase.
+    phase: Phase,
+    /// The result file is written.
+    rendered: bool,
+    /// Credits were given back (at most once).
+    refunded: bool,
+    /// Why it failed.
+    error: Option<TaskError>,
+    /// Completion or failure time, Unix ms.
+    finished_at_ms: Option<u64>,
+    /// Passthrough fields of the request.
+    metadata: Option<Value>,
+}
+
+impl TryFrom<SavedTaskRecord> for TaskRecord {
+    type Error = String;
+
+    fn try_from(saved: SavedTaskRecord) -> Result<TaskRecord, String> {
+        let request = AvatarRequest::from_json(saved.model, &saved.request)
+            .map_err(|e| format!("task {}: unreadable request: {e}", saved.task_id))?;
+        Ok(TaskRecord {
+            task_id: saved.task_id,
+            key: saved.key,
+            model: saved.model,
+            request,
+            cost: saved.cost,
+            created_at_ms: saved.created_at_ms,
+            pending_ms: saved.pending_ms,
+            total_ms: saved.total_ms,
+            will_fail: saved.will_fail,
+            phase: saved.phase,
+            rendered: saved.rendered,
+            refunded: saved.refunded,
+            error: saved.error,
+            finished_at_ms: saved.finished_at_ms,
+            metadata: saved.metadata,
+        })
+    }
 }
 
 impl TaskRecord {
@@ -218,13 +282,14 @@ pub fn task_error(code: &str, message: &str) -> TaskError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use avatar_api::ProRequest;
 
     fn record(id: &str, key: &str, cost: u64) -> TaskRecord {
         TaskRecord {
             task_id: id.into(),
             key: key.into(),
             model: Model::AvatarPro,
-            request: Value::Null,
+            request: AvatarRequest::Pro(ProRequest::default()),
             cost,
             created_at_ms: 1_000,
             pending_ms: 100,
@@ -289,6 +354,20 @@ mod tests {
             t.view(1_600, ProgressMode::Rising, "http://h").video_url,
             None
         );
+    }
+
+    #[test]
+    fn saved_tasks_keep_the_request_as_its_json_body() {
+        let mut t = record("t", "sk_a", 1);
+        t.request = AvatarRequest::Pro(ProRequest {
+            image_url: "https://a/x.png".into(),
+            ..ProRequest::default()
+        });
+        let saved = serde_json::to_value(&t).unwrap();
+        assert_eq!(saved["request"], t.request.to_json());
+        assert_eq!(saved["request"]["image_url"], "https://a/x.png");
+        let back: TaskRecord = serde_json::from_value(saved).unwrap();
+        assert_eq!(back, t);
     }
 
     #[test]

@@ -8,10 +8,10 @@ use avatar_api::estimate::prior_total_ms;
 use avatar_api::{AvatarRequest, Model, SubmitResponse, Task, TaskStatus};
 use axum::body::Body;
 use axum::extract::rejection::PathRejection;
-use axum::extract::{FromRequest, Path, Request, State};
+use axum::extract::{FromRequest, MatchedPath, Path, Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Serialize;
@@ -35,10 +35,10 @@ pub const BODY_LIMIT: usize = 64 * 1024;
 
 /// The whole application, ready to serve.
 pub fn app(state: Arc<AppState>) -> Router {
-    let api = Router::new()
-        .route("/api/v2/avatar/generate", post(generate))
-        .route("/api/v2/avatar/digital-human", post(digital_human))
-        .route("/api/v2/avatar/dual", post(dual))
+    let submits = Model::ALL.into_iter().fold(Router::new(), |router, model| {
+        router.route(model.submit_path(), post(submit))
+    });
+    let api = submits
         .route("/api/v2/avatar/tasks/{task_id}", get(task))
         .route("/api/v2/tasks/{task_id}", get(task))
         .route_layer(middleware::from_fn_with_state(
@@ -148,40 +148,41 @@ impl<S: Send + Sync> FromRequest<S> for ApiJson {
     }
 }
 
-async fn generate(
-    State(state): State<Arc<AppState>>,
-    ApiKey(key): ApiKey,
-    ApiJson(body): ApiJson,
-) -> Result<impl IntoResponse, AppError> {
-    submit(&state, key, Model::AvatarPro, body).await
+/// A submit body, parsed for the endpoint it was sent to and checked against
+/// every rule of the contract crate; each problem becomes an [`AppError`].
+pub struct Submission(pub AvatarRequest);
+
+impl<S: Send + Sync> FromRequest<S> for Submission {
+    type Rejection = AppError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Submission, AppError> {
+        // The submit routes are the contract's paths, one per model.
+        let model = request
+            .extensions()
+            .get::<MatchedPath>()
+            .and_then(|path| {
+                Model::ALL
+                    .into_iter()
+                    .find(|m| m.submit_path() == path.as_str())
+            })
+            .ok_or(AppError::NotFound)?;
+        let ApiJson(body) = ApiJson::from_request(request, state).await?;
+        let request =
+            AvatarRequest::from_json(model, &body).map_err(|e| AppError::Invalid(vec![e]))?;
+        request.validate().map_err(AppError::Invalid)?;
+        Ok(Submission(request))
+    }
 }
 
-async fn digital_human(
-    State(state): State<Arc<AppState>>,
-    ApiKey(key): ApiKey,
-    ApiJson(body): ApiJson,
-) -> Result<impl IntoResponse, AppError> {
-    submit(&state, key, Model::DigitalHuman, body).await
-}
-
-async fn dual(
-    State(state): State<Arc<AppState>>,
-    ApiKey(key): ApiKey,
-    ApiJson(body): ApiJson,
-) -> Result<impl IntoResponse, AppError> {
-    submit(&state, key, Model::DualAvatar, body).await
-}
-
-/// Validates and prices a request with the contract crate, charges the key
-/// and creates the task in one step, then starts its worker.
+/// `POST` to any of the three submit endpoints: prices the (already
+/// validated) request with the contract crate, charges the key and creates
+/// the task in one step, then starts its worker.
 async fn submit(
-    state: &Arc<AppState>,
-    key: String,
-    model: Model,
-    body: Value,
+    State(state): State<Arc<AppState>>,
+    ApiKey(key): ApiKey,
+    Submission(request): Submission,
 ) -> Result<(StatusCode, Json<SubmitResponse>), AppError> {
-    let request = AvatarRequest::from_json(model, &body).map_err(|e| AppError::Invalid(vec![e]))?;
-    request.validate().map_err(AppError::Invalid)?;
+    let model = request.model();
     let (quote, shape) = request
         .quote()
         .zip(request.shape())
@@ -193,11 +194,16 @@ async fn submit(
         (total.round() as u64, rng.chance(state.config.fail_rate))
     };
     let task_id = state.new_task_id(model);
+    let metadata = match &request {
+        AvatarRequest::Pro(r) => r.metadata.clone(),
+        AvatarRequest::DigitalHuman(r) => r.metadata.clone(),
+        AvatarRequest::Dual(r) => r.metadata.clone(),
+    };
     let record = TaskRecord {
         task_id: task_id.clone(),
         key,
         model,
-        request: request.to_json(),
+        request,
         cost: quote.credits,
         created_at_ms: now_ms(),
         pending_ms: ((total_ms as f64 * crate::PENDING_FRACTION) as u64).min(crate::PENDING_MAX_MS),
@@ -208,7 +214,7 @@ async fn submit(
         refunded: false,
         error: None,
         finished_at_ms: None,
-        metadata: body.get("metadata").filter(|m| !m.is_null()).cloned(),
+        metadata,
     };
     state.store().charge_and_create(record)?;
     if state.persist().await.is_err() {

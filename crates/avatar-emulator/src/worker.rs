@@ -11,8 +11,6 @@ use avatar_api::response::codes;
 
 use std::path::Path;
 
-use avatar_api::AvatarRequest;
-
 use crate::inputs;
 use crate::ledger::{Phase, TaskRecord, task_error};
 use crate::media;
@@ -91,12 +89,6 @@ async fn run(state: &AppState, task_id: &str) {
 /// Downloads a task's inputs, checks them and renders its result to `out`
 /// (one render per permit of `AppState::renders`); the inputs are deleted after.
 async fn produce(state: &AppState, task: &TaskRecord, out: &Path) -> Result<(), TaskError> {
-    let request = AvatarRequest::from_json(task.model, &task.request).map_err(|e| {
-        task_error(
-            codes::GENERATION_FAILED,
-            &format!("stored request unreadable: {e}"),
-        )
-    })?;
     let dir = state.dirs.inputs.join(&task.task_id);
     tokio::fs::create_dir_all(&dir).await.map_err(|e| {
         task_error(
@@ -105,7 +97,7 @@ async fn produce(state: &AppState, task: &TaskRecord, out: &Path) -> Result<(), 
         )
     })?;
     let result = async {
-        let plan = inputs::prepare(&state.http, &state.config, &dir, &request)
+        let plan = inputs::prepare(&state.http, &state.config, &dir, &task.request)
             .await
             .map_err(|e| e.task_error())?;
         let _permit = state.renders.acquire().await;
