@@ -17,7 +17,7 @@ pub const DEMO_CREDITS: u64 = 500;
 /// logs go to stderr (`RUST_LOG` filters them, default `info`).
 #[derive(Debug, Clone, Parser)]
 #[command(name = "avatar-emulator", version)]
-pub struct Config {
+pub struct EmulatorConfig {
     /// Address to listen on; port 0 picks a free port.
     #[arg(long, default_value = "127.0.0.1:8787")]
     pub listen: SocketAddr,
@@ -86,10 +86,10 @@ pub struct Config {
     pub no_cors: bool,
 }
 
-impl Config {
+impl EmulatorConfig {
     /// A configuration with every default, listening on a free loopback port.
-    pub fn for_tests() -> Config {
-        Config::parse_from(["avatar-emulator", "--listen", "127.0.0.1:0"])
+    pub fn for_tests() -> EmulatorConfig {
+        EmulatorConfig::parse_from(["avatar-emulator", "--listen", "127.0.0.1:0"])
     }
 
     /// Whether `--quirks` includes `quirk`.
@@ -205,27 +205,27 @@ mod tests {
 
     #[test]
     fn keys_parse_and_default_to_the_demo_key() {
-        let c = Config::parse_from(["x", "--key", "sk_a=5", "--key", "sk_b=0"]);
+        let c = EmulatorConfig::parse_from(["x", "--key", "sk_a=5", "--key", "sk_b=0"]);
         assert_eq!(c.initial_keys().len(), 2);
         assert_eq!(c.keys[0].credits, 5);
-        assert_eq!(Config::for_tests().initial_keys()[0].key, DEMO_KEY);
+        assert_eq!(EmulatorConfig::for_tests().initial_keys()[0].key, DEMO_KEY);
         assert!("nokey=5".parse::<KeySpec>().is_err());
         assert!("sk_a=lots".parse::<KeySpec>().is_err());
     }
 
     #[test]
     fn rates_must_be_probabilities() {
-        assert!(Config::try_parse_from(["x", "--fail-rate", "1.5"]).is_err());
-        assert!(Config::try_parse_from(["x", "--speed", "0"]).is_err());
-        assert!(Config::try_parse_from(["x", "--progress", "null"]).is_ok());
+        assert!(EmulatorConfig::try_parse_from(["x", "--fail-rate", "1.5"]).is_err());
+        assert!(EmulatorConfig::try_parse_from(["x", "--speed", "0"]).is_err());
+        assert!(EmulatorConfig::try_parse_from(["x", "--progress", "null"]).is_ok());
     }
 
     #[test]
     fn quirks_are_comma_separated_repeatable_and_checked() {
-        assert!(Config::for_tests().quirks.is_empty());
-        assert!(!Config::for_tests().no_cors);
-        assert_eq!(Config::for_tests().slow_submit_ms, 65_000);
-        let c = Config::parse_from([
+        assert!(EmulatorConfig::for_tests().quirks.is_empty());
+        assert!(!EmulatorConfig::for_tests().no_cors);
+        assert_eq!(EmulatorConfig::for_tests().slow_submit_ms, 65_000);
+        let c = EmulatorConfig::parse_from([
             "x",
             "--quirks",
             "html-errors,wrapped",
@@ -234,7 +234,7 @@ mod tests {
         ]);
         assert_eq!(c.quirks, [Quirk::HtmlErrors, Quirk::Wrapped, Quirk::Waf403]);
         assert!(c.has(Quirk::Wrapped) && !c.has(Quirk::NestedUrl));
-        let e = Config::try_parse_from(["x", "--quirks", "wrapped,bogus"])
+        let e = EmulatorConfig::try_parse_from(["x", "--quirks", "wrapped,bogus"])
             .unwrap_err()
             .to_string();
         assert!(e.contains("bogus"), "{e}");
@@ -252,9 +252,9 @@ mod tests {
             "waf-403",
         ] {
             assert!(e.contains(name), "{name} not listed in {e}");
-            assert!(Config::try_parse_from(["x", "--quirks", name]).is_ok());
+            assert!(EmulatorConfig::try_parse_from(["x", "--quirks", name]).is_ok());
         }
-        let both = Config::parse_from(["x", "--quirks", "string-errors,detail-errors"]);
+        let both = EmulatorConfig::parse_from(["x", "--quirks", "string-errors,detail-errors"]);
         assert!(both.check().is_err());
         assert!(c.check().is_ok());
     }

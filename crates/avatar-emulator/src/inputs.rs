@@ -11,10 +11,10 @@ use avatar_api::validate::is_http_url;
 use avatar_api::{AvatarRequest, TaskError};
 use tokio::io::AsyncWriteExt;
 
-use crate::config::Config;
+use crate::config::EmulatorConfig;
 use crate::ledger::task_error;
 use crate::media::{self, RenderPlan};
-use crate::probe::{Kind, Probe, probe};
+use crate::probe::{Kind, MediaProbe, probe};
 
 /// Why a task's inputs could not be prepared.
 #[derive(Debug)]
@@ -140,7 +140,7 @@ fn describe(e: &dyn std::error::Error) -> String {
 /// Downloads `url` (the value of request field `field`) to `dest`.
 async fn download(
     http: &reqwest::Client,
-    config: &Config,
+    config: &EmulatorConfig,
     field: &'static str,
     url: &str,
     dest: &Path,
@@ -193,7 +193,7 @@ async fn download(
 /// Where and how one task's inputs are fetched.
 struct Inputs<'a> {
     http: &'a reqwest::Client,
-    config: &'a Config,
+    config: &'a EmulatorConfig,
     dir: &'a Path,
 }
 
@@ -204,7 +204,7 @@ impl Inputs<'_> {
         field: &'static str,
         url: &str,
         kinds: &'static [Kind],
-    ) -> Result<(PathBuf, Probe), PrepareError> {
+    ) -> Result<(PathBuf, MediaProbe), PrepareError> {
         let dest = self.dir.join(field);
         download(self.http, self.config, field, url, &dest).await?;
         let fail = |problem| PrepareError::Input {
@@ -231,7 +231,7 @@ impl Inputs<'_> {
 /// Downloads `request`'s inputs into `dir`, checks them and plans the render.
 pub async fn prepare(
     http: &reqwest::Client,
-    config: &Config,
+    config: &EmulatorConfig,
     dir: &Path,
     request: &AvatarRequest,
 ) -> Result<RenderPlan, PrepareError> {

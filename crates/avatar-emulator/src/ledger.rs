@@ -10,7 +10,7 @@ use avatar_api::{AvatarRequest, Model, Task, TaskError, TaskStatus};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::config::{Config, ProgressMode};
+use crate::config::{EmulatorConfig, ProgressMode};
 use crate::error::AppError;
 
 /// One key's credits and what happened to them.
@@ -38,10 +38,10 @@ pub enum Phase {
     Failed,
 }
 
-/// A task as stored.
+/// A task as the ledger keeps it (clients read [`Job::view`], an `avatar_api::Task`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "SavedTaskRecord")]
-pub struct TaskRecord {
+#[serde(try_from = "SavedJob")]
+pub struct Job {
     /// Opaque id.
     pub task_id: String,
     /// The key that created it (only it may read it).
@@ -75,10 +75,10 @@ pub struct TaskRecord {
     pub metadata: Option<Value>,
 }
 
-/// A [`TaskRecord`] as `--state` holds it: the same fields, with the request
+/// A [`Job`] as `--state` holds it: the same fields, with the request
 /// still JSON until `model` says which request type it is.
 #[derive(Deserialize)]
-struct SavedTaskRecord {
+struct SavedJob {
     /// Opaque id.
     task_id: String,
     /// The key that created it (only it may read it).
@@ -111,13 +111,13 @@ struct SavedTaskRecord {
     metadata: Option<Value>,
 }
 
-impl TryFrom<SavedTaskRecord> for TaskRecord {
+impl TryFrom<SavedJob> for Job {
     type Error = String;
 
-    fn try_from(saved: SavedTaskRecord) -> Result<TaskRecord, String> {
+    fn try_from(saved: SavedJob) -> Result<Job, String> {
         let request = AvatarRequest::from_json(saved.model, &saved.request)
             .map_err(|e| format!("task {}: unreadable request: {e}", saved.task_id))?;
-        Ok(TaskRecord {
+        Ok(Job {
             task_id: saved.task_id,
             key: saved.key,
             model: saved.model,
@@ -137,7 +137,7 @@ impl TryFrom<SavedTaskRecord> for TaskRecord {
     }
 }
 
-impl TaskRecord {
+impl Job {
     /// The task body clients read, as of `now_ms`.
     pub fn view(&self, now_ms: u64, progress: ProgressMode, base_url: &str) -> Task {
         let status = match self.phase {
@@ -193,12 +193,12 @@ pub struct Store {
     /// Per key.
     pub accounts: BTreeMap<String, Account>,
     /// Per task id.
-    pub tasks: HashMap<String, TaskRecord>,
+    pub tasks: HashMap<String, Job>,
 }
 
 impl Store {
     /// Adds keys that the store does not hold yet; existing keys keep their ledger.
-    pub fn add_keys(&mut self, config: &Config) {
+    pub fn add_keys(&mut self, config: &EmulatorConfig) {
         for spec in config.initial_keys() {
             self.accounts.entry(spec.key).or_insert(Account {
                 credits: spec.credits,
@@ -209,7 +209,7 @@ impl Store {
 
     /// Charges the task's cost to its key and records the task, or refuses
     /// with 402 leaving everything unchanged.
-    pub fn charge_and_create(&mut self, task: TaskRecord) -> Result<(), AppError> {
+    pub fn charge_and_create(&mut self, task: Job) -> Result<(), AppError> {
         let account = self
             .accounts
             .get_mut(&task.key)
@@ -260,7 +260,7 @@ impl Store {
 
     /// Ids of tasks that are not final, oldest first.
     pub fn unfinished(&self) -> Vec<String> {
-        let mut open: Vec<&TaskRecord> = self
+        let mut open: Vec<&Job> = self
             .tasks
             .values()
             .filter(|t| matches!(t.phase, Phase::Pending | Phase::Processing))
@@ -284,8 +284,8 @@ mod tests {
     use super::*;
     use avatar_api::ProRequest;
 
-    fn record(id: &str, key: &str, cost: u64) -> TaskRecord {
-        TaskRecord {
+    fn job(id: &str, key: &str, cost: u64) -> Job {
+        Job {
             task_id: id.into(),
             key: key.into(),
             model: Model::AvatarPro,
@@ -321,7 +321,7 @@ mod tests {
         let mut s = store_with(19);
         let before = s.clone();
         assert_eq!(
-            s.charge_and_create(record("t", "sk_a", 20)),
+            s.charge_and_create(job("t", "sk_a", 20)),
             Err(AppError::InsufficientCredits {
                 required: 20,
                 balance: 19
@@ -333,7 +333,7 @@ mod tests {
     #[test]
     fn refund_happens_exactly_once() {
         let mut s = store_with(50);
-        s.charge_and_create(record("t", "sk_a", 20)).unwrap();
+        s.charge_and_create(job("t", "sk_a", 20)).unwrap();
         assert_eq!(s.accounts["sk_a"].credits, 30);
         assert!(s.fail("t", task_error("x", "y"), 5));
         assert!(!s.fail("t", task_error("x", "y"), 6));
@@ -343,7 +343,7 @@ mod tests {
 
     #[test]
     fn progress_rises_while_processing_and_is_null_in_null_mode() {
-        let mut t = record("t", "sk_a", 1);
+        let mut t = job("t", "sk_a", 1);
         t.phase = Phase::Processing;
         let p = |now| t.view(now, ProgressMode::Rising, "http://h").progress;
         assert_eq!(p(1_100), Some(0.0));
@@ -358,7 +358,7 @@ mod tests {
 
     #[test]
     fn saved_tasks_keep_the_request_as_its_json_body() {
-        let mut t = record("t", "sk_a", 1);
+        let mut t = job("t", "sk_a", 1);
         t.request = AvatarRequest::Pro(ProRequest {
             image_url: "https://a/x.png".into(),
             ..ProRequest::default()
@@ -366,7 +366,7 @@ mod tests {
         let saved = serde_json::to_value(&t).unwrap();
         assert_eq!(saved["request"], t.request.to_json());
         assert_eq!(saved["request"]["image_url"], "https://a/x.png");
-        let back: TaskRecord = serde_json::from_value(saved).unwrap();
+        let back: Job = serde_json::from_value(saved).unwrap();
         assert_eq!(back, t);
     }
 

@@ -28,7 +28,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
-pub use config::Config;
+pub use config::EmulatorConfig;
 pub use routes::app;
 pub use state::AppState;
 
@@ -59,7 +59,7 @@ pub struct Emulator {
 }
 
 /// Prepares an emulator: data directories, samples, saved state, keys, socket.
-pub async fn prepare(config: Config) -> Result<Emulator, String> {
+pub async fn prepare(config: EmulatorConfig) -> Result<Emulator, String> {
     config.check()?;
     let (data, temp) = match (&config.data_dir, &config.state) {
         (Some(dir), _) => (dir.clone(), None),

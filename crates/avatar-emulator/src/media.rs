@@ -9,7 +9,7 @@ use avatar_api::response::codes;
 use tokio::process::Command;
 
 use crate::ledger::task_error;
-use crate::probe::{Kind, Probe};
+use crate::probe::{Kind, MediaProbe};
 
 /// Longest video rendered for AI Avatar and Dual Avatar (their audio has no
 /// documented cap; this keeps a demo machine responsive).
@@ -139,8 +139,8 @@ fn frames(fps: u32, still: bool) -> String {
 
 /// Pro: the portrait at the requested long edge and frame rate, for the billed length.
 pub fn plan_pro(
-    image: (&Path, Probe),
-    audio: (&Path, Probe),
+    image: (&Path, MediaProbe),
+    audio: (&Path, MediaProbe),
     duration: u32,
     long_edge: u32,
     fps: u32,
@@ -173,8 +173,8 @@ pub fn plan_pro(
 
 /// AI Avatar: the image, or the input video looped, at `w`×`h` for the audio's length.
 pub fn plan_digital_human(
-    picture: (&Path, Probe),
-    audio: (&Path, Probe),
+    picture: (&Path, MediaProbe),
+    audio: (&Path, MediaProbe),
     w: u32,
     h: u32,
 ) -> RenderPlan {
@@ -208,7 +208,7 @@ pub fn plan_digital_human(
 /// Dual: the two-person image at `w`×`h` with the mixed audio and one waveform per speaker.
 pub fn plan_dual(
     image: &Path,
-    mix: (&Path, Probe),
+    mix: (&Path, MediaProbe),
     speaker1: &Path,
     speaker2: &Path,
     w: u32,
@@ -299,13 +299,13 @@ mod tests {
 
     #[test]
     fn pro_length_follows_duration_or_capped_audio() {
-        let img = Probe {
+        let img = MediaProbe {
             kind: Kind::Image,
             duration: None,
             width: 300,
             height: 400,
         };
-        let audio = |d| Probe {
+        let audio = |d| MediaProbe {
             kind: Kind::Audio,
             duration: Some(d),
             width: 0,

@@ -29,7 +29,7 @@ impl Kind {
 
 /// What ffprobe found.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Probe {
+pub struct MediaProbe {
     /// Image, audio or video.
     pub kind: Kind,
     /// Length in seconds, for audio and video.
@@ -41,7 +41,7 @@ pub struct Probe {
 }
 
 /// Recognises a media file with ffprobe; `None` when it is none of the kinds.
-pub async fn probe(path: &Path) -> Option<Probe> {
+pub async fn probe(path: &Path) -> Option<MediaProbe> {
     let out = Command::new("ffprobe")
         .args(["-v", "error", "-show_entries"])
         .arg("stream=codec_type,codec_name,width,height,duration:format=format_name,duration")
@@ -71,7 +71,7 @@ pub async fn probe(path: &Path) -> Option<Probe> {
     match video {
         Some(v) if still && !audio => {
             let (width, height) = size(v);
-            Some(Probe {
+            Some(MediaProbe {
                 kind: Kind::Image,
                 duration: None,
                 width,
@@ -81,14 +81,14 @@ pub async fn probe(path: &Path) -> Option<Probe> {
         // An audio file with cover art has a single-frame "video" stream.
         Some(v) if !still && v["codec_name"] != "mjpeg" && v["codec_name"] != "png" => {
             let (width, height) = size(v);
-            Some(Probe {
+            Some(MediaProbe {
                 kind: Kind::Video,
                 duration,
                 width,
                 height,
             })
         }
-        _ if audio => Some(Probe {
+        _ if audio => Some(MediaProbe {
             kind: Kind::Audio,
             duration,
             width: 0,

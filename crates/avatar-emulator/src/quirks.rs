@@ -14,7 +14,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
-use crate::config::{Config, Quirk};
+use crate::config::{EmulatorConfig, Quirk};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -58,7 +58,7 @@ fn number(v: &Value) -> Value {
 
 /// The envelope `{"error":{"code","type","message",…}}` as JSON text in the
 /// style of `string-errors` or `detail-errors`; anything else unchanged.
-pub fn error_body(config: &Config, status: StatusCode, body: Value) -> String {
+pub fn error_body(config: &EmulatorConfig, status: StatusCode, body: Value) -> String {
     let detail = config.has(Quirk::DetailErrors);
     if !detail && !config.has(Quirk::StringErrors) {
         return body.to_string();
@@ -112,7 +112,7 @@ pub fn error_body(config: &Config, status: StatusCode, body: Value) -> String {
 
 /// A 2xx body (submit or task) with the success-side quirks applied:
 /// numeric ids, capitalized status, nested link, then the `data` wrapper.
-pub fn success_body(config: &Config, mut body: Value) -> Value {
+pub fn success_body(config: &EmulatorConfig, mut body: Value) -> Value {
     if let Some(object) = body.as_object_mut() {
         if config.has(Quirk::NumericIds)
             && let Some(id) = object.get("task_id").and_then(Value::as_str)
@@ -270,8 +270,8 @@ mod tests {
     use super::*;
     use clap::Parser;
 
-    fn config(quirks: &str) -> Config {
-        Config::parse_from(["x", "--quirks", quirks])
+    fn config(quirks: &str) -> EmulatorConfig {
+        EmulatorConfig::parse_from(["x", "--quirks", quirks])
     }
 
     #[test]

@@ -21,10 +21,10 @@ use tower_http::cors::{Any, CorsLayer};
 use tower_http::services::ServeFile;
 
 use crate::auth::{ApiKey, bearer};
-use crate::config::{Config, Quirk};
+use crate::config::{EmulatorConfig, Quirk};
 use crate::error::AppError;
 use crate::faults;
-use crate::ledger::{Phase, TaskRecord, key_prefix};
+use crate::ledger::{Job, Phase, key_prefix};
 use crate::quirks;
 use crate::samples;
 use crate::state::{AppState, now_ms};
@@ -71,7 +71,7 @@ pub fn app(state: Arc<AppState>) -> Router {
 
 /// Any origin may call the API with a bearer key and read `Retry-After`
 /// (unless `--quirks no-expose-retry-after`).
-fn cors(config: &Config) -> CorsLayer {
+fn cors(config: &EmulatorConfig) -> CorsLayer {
     let mut exposed = vec![
         header::CONTENT_LENGTH,
         header::CONTENT_RANGE,
@@ -199,7 +199,7 @@ async fn submit(
         AvatarRequest::DigitalHuman(r) => r.metadata.clone(),
         AvatarRequest::Dual(r) => r.metadata.clone(),
     };
-    let record = TaskRecord {
+    let job = Job {
         task_id: task_id.clone(),
         key,
         model,
@@ -216,7 +216,7 @@ async fn submit(
         finished_at_ms: None,
         metadata,
     };
-    state.store().charge_and_create(record)?;
+    state.store().charge_and_create(job)?;
     if state.persist().await.is_err() {
         // Not saved means not acknowledged: take the charge back.
         state.store().uncreate(&task_id);
@@ -258,12 +258,12 @@ async fn task(
     };
     let base = state.base_url(host(&headers));
     let store = state.store();
-    let record = store
+    let job = store
         .tasks
         .get(&id)
         .filter(|t| t.key == key)
         .ok_or(AppError::TaskNotFound)?;
-    Ok(Json(record.view(now_ms(), state.config.progress, &base)))
+    Ok(Json(job.view(now_ms(), state.config.progress, &base)))
 }
 
 /// What this server is, for a person who opens it in a browser.
@@ -378,7 +378,7 @@ struct TaskSummary {
 async fn tasks(State(state): State<Arc<AppState>>) -> Json<Value> {
     let now = now_ms();
     let store = state.store();
-    let mut all: Vec<&TaskRecord> = store.tasks.values().collect();
+    let mut all: Vec<&Job> = store.tasks.values().collect();
     all.sort_by_key(|t| (t.created_at_ms, t.task_id.clone()));
     let list: Vec<TaskSummary> = all
         .into_iter()

@@ -9,11 +9,11 @@ use std::sync::{Mutex, MutexGuard};
 use avatar_api::Model;
 use tokio::sync::Semaphore;
 
-use crate::config::Config;
+use crate::config::EmulatorConfig;
 use crate::ledger::Store;
 use crate::persist::Persister;
 use crate::rng::Rng;
-use crate::samples::Sample;
+use crate::samples::SampleFile;
 
 /// Directories the emulator writes to.
 #[derive(Debug, Clone)]
@@ -29,7 +29,7 @@ pub struct Dirs {
 /// Shared by every handler and worker.
 pub struct AppState {
     /// The command line.
-    pub config: Config,
+    pub config: EmulatorConfig,
     /// Ledger and tasks.
     pub store: Mutex<Store>,
     /// Seeded randomness (timing, failures, faults).
@@ -41,7 +41,7 @@ pub struct AppState {
     /// Where files go.
     pub dirs: Dirs,
     /// Sample media served at /samples/.
-    pub samples: Vec<Sample>,
+    pub samples: Vec<SampleFile>,
     /// Downloads media.
     pub http: reqwest::Client,
     /// Limits concurrent ffmpeg renders.

@@ -12,7 +12,7 @@ use avatar_api::response::codes;
 use std::path::Path;
 
 use crate::inputs;
-use crate::ledger::{Phase, TaskRecord, task_error};
+use crate::ledger::{Job, Phase, task_error};
 use crate::media;
 use crate::state::{AppState, now_ms};
 
@@ -88,7 +88,7 @@ async fn run(state: &AppState, task_id: &str) {
 
 /// Downloads a task's inputs, checks them and renders its result to `out`
 /// (one render per permit of `AppState::renders`); the inputs are deleted after.
-async fn produce(state: &AppState, task: &TaskRecord, out: &Path) -> Result<(), TaskError> {
+async fn produce(state: &AppState, task: &Job, out: &Path) -> Result<(), TaskError> {
     let dir = state.dirs.inputs.join(&task.task_id);
     tokio::fs::create_dir_all(&dir).await.map_err(|e| {
         task_error(
