@@ -7,9 +7,9 @@ use std::str::FromStr;
 use clap::{Parser, ValueEnum};
 
 /// The demo key that exists when no `--key` is given.
-pub const DEMO_KEY: &str = "sk_demo";
+const DEMO_KEY: &str = "sk_demo";
 /// Credits of the demo key.
-pub const DEMO_CREDITS: u64 = 500;
+const DEMO_CREDITS: u64 = 500;
 
 /// A local stand-in of the AI Avatar HTTP API that renders real mp4 videos.
 ///
@@ -87,18 +87,13 @@ pub struct EmulatorConfig {
 }
 
 impl EmulatorConfig {
-    /// A configuration with every default, listening on a free loopback port.
-    pub fn for_tests() -> EmulatorConfig {
-        EmulatorConfig::parse_from(["avatar-emulator", "--listen", "127.0.0.1:0"])
-    }
-
     /// Whether `--quirks` includes `quirk`.
-    pub fn has(&self, quirk: Quirk) -> bool {
+    pub(crate) fn has(&self, quirk: Quirk) -> bool {
         self.quirks.contains(&quirk)
     }
 
     /// Checks what clap cannot: switches that exclude each other.
-    pub fn check(&self) -> Result<(), String> {
+    pub(crate) fn check(&self) -> Result<(), String> {
         if self.has(Quirk::StringErrors) && self.has(Quirk::DetailErrors) {
             return Err("--quirks string-errors and detail-errors exclude each other".to_owned());
         }
@@ -106,7 +101,7 @@ impl EmulatorConfig {
     }
 
     /// The keys to create, with the demo key when none is given.
-    pub fn initial_keys(&self) -> Vec<KeySpec> {
+    pub(crate) fn initial_keys(&self) -> Vec<KeySpec> {
         if self.keys.is_empty() {
             vec![KeySpec {
                 key: DEMO_KEY.to_owned(),
@@ -203,12 +198,17 @@ fn positive(s: &str) -> Result<f64, String> {
 mod tests {
     use super::*;
 
+    /// Every default, as with no switches on the command line.
+    fn defaults() -> EmulatorConfig {
+        EmulatorConfig::parse_from(["avatar-emulator"])
+    }
+
     #[test]
     fn keys_parse_and_default_to_the_demo_key() {
         let c = EmulatorConfig::parse_from(["x", "--key", "sk_a=5", "--key", "sk_b=0"]);
         assert_eq!(c.initial_keys().len(), 2);
         assert_eq!(c.keys[0].credits, 5);
-        assert_eq!(EmulatorConfig::for_tests().initial_keys()[0].key, DEMO_KEY);
+        assert_eq!(defaults().initial_keys()[0].key, DEMO_KEY);
         assert!("nokey=5".parse::<KeySpec>().is_err());
         assert!("sk_a=lots".parse::<KeySpec>().is_err());
     }
@@ -222,9 +222,9 @@ mod tests {
 
     #[test]
     fn quirks_are_comma_separated_repeatable_and_checked() {
-        assert!(EmulatorConfig::for_tests().quirks.is_empty());
-        assert!(!EmulatorConfig::for_tests().no_cors);
-        assert_eq!(EmulatorConfig::for_tests().slow_submit_ms, 65_000);
+        assert!(defaults().quirks.is_empty());
+        assert!(!defaults().no_cors);
+        assert_eq!(defaults().slow_submit_ms, 65_000);
         let c = EmulatorConfig::parse_from([
             "x",
             "--quirks",

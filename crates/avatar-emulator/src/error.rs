@@ -43,7 +43,7 @@ impl AppError {
     }
 
     /// The HTTP status of this error.
-    pub fn status(&self) -> StatusCode {
+    fn status(&self) -> StatusCode {
         match self {
             AppError::MissingKey | AppError::InvalidKey => StatusCode::UNAUTHORIZED,
             AppError::Invalid(_) => StatusCode::BAD_REQUEST,
@@ -59,7 +59,7 @@ impl AppError {
     }
 
     /// The envelope sent to the client.
-    pub fn body(&self) -> ErrorBody {
+    fn body(&self) -> ErrorBody {
         use codes::*;
         match self {
             AppError::MissingKey => ErrorBody::new(

@@ -3,21 +3,21 @@
 //! a credit ledger per key, tasks that take modelled time, real mp4 results
 //! rendered with ffmpeg, sample media, faults on demand and saved state.
 
-pub mod auth;
+mod auth;
 pub mod config;
-pub mod error;
-pub mod faults;
-pub mod inputs;
-pub mod ledger;
-pub mod media;
-pub mod persist;
-pub mod probe;
-pub mod quirks;
+mod error;
+mod faults;
+mod inputs;
+mod ledger;
+mod media;
+mod persist;
+mod probe;
+mod quirks;
 pub mod rng;
-pub mod routes;
-pub mod samples;
-pub mod state;
-pub mod worker;
+mod routes;
+mod samples;
+mod state;
+mod worker;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -29,13 +29,12 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
 pub use config::EmulatorConfig;
-pub use routes::app;
-pub use state::AppState;
 
 use ledger::Store;
 use persist::Persister;
 use rng::Rng;
-use state::Dirs;
+use routes::app;
+use state::{AppState, Dirs};
 
 /// A task runs for the provider's prior for its size
 /// ([`avatar_api::estimate::prior_total_ms`]) times a random factor in this range, over `--speed`.
@@ -52,8 +51,8 @@ const CONCURRENT_RENDERS: usize = 2;
 pub struct Emulator {
     /// The address it listens on (the real port when `--listen` said 0).
     pub addr: SocketAddr,
-    /// Its state, for inspection.
-    pub state: Arc<AppState>,
+    /// What its handlers and workers share.
+    state: Arc<AppState>,
     listener: TcpListener,
     _temp: Option<tempfile::TempDir>,
 }

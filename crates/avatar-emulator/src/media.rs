@@ -13,11 +13,11 @@ use crate::probe::{Kind, MediaProbe};
 
 /// Longest video rendered for AI Avatar and Dual Avatar (their audio has no
 /// documented cap; this keeps a demo machine responsive).
-pub const MAX_RENDER_SECONDS: f64 = 300.0;
+const MAX_RENDER_SECONDS: f64 = 300.0;
 /// Frame rate of AI Avatar and Dual Avatar results (the API takes none).
-pub const SIBLING_FPS: u32 = 25;
+const SIBLING_FPS: u32 = 25;
 /// Where the mouth sits in a portrait, as a fraction of its height.
-pub const MOUTH_Y: f64 = 0.555;
+const MOUTH_Y: f64 = 0.555;
 
 /// ffmpeg failed on inputs that looked fine.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,12 +37,12 @@ impl RenderError {
 }
 
 /// Rounds to an even number of pixels, at least 2.
-pub fn even(x: f64) -> u32 {
+fn even(x: f64) -> u32 {
     ((x / 2.0).round() as u32 * 2).max(2)
 }
 
 /// Output size of a Pro render: the image's aspect with `long_edge` as its longer side.
-pub fn fit_long_edge(width: u32, height: u32, long_edge: u32) -> (u32, u32) {
+fn fit_long_edge(width: u32, height: u32, long_edge: u32) -> (u32, u32) {
     let (w, h) = (width.max(1) as f64, height.max(1) as f64);
     let l = long_edge as f64;
     if w >= h {

@@ -50,7 +50,7 @@ impl Persister {
 }
 
 /// Replaces `path` with `bytes` so that a crash leaves either the old or the new file.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())

@@ -109,7 +109,7 @@ async fn log_requests(request: Request, next: Next) -> Response {
 }
 
 /// A JSON body; every way it can be wrong becomes an [`AppError`].
-pub struct ApiJson(pub Value);
+struct ApiJson(Value);
 
 impl<S: Send + Sync> FromRequest<S> for ApiJson {
     type Rejection = AppError;
@@ -150,7 +150,7 @@ impl<S: Send + Sync> FromRequest<S> for ApiJson {
 
 /// A submit body, parsed for the endpoint it was sent to and checked against
 /// every rule of the contract crate; each problem becomes an [`AppError`].
-pub struct Submission(pub AvatarRequest);
+struct Submission(AvatarRequest);
 
 impl<S: Send + Sync> FromRequest<S> for Submission {
     type Rejection = AppError;
