@@ -10,6 +10,8 @@ use clap::{Parser, ValueEnum};
 const DEMO_KEY: &str = "sk_demo";
 /// Credits of the demo key.
 const DEMO_CREDITS: u64 = 500;
+/// Largest request body accepted, in bytes.
+pub(crate) const BODY_LIMIT: usize = 64 * 1024;
 
 /// A local stand-in of the AI Avatar HTTP API that renders real mp4 videos.
 ///
@@ -51,7 +53,8 @@ pub struct EmulatorConfig {
     #[arg(long)]
     pub seed: Option<u64>,
     /// Directory for downloaded inputs, rendered results and samples
-    /// (default: a fresh temporary directory, removed at exit).
+    /// (default: a fresh temporary directory, removed at exit; with --state
+    /// FILE: FILE with the extension .data, so results outlive a restart).
     #[arg(long)]
     pub data_dir: Option<PathBuf>,
     /// Where generated samples are cached (default: DATA_DIR/samples).

@@ -28,7 +28,7 @@ pub enum AppError {
     MethodNotAllowed,
     /// The body is larger than the limit (bytes).
     PayloadTooLarge(usize),
-    /// The body is not JSON.
+    /// The body is not sent as JSON (its `Content-Type`).
     UnsupportedMediaType,
     /// Too many requests for this key; retry after this many seconds.
     RateLimited { retry_after: u64 },

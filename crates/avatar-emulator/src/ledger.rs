@@ -13,6 +13,14 @@ use serde_json::Value;
 use crate::config::{EmulatorConfig, ProgressMode};
 use crate::error::AppError;
 
+/// A task runs for the provider's prior for its size
+/// ([`avatar_api::estimate::prior_total_ms`]) times a random factor in this range, over `--speed`.
+pub const RUN_TIME_JITTER: (f64, f64) = (0.8, 1.25);
+/// A task stays `pending` for a tenth of its run time…
+pub const PENDING_FRACTION: f64 = 0.1;
+/// …but at most this long.
+pub const PENDING_MAX_MS: u64 = 3_000;
+
 /// One key's credits and what happened to them.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Account {

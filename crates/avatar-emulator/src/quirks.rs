@@ -3,7 +3,7 @@
 //! (HTML error pages, CORS on errors, `{"data": …}`, nested links, numeric
 //! ids, capitalized statuses, error styles) happens in [`rewrite`], on paths
 //! under `/api/` only; the WAF is [`waf`]. Numeric ids are minted by
-//! [`crate::AppState::new_task_id`] and the slow submit waits in the handler.
+//! [`crate::state::AppState::new_task_id`] and the slow submit waits in the handler.
 
 use std::sync::Arc;
 
@@ -14,7 +14,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
-use crate::config::{EmulatorConfig, Quirk};
+use crate::config::{BODY_LIMIT, EmulatorConfig, Quirk};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -256,7 +256,7 @@ pub async fn waf(State(state): State<Arc<AppState>>, request: Request, next: Nex
     }
     let (parts, body) = request.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, BUFFER_LIMIT).await else {
-        return AppError::PayloadTooLarge(crate::routes::BODY_LIMIT).into_response();
+        return AppError::PayloadTooLarge(BODY_LIMIT).into_response();
     };
     if waf_blocks_body(&bytes) {
         return blocked();

@@ -21,17 +21,16 @@ use tower_http::cors::{Any, CorsLayer};
 use tower_http::services::ServeFile;
 
 use crate::auth::{ApiKey, bearer};
-use crate::config::{EmulatorConfig, Quirk};
+use crate::config::{BODY_LIMIT, EmulatorConfig, ProgressMode, Quirk};
 use crate::error::AppError;
 use crate::faults;
-use crate::ledger::{Job, Phase, key_prefix};
+use crate::ledger::{
+    Account, Job, PENDING_FRACTION, PENDING_MAX_MS, Phase, RUN_TIME_JITTER, key_prefix,
+};
 use crate::quirks;
 use crate::samples;
 use crate::state::{AppState, now_ms};
 use crate::worker;
-
-/// Largest request body accepted, in bytes.
-pub const BODY_LIMIT: usize = 64 * 1024;
 
 /// The whole application, ready to serve.
 pub fn app(state: Arc<AppState>) -> Router {
@@ -189,7 +188,7 @@ async fn submit(
         .ok_or_else(|| AppError::field("body", "This request cannot be priced."))?;
     let (total_ms, will_fail) = {
         let mut rng = state.rng();
-        let jitter = rng.range(crate::RUN_TIME_JITTER.0, crate::RUN_TIME_JITTER.1);
+        let jitter = rng.range(RUN_TIME_JITTER.0, RUN_TIME_JITTER.1);
         let total = prior_total_ms(&shape) as f64 * jitter / state.config.speed;
         (total.round() as u64, rng.chance(state.config.fail_rate))
     };
@@ -206,7 +205,7 @@ async fn submit(
         request,
         cost: quote.credits,
         created_at_ms: now_ms(),
-        pending_ms: ((total_ms as f64 * crate::PENDING_FRACTION) as u64).min(crate::PENDING_MAX_MS),
+        pending_ms: ((total_ms as f64 * PENDING_FRACTION) as u64).min(PENDING_MAX_MS),
         total_ms,
         will_fail,
         phase: Phase::Pending,
@@ -348,7 +347,7 @@ async fn result_file(
 async fn account(
     State(state): State<Arc<AppState>>,
     Path(key): Path<String>,
-) -> Result<Json<crate::ledger::Account>, AppError> {
+) -> Result<Json<Account>, AppError> {
     state
         .store()
         .accounts
@@ -383,7 +382,7 @@ async fn tasks(State(state): State<Arc<AppState>>) -> Json<Value> {
     let list: Vec<TaskSummary> = all
         .into_iter()
         .map(|t| {
-            let view = t.view(now, crate::config::ProgressMode::Rising, "");
+            let view = t.view(now, ProgressMode::Rising, "");
             TaskSummary {
                 task_id: t.task_id.clone(),
                 key_prefix: t.key_prefix(),

@@ -9,7 +9,7 @@ use std::sync::{Mutex, MutexGuard};
 use avatar_api::Model;
 use tokio::sync::Semaphore;
 
-use crate::config::EmulatorConfig;
+use crate::config::{EmulatorConfig, Quirk};
 use crate::ledger::Store;
 use crate::persist::Persister;
 use crate::rng::Rng;
@@ -67,7 +67,7 @@ impl AppState {
     pub fn new_task_id(&self, model: Model) -> String {
         let mut ids = self.ids.lock().unwrap_or_else(|e| e.into_inner());
         let (a, b) = (ids.next_u64(), ids.next_u64());
-        if self.config.has(crate::config::Quirk::NumericIds) {
+        if self.config.has(Quirk::NumericIds) {
             // 15 digits: a JSON number JavaScript still reads exactly (< 2^53).
             return format!("19{:013}", a % 10_000_000_000_000);
         }
