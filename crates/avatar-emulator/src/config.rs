@@ -7,9 +7,11 @@ use std::str::FromStr;
 use clap::{Parser, ValueEnum};
 
 /// The demo key that exists when no `--key` is given.
-pub const DEMO_KEY: &str = "sk_demo";
+const DEMO_KEY: &str = "sk_demo";
 /// Credits of the demo key.
-pub const DEMO_CREDITS: u64 = 500;
+const DEMO_CREDITS: u64 = 500;
+/// Largest request body accepted, in bytes.
+pub(crate) const BODY_LIMIT: usize = 64 * 1024;
 
 /// A local stand-in of the AI Avatar HTTP API that renders real mp4 videos.
 ///
@@ -17,7 +19,7 @@ pub const DEMO_CREDITS: u64 = 500;
 /// logs go to stderr (`RUST_LOG` filters them, default `info`).
 #[derive(Debug, Clone, Parser)]
 #[command(name = "avatar-emulator", version)]
-pub struct Config {
+pub struct EmulatorConfig {
     /// Address to listen on; port 0 picks a free port.
     #[arg(long, default_value = "127.0.0.1:8787")]
     pub listen: SocketAddr,
@@ -51,7 +53,8 @@ pub struct Config {
     #[arg(long)]
     pub seed: Option<u64>,
     /// Directory for downloaded inputs, rendered results and samples
-    /// (default: a fresh temporary directory, removed at exit).
+    /// (default: a fresh temporary directory, removed at exit; with --state
+    /// FILE: FILE with the extension .data, so results outlive a restart).
     #[arg(long)]
     pub data_dir: Option<PathBuf>,
     /// Where generated samples are cached (default: DATA_DIR/samples).
@@ -86,19 +89,14 @@ pub struct Config {
     pub no_cors: bool,
 }
 
-impl Config {
-    /// A configuration with every default, listening on a free loopback port.
-    pub fn for_tests() -> Config {
-        Config::parse_from(["avatar-emulator", "--listen", "127.0.0.1:0"])
-    }
-
+impl EmulatorConfig {
     /// Whether `--quirks` includes `quirk`.
-    pub fn has(&self, quirk: Quirk) -> bool {
+    pub(crate) fn has(&self, quirk: Quirk) -> bool {
         self.quirks.contains(&quirk)
     }
 
     /// Checks what clap cannot: switches that exclude each other.
-    pub fn check(&self) -> Result<(), String> {
+    pub(crate) fn check(&self) -> Result<(), String> {
         if self.has(Quirk::StringErrors) && self.has(Quirk::DetailErrors) {
             return Err("--quirks string-errors and detail-errors exclude each other".to_owned());
         }
@@ -106,7 +104,7 @@ impl Config {
     }
 
     /// The keys to create, with the demo key when none is given.
-    pub fn initial_keys(&self) -> Vec<KeySpec> {
+    pub(crate) fn initial_keys(&self) -> Vec<KeySpec> {
         if self.keys.is_empty() {
             vec![KeySpec {
                 key: DEMO_KEY.to_owned(),
@@ -203,29 +201,34 @@ fn positive(s: &str) -> Result<f64, String> {
 mod tests {
     use super::*;
 
+    /// Every default, as with no switches on the command line.
+    fn defaults() -> EmulatorConfig {
+        EmulatorConfig::parse_from(["avatar-emulator"])
+    }
+
     #[test]
     fn keys_parse_and_default_to_the_demo_key() {
-        let c = Config::parse_from(["x", "--key", "sk_a=5", "--key", "sk_b=0"]);
+        let c = EmulatorConfig::parse_from(["x", "--key", "sk_a=5", "--key", "sk_b=0"]);
         assert_eq!(c.initial_keys().len(), 2);
         assert_eq!(c.keys[0].credits, 5);
-        assert_eq!(Config::for_tests().initial_keys()[0].key, DEMO_KEY);
+        assert_eq!(defaults().initial_keys()[0].key, DEMO_KEY);
         assert!("nokey=5".parse::<KeySpec>().is_err());
         assert!("sk_a=lots".parse::<KeySpec>().is_err());
     }
 
     #[test]
     fn rates_must_be_probabilities() {
-        assert!(Config::try_parse_from(["x", "--fail-rate", "1.5"]).is_err());
-        assert!(Config::try_parse_from(["x", "--speed", "0"]).is_err());
-        assert!(Config::try_parse_from(["x", "--progress", "null"]).is_ok());
+        assert!(EmulatorConfig::try_parse_from(["x", "--fail-rate", "1.5"]).is_err());
+        assert!(EmulatorConfig::try_parse_from(["x", "--speed", "0"]).is_err());
+        assert!(EmulatorConfig::try_parse_from(["x", "--progress", "null"]).is_ok());
     }
 
     #[test]
     fn quirks_are_comma_separated_repeatable_and_checked() {
-        assert!(Config::for_tests().quirks.is_empty());
-        assert!(!Config::for_tests().no_cors);
-        assert_eq!(Config::for_tests().slow_submit_ms, 65_000);
-        let c = Config::parse_from([
+        assert!(defaults().quirks.is_empty());
+        assert!(!defaults().no_cors);
+        assert_eq!(defaults().slow_submit_ms, 65_000);
+        let c = EmulatorConfig::parse_from([
             "x",
             "--quirks",
             "html-errors,wrapped",
@@ -234,7 +237,7 @@ mod tests {
         ]);
         assert_eq!(c.quirks, [Quirk::HtmlErrors, Quirk::Wrapped, Quirk::Waf403]);
         assert!(c.has(Quirk::Wrapped) && !c.has(Quirk::NestedUrl));
-        let e = Config::try_parse_from(["x", "--quirks", "wrapped,bogus"])
+        let e = EmulatorConfig::try_parse_from(["x", "--quirks", "wrapped,bogus"])
             .unwrap_err()
             .to_string();
         assert!(e.contains("bogus"), "{e}");
@@ -252,9 +255,9 @@ mod tests {
             "waf-403",
         ] {
             assert!(e.contains(name), "{name} not listed in {e}");
-            assert!(Config::try_parse_from(["x", "--quirks", name]).is_ok());
+            assert!(EmulatorConfig::try_parse_from(["x", "--quirks", name]).is_ok());
         }
-        let both = Config::parse_from(["x", "--quirks", "string-errors,detail-errors"]);
+        let both = EmulatorConfig::parse_from(["x", "--quirks", "string-errors,detail-errors"]);
         assert!(both.check().is_err());
         assert!(c.check().is_ok());
     }

@@ -28,7 +28,7 @@ pub enum AppError {
     MethodNotAllowed,
     /// The body is larger than the limit (bytes).
     PayloadTooLarge(usize),
-    /// The body is not JSON.
+    /// The body is not sent as JSON (its `Content-Type`).
     UnsupportedMediaType,
     /// Too many requests for this key; retry after this many seconds.
     RateLimited { retry_after: u64 },
@@ -43,7 +43,7 @@ impl AppError {
     }
 
     /// The HTTP status of this error.
-    pub fn status(&self) -> StatusCode {
+    fn status(&self) -> StatusCode {
         match self {
             AppError::MissingKey | AppError::InvalidKey => StatusCode::UNAUTHORIZED,
             AppError::Invalid(_) => StatusCode::BAD_REQUEST,
@@ -59,7 +59,7 @@ impl AppError {
     }
 
     /// The envelope sent to the client.
-    pub fn body(&self) -> ErrorBody {
+    fn body(&self) -> ErrorBody {
         use codes::*;
         match self {
             AppError::MissingKey => ErrorBody::new(

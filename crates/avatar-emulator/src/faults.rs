@@ -12,8 +12,8 @@ use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use crate::auth::bearer;
 use crate::error::AppError;
-use crate::routes::bearer;
 use crate::state::{AppState, now_ms};
 
 /// Applies the configured faults, then runs the request.

@@ -2,18 +2,33 @@
 //! auth, errors and billing (all from the `avatar-api` contract crate),
 //! a credit ledger per key, tasks that take modelled time, real mp4 results
 //! rendered with ffmpeg, sample media, faults on demand and saved state.
+//!
+//! Modules, each depending only on those after it:
+//!
+//! - `routes`: the HTTP surface (handlers, the typed submit extractor, CORS, logs),
+//!   with `faults` and `quirks` as its middleware and `auth` for bearer keys;
+//! - `worker`: a task's life after submit (`inputs::prepare`, then `media::render`);
+//! - `state`: what handlers and workers share (`AppState`), with `persist` for `--state`;
+//! - `inputs`: downloading and checking a task's inputs into a render plan;
+//! - `media`: render plans and ffmpeg; `samples`: the generated sample media;
+//! - `probe`: ffprobe; `ledger`: accounts and tasks (pure, synchronous);
+//! - `config`, `error`, `rng`: the command line, the error envelope, randomness.
 
+mod auth;
 pub mod config;
-pub mod error;
-pub mod faults;
-pub mod media;
-pub mod persist;
-pub mod quirks;
+mod error;
+mod faults;
+mod inputs;
+mod ledger;
+mod media;
+mod persist;
+mod probe;
+mod quirks;
 pub mod rng;
-pub mod routes;
-pub mod samples;
-pub mod state;
-pub mod worker;
+mod routes;
+mod samples;
+mod state;
+mod worker;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -24,21 +39,14 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
-pub use config::Config;
-pub use routes::app;
-pub use state::AppState;
+pub use config::EmulatorConfig;
+pub use ledger::{PENDING_FRACTION, PENDING_MAX_MS, RUN_TIME_JITTER};
 
+use ledger::Store;
 use persist::Persister;
 use rng::Rng;
-use state::{Dirs, Store};
-
-/// A task runs for the provider's prior for its size
-/// ([`avatar_api::estimate::prior_total_ms`]) times a random factor in this range, over `--speed`.
-pub const RUN_TIME_JITTER: (f64, f64) = (0.8, 1.25);
-/// A task stays `pending` for a tenth of its run time…
-pub const PENDING_FRACTION: f64 = 0.1;
-/// …but at most this long.
-pub const PENDING_MAX_MS: u64 = 3_000;
+use routes::app;
+use state::{AppState, Dirs};
 
 /// Renders at once; each ffmpeg uses several threads already.
 const CONCURRENT_RENDERS: usize = 2;
@@ -47,14 +55,14 @@ const CONCURRENT_RENDERS: usize = 2;
 pub struct Emulator {
     /// The address it listens on (the real port when `--listen` said 0).
     pub addr: SocketAddr,
-    /// Its state, for inspection.
-    pub state: Arc<AppState>,
+    /// What its handlers and workers share.
+    state: Arc<AppState>,
     listener: TcpListener,
     _temp: Option<tempfile::TempDir>,
 }
 
 /// Prepares an emulator: data directories, samples, saved state, keys, socket.
-pub async fn prepare(config: Config) -> Result<Emulator, String> {
+pub async fn prepare(config: EmulatorConfig) -> Result<Emulator, String> {
     config.check()?;
     let (data, temp) = match (&config.data_dir, &config.state) {
         (Some(dir), _) => (dir.clone(), None),

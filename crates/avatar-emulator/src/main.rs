@@ -1,13 +1,13 @@
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
-use avatar_emulator::{Config, prepare};
+use avatar_emulator::{EmulatorConfig, prepare};
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let config = Config::parse();
+    let config = EmulatorConfig::parse();
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())

@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use crate::state::Store;
+use crate::ledger::Store;
 
 /// Writes the store to one file, one write at a time, newest state last.
 pub struct Persister {
@@ -50,7 +50,7 @@ impl Persister {
 }
 
 /// Replaces `path` with `bytes` so that a crash leaves either the old or the new file.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
@@ -75,7 +75,7 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::state::Account;
+    use crate::ledger::Account;
 
     #[tokio::test]
     async fn saved_store_loads_back() {

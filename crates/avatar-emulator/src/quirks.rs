@@ -3,7 +3,7 @@
 //! (HTML error pages, CORS on errors, `{"data": …}`, nested links, numeric
 //! ids, capitalized statuses, error styles) happens in [`rewrite`], on paths
 //! under `/api/` only; the WAF is [`waf`]. Numeric ids are minted by
-//! [`crate::AppState::new_task_id`] and the slow submit waits in the handler.
+//! [`crate::state::AppState::new_task_id`] and the slow submit waits in the handler.
 
 use std::sync::Arc;
 
@@ -14,7 +14,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
-use crate::config::{Config, Quirk};
+use crate::config::{BODY_LIMIT, EmulatorConfig, Quirk};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -34,7 +34,7 @@ fn is_json(headers: &HeaderMap) -> bool {
 }
 
 /// The page a CDN shows for an error status.
-pub fn html_page(status: StatusCode) -> String {
+fn html_page(status: StatusCode) -> String {
     let title = format!(
         "{} {}",
         status.as_u16(),
@@ -46,7 +46,7 @@ pub fn html_page(status: StatusCode) -> String {
 }
 
 /// The page the WAF of `waf-403` answers with.
-pub const WAF_PAGE: &str = "<html><head><title>403 Forbidden</title></head><body><center><h1>403 Forbidden</h1></center><center>Request blocked.</center><hr><center>waf</center></body></html>";
+const WAF_PAGE: &str = "<html><head><title>403 Forbidden</title></head><body><center><h1>403 Forbidden</h1></center><center>Request blocked.</center><hr><center>waf</center></body></html>";
 
 /// A whole number stays a JSON integer (`20.0` → `20`).
 fn number(v: &Value) -> Value {
@@ -58,7 +58,7 @@ fn number(v: &Value) -> Value {
 
 /// The envelope `{"error":{"code","type","message",…}}` as JSON text in the
 /// style of `string-errors` or `detail-errors`; anything else unchanged.
-pub fn error_body(config: &Config, status: StatusCode, body: Value) -> String {
+fn error_body(config: &EmulatorConfig, status: StatusCode, body: Value) -> String {
     let detail = config.has(Quirk::DetailErrors);
     if !detail && !config.has(Quirk::StringErrors) {
         return body.to_string();
@@ -112,7 +112,7 @@ pub fn error_body(config: &Config, status: StatusCode, body: Value) -> String {
 
 /// A 2xx body (submit or task) with the success-side quirks applied:
 /// numeric ids, capitalized status, nested link, then the `data` wrapper.
-pub fn success_body(config: &Config, mut body: Value) -> Value {
+fn success_body(config: &EmulatorConfig, mut body: Value) -> Value {
     if let Some(object) = body.as_object_mut() {
         if config.has(Quirk::NumericIds)
             && let Some(id) = object.get("task_id").and_then(Value::as_str)
@@ -215,7 +215,7 @@ pub async fn rewrite(State(state): State<Arc<AppState>>, request: Request, next:
 
 /// Whether the WAF of `waf-403` blocks a request body: `<script` anywhere,
 /// or `DROP TABLE` in `motion_prompt` (both case-insensitive).
-pub fn waf_blocks_body(bytes: &[u8]) -> bool {
+fn waf_blocks_body(bytes: &[u8]) -> bool {
     let text = String::from_utf8_lossy(bytes).to_lowercase();
     if text.contains("<script") {
         return true;
@@ -227,7 +227,7 @@ pub fn waf_blocks_body(bytes: &[u8]) -> bool {
 }
 
 /// Whether the WAF blocks a path: a task id starting with `waf` on either task path.
-pub fn waf_blocks_path(path: &str) -> bool {
+fn waf_blocks_path(path: &str) -> bool {
     ["/api/v2/avatar/tasks/", "/api/v2/tasks/"]
         .iter()
         .any(|prefix| {
@@ -256,7 +256,7 @@ pub async fn waf(State(state): State<Arc<AppState>>, request: Request, next: Nex
     }
     let (parts, body) = request.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, BUFFER_LIMIT).await else {
-        return AppError::PayloadTooLarge(crate::routes::BODY_LIMIT).into_response();
+        return AppError::PayloadTooLarge(BODY_LIMIT).into_response();
     };
     if waf_blocks_body(&bytes) {
         return blocked();
@@ -270,8 +270,8 @@ mod tests {
     use super::*;
     use clap::Parser;
 
-    fn config(quirks: &str) -> Config {
-        Config::parse_from(["x", "--quirks", quirks])
+    fn config(quirks: &str) -> EmulatorConfig {
+        EmulatorConfig::parse_from(["x", "--quirks", quirks])
     }
 
     #[test]

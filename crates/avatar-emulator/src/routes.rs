@@ -8,11 +8,10 @@ use avatar_api::estimate::prior_total_ms;
 use avatar_api::{AvatarRequest, Model, SubmitResponse, Task, TaskStatus};
 use axum::body::Body;
 use axum::extract::rejection::PathRejection;
-use axum::extract::{FromRequest, FromRequestParts, Path, Request, State};
-use axum::http::request::Parts;
+use axum::extract::{FromRequest, MatchedPath, Path, Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Serialize;
@@ -21,23 +20,24 @@ use tower::ServiceExt;
 use tower_http::cors::{Any, CorsLayer};
 use tower_http::services::ServeFile;
 
-use crate::config::{Config, Quirk};
+use crate::auth::{ApiKey, bearer};
+use crate::config::{BODY_LIMIT, EmulatorConfig, ProgressMode, Quirk};
 use crate::error::AppError;
 use crate::faults;
+use crate::ledger::{
+    Account, Job, PENDING_FRACTION, PENDING_MAX_MS, Phase, RUN_TIME_JITTER, key_prefix,
+};
 use crate::quirks;
 use crate::samples;
-use crate::state::{AppState, Phase, TaskRecord, key_prefix, now_ms};
+use crate::state::{AppState, now_ms};
 use crate::worker;
-
-/// Largest request body accepted, in bytes.
-pub const BODY_LIMIT: usize = 64 * 1024;
 
 /// The whole application, ready to serve.
 pub fn app(state: Arc<AppState>) -> Router {
-    let api = Router::new()
-        .route("/api/v2/avatar/generate", post(generate))
-        .route("/api/v2/avatar/digital-human", post(digital_human))
-        .route("/api/v2/avatar/dual", post(dual))
+    let submits = Model::ALL.into_iter().fold(Router::new(), |router, model| {
+        router.route(model.submit_path(), post(submit))
+    });
+    let api = submits
         .route("/api/v2/avatar/tasks/{task_id}", get(task))
         .route("/api/v2/tasks/{task_id}", get(task))
         .route_layer(middleware::from_fn_with_state(
@@ -70,7 +70,7 @@ pub fn app(state: Arc<AppState>) -> Router {
 
 /// Any origin may call the API with a bearer key and read `Retry-After`
 /// (unless `--quirks no-expose-retry-after`).
-fn cors(config: &Config) -> CorsLayer {
+fn cors(config: &EmulatorConfig) -> CorsLayer {
     let mut exposed = vec![
         header::CONTENT_LENGTH,
         header::CONTENT_RANGE,
@@ -107,39 +107,8 @@ async fn log_requests(request: Request, next: Next) -> Response {
     response
 }
 
-/// The key of an `Authorization: Bearer sk_...` header, if well formed.
-pub fn bearer(headers: &HeaderMap) -> Option<&str> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
-    let (scheme, token) = value.split_once(' ')?;
-    let token = token.trim();
-    let well_formed = scheme.eq_ignore_ascii_case("bearer")
-        && token.len() > 3
-        && token.starts_with("sk_")
-        && !token.chars().any(|c| c.is_whitespace() || c.is_control());
-    well_formed.then_some(token)
-}
-
-/// A key this emulator knows, from the `Authorization` header.
-pub struct ApiKey(pub String);
-
-impl FromRequestParts<Arc<AppState>> for ApiKey {
-    type Rejection = AppError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &Arc<AppState>,
-    ) -> Result<ApiKey, AppError> {
-        let key = bearer(&parts.headers).ok_or(AppError::MissingKey)?;
-        if state.store().accounts.contains_key(key) {
-            Ok(ApiKey(key.to_owned()))
-        } else {
-            Err(AppError::InvalidKey)
-        }
-    }
-}
-
 /// A JSON body; every way it can be wrong becomes an [`AppError`].
-pub struct ApiJson(pub Value);
+struct ApiJson(Value);
 
 impl<S: Send + Sync> FromRequest<S> for ApiJson {
     type Rejection = AppError;
@@ -178,59 +147,65 @@ impl<S: Send + Sync> FromRequest<S> for ApiJson {
     }
 }
 
-async fn generate(
-    State(state): State<Arc<AppState>>,
-    ApiKey(key): ApiKey,
-    ApiJson(body): ApiJson,
-) -> Result<impl IntoResponse, AppError> {
-    submit(&state, key, Model::AvatarPro, body).await
+/// A submit body, parsed for the endpoint it was sent to and checked against
+/// every rule of the contract crate; each problem becomes an [`AppError`].
+struct Submission(AvatarRequest);
+
+impl<S: Send + Sync> FromRequest<S> for Submission {
+    type Rejection = AppError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Submission, AppError> {
+        // The submit routes are the contract's paths, one per model.
+        let model = request
+            .extensions()
+            .get::<MatchedPath>()
+            .and_then(|path| {
+                Model::ALL
+                    .into_iter()
+                    .find(|m| m.submit_path() == path.as_str())
+            })
+            .ok_or(AppError::NotFound)?;
+        let ApiJson(body) = ApiJson::from_request(request, state).await?;
+        let request =
+            AvatarRequest::from_json(model, &body).map_err(|e| AppError::Invalid(vec![e]))?;
+        request.validate().map_err(AppError::Invalid)?;
+        Ok(Submission(request))
+    }
 }
 
-async fn digital_human(
-    State(state): State<Arc<AppState>>,
-    ApiKey(key): ApiKey,
-    ApiJson(body): ApiJson,
-) -> Result<impl IntoResponse, AppError> {
-    submit(&state, key, Model::DigitalHuman, body).await
-}
-
-async fn dual(
-    State(state): State<Arc<AppState>>,
-    ApiKey(key): ApiKey,
-    ApiJson(body): ApiJson,
-) -> Result<impl IntoResponse, AppError> {
-    submit(&state, key, Model::DualAvatar, body).await
-}
-
-/// Validates and prices a request with the contract crate, charges the key
-/// and creates the task in one step, then starts its worker.
+/// `POST` to any of the three submit endpoints: prices the (already
+/// validated) request with the contract crate, charges the key and creates
+/// the task in one step, then starts its worker.
 async fn submit(
-    state: &Arc<AppState>,
-    key: String,
-    model: Model,
-    body: Value,
+    State(state): State<Arc<AppState>>,
+    ApiKey(key): ApiKey,
+    Submission(request): Submission,
 ) -> Result<(StatusCode, Json<SubmitResponse>), AppError> {
-    let request = AvatarRequest::from_json(model, &body).map_err(|e| AppError::Invalid(vec![e]))?;
-    request.validate().map_err(AppError::Invalid)?;
+    let model = request.model();
     let (quote, shape) = request
         .quote()
         .zip(request.shape())
         .ok_or_else(|| AppError::field("body", "This request cannot be priced."))?;
     let (total_ms, will_fail) = {
         let mut rng = state.rng();
-        let jitter = rng.range(crate::RUN_TIME_JITTER.0, crate::RUN_TIME_JITTER.1);
+        let jitter = rng.range(RUN_TIME_JITTER.0, RUN_TIME_JITTER.1);
         let total = prior_total_ms(&shape) as f64 * jitter / state.config.speed;
         (total.round() as u64, rng.chance(state.config.fail_rate))
     };
     let task_id = state.new_task_id(model);
-    let record = TaskRecord {
+    let metadata = match &request {
+        AvatarRequest::Pro(r) => r.metadata.clone(),
+        AvatarRequest::DigitalHuman(r) => r.metadata.clone(),
+        AvatarRequest::Dual(r) => r.metadata.clone(),
+    };
+    let job = Job {
         task_id: task_id.clone(),
         key,
         model,
-        request: request.to_json(),
+        request,
         cost: quote.credits,
         created_at_ms: now_ms(),
-        pending_ms: ((total_ms as f64 * crate::PENDING_FRACTION) as u64).min(crate::PENDING_MAX_MS),
+        pending_ms: ((total_ms as f64 * PENDING_FRACTION) as u64).min(PENDING_MAX_MS),
         total_ms,
         will_fail,
         phase: Phase::Pending,
@@ -238,9 +213,9 @@ async fn submit(
         refunded: false,
         error: None,
         finished_at_ms: None,
-        metadata: body.get("metadata").filter(|m| !m.is_null()).cloned(),
+        metadata,
     };
-    state.store().charge_and_create(record)?;
+    state.store().charge_and_create(job)?;
     if state.persist().await.is_err() {
         // Not saved means not acknowledged: take the charge back.
         state.store().uncreate(&task_id);
@@ -282,12 +257,12 @@ async fn task(
     };
     let base = state.base_url(host(&headers));
     let store = state.store();
-    let record = store
+    let job = store
         .tasks
         .get(&id)
         .filter(|t| t.key == key)
         .ok_or(AppError::TaskNotFound)?;
-    Ok(Json(record.view(now_ms(), state.config.progress, &base)))
+    Ok(Json(job.view(now_ms(), state.config.progress, &base)))
 }
 
 /// What this server is, for a person who opens it in a browser.
@@ -372,7 +347,7 @@ async fn result_file(
 async fn account(
     State(state): State<Arc<AppState>>,
     Path(key): Path<String>,
-) -> Result<Json<crate::state::Account>, AppError> {
+) -> Result<Json<Account>, AppError> {
     state
         .store()
         .accounts
@@ -402,12 +377,12 @@ struct TaskSummary {
 async fn tasks(State(state): State<Arc<AppState>>) -> Json<Value> {
     let now = now_ms();
     let store = state.store();
-    let mut all: Vec<&TaskRecord> = store.tasks.values().collect();
+    let mut all: Vec<&Job> = store.tasks.values().collect();
     all.sort_by_key(|t| (t.created_at_ms, t.task_id.clone()));
     let list: Vec<TaskSummary> = all
         .into_iter()
         .map(|t| {
-            let view = t.view(now, crate::config::ProgressMode::Rising, "");
+            let view = t.view(now, ProgressMode::Rising, "");
             TaskSummary {
                 task_id: t.task_id.clone(),
                 key_prefix: t.key_prefix(),
@@ -424,32 +399,4 @@ async fn tasks(State(state): State<Arc<AppState>>) -> Json<Value> {
         })
         .collect();
     Json(json!({ "tasks": list }))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn auth(value: &str) -> HeaderMap {
-        let mut headers = HeaderMap::new();
-        headers.insert(header::AUTHORIZATION, value.parse().unwrap());
-        headers
-    }
-
-    #[test]
-    fn only_well_formed_bearer_keys_are_read() {
-        assert_eq!(bearer(&auth("Bearer sk_demo")), Some("sk_demo"));
-        assert_eq!(bearer(&auth("bearer  sk_demo ")), Some("sk_demo"));
-        for bad in [
-            "Bearer",
-            "Bearer sk_",
-            "Bearer abc",
-            "Basic sk_demo",
-            "sk_demo",
-            "Bearer sk_a b",
-        ] {
-            assert_eq!(bearer(&auth(bad)), None, "{bad}");
-        }
-        assert_eq!(bearer(&HeaderMap::new()), None);
-    }
 }

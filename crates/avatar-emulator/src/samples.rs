@@ -7,14 +7,14 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use tokio::process::Command;
 
-use crate::media::probe;
+use crate::probe::probe;
 
 /// Name of the manifest written last: its presence means the set is complete.
 const MANIFEST: &str = "samples.json";
 
 /// One sample file, as listed at `GET /samples/`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Sample {
+pub struct SampleFile {
     /// File name, served at `/samples/<name>`.
     pub name: String,
     /// `image`, `audio` or `video`.
@@ -35,7 +35,7 @@ pub struct Sample {
 /// The samples in `dir`, generating them first when they are not there yet.
 /// Safe when several processes share `dir`: each generates into its own
 /// temporary directory and the first complete one is renamed into place.
-pub async fn ensure(dir: &Path) -> Result<Vec<Sample>, String> {
+pub async fn ensure(dir: &Path) -> Result<Vec<SampleFile>, String> {
     // Emulators in one process (tests) wait for each other instead of all generating.
     static GENERATING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
     let _one_at_a_time = GENERATING.lock().await;
@@ -73,7 +73,7 @@ pub async fn ensure(dir: &Path) -> Result<Vec<Sample>, String> {
     read_manifest(dir).ok_or_else(|| format!("samples in {} are incomplete", dir.display()))
 }
 
-fn read_manifest(dir: &Path) -> Option<Vec<Sample>> {
+fn read_manifest(dir: &Path) -> Option<Vec<SampleFile>> {
     let bytes = std::fs::read(dir.join(MANIFEST)).ok()?;
     serde_json::from_slice(&bytes).ok()
 }
@@ -274,7 +274,7 @@ const SPEAKER_1: &str = "Hi there! Have you seen the new avatar videos?";
 const SPEAKER_2: &str = "I have. They even follow the audio when two people take turns.";
 
 /// Makes every sample in `dir` and describes them.
-async fn generate(dir: &Path) -> Result<Vec<Sample>, String> {
+async fn generate(dir: &Path) -> Result<Vec<SampleFile>, String> {
     let p = |name: &str| dir.join(name);
     let face = |cx, cy, size, skin, hair, shirt| Face {
         cx,
@@ -460,7 +460,7 @@ async fn generate(dir: &Path) -> Result<Vec<Sample>, String> {
             .flatten()
             .ok_or_else(|| format!("sample {name} was not made"))?;
         let has_picture = found.width > 0;
-        samples.push(Sample {
+        samples.push(SampleFile {
             name: name.to_owned(),
             kind: format!("{:?}", found.kind).to_lowercase(),
             description: description.to_owned(),
@@ -473,7 +473,7 @@ async fn generate(dir: &Path) -> Result<Vec<Sample>, String> {
 }
 
 /// The path of sample `name` in `dir`, when `name` is one of `samples`.
-pub fn path_of(dir: &Path, samples: &[Sample], name: &str) -> Option<PathBuf> {
+pub fn path_of(dir: &Path, samples: &[SampleFile], name: &str) -> Option<PathBuf> {
     samples
         .iter()
         .any(|s| s.name == name)

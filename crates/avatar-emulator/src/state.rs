@@ -1,224 +1,19 @@
-//! Everything the emulator remembers: accounts (the credit ledger) and
-//! tasks, behind one mutex so that charging and creating a task, or failing
-//! and refunding it, happen as one step.
+//! What the server shares between handlers and workers: the configuration,
+//! the [`Store`] behind one mutex, randomness, directories, samples and the
+//! HTTP client.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard};
 
-use avatar_api::response::codes;
-use avatar_api::{Model, Task, TaskError, TaskStatus};
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use avatar_api::Model;
 use tokio::sync::Semaphore;
 
-use crate::config::{Config, ProgressMode};
-use crate::error::AppError;
+use crate::config::{EmulatorConfig, Quirk};
+use crate::ledger::Store;
 use crate::persist::Persister;
 use crate::rng::Rng;
-use crate::samples::Sample;
-
-/// One key's credits and what happened to them.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Account {
-    /// Credits left.
-    pub credits: u64,
-    /// Credits charged at submit, in total.
-    pub charged: u64,
-    /// Credits given back for failed tasks, in total.
-    pub refunded: u64,
-}
-
-/// Where a task is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Phase {
-    /// Accepted, not started.
-    Pending,
-    /// Downloading, rendering, or waiting for its modelled time.
-    Processing,
-    /// The video is ready.
-    Completed,
-    /// Failed and refunded.
-    Failed,
-}
-
-/// A task as stored.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TaskRecord {
-    /// Opaque id.
-    pub task_id: String,
-    /// The key that created it (only it may read it).
-    pub key: String,
-    /// Which endpoint.
-    pub model: Model,
-    /// The validated request body, as the contract crate serializes it.
-    pub request: Value,
-    /// Credits charged at submit.
-    pub cost: u64,
-    /// Submit time, Unix ms.
-    pub created_at_ms: u64,
-    /// How long it stays `pending`, ms after submit.
-    pub pending_ms: u64,
-    /// Modelled generation time, ms after submit (it completes no earlier).
-    pub total_ms: u64,
-    /// Chosen at submit by `--fail-rate`.
-    pub will_fail: bool,
-    /// Current phase.
-    pub phase: Phase,
-    /// The result file is written.
-    pub rendered: bool,
-    /// Credits were given back (at most once).
-    pub refunded: bool,
-    /// Why it failed.
-    pub error: Option<TaskError>,
-    /// Completion or failure time, Unix ms.
-    pub finished_at_ms: Option<u64>,
-    /// Passthrough fields of the request.
-    pub metadata: Option<Value>,
-}
-
-impl TaskRecord {
-    /// The task body clients read, as of `now_ms`.
-    pub fn view(&self, now_ms: u64, progress: ProgressMode, base_url: &str) -> Task {
-        let status = match self.phase {
-            Phase::Pending => TaskStatus::Pending,
-            Phase::Processing => TaskStatus::Processing,
-            Phase::Completed => TaskStatus::Completed,
-            Phase::Failed => TaskStatus::Failed,
-        };
-        let progress = match (progress, self.phase) {
-            (ProgressMode::Null, _) | (_, Phase::Failed) => None,
-            (_, Phase::Pending) => Some(0.0),
-            (_, Phase::Completed) => Some(1.0),
-            (_, Phase::Processing) => {
-                let elapsed = now_ms.saturating_sub(self.created_at_ms + self.pending_ms);
-                let span = self.total_ms.saturating_sub(self.pending_ms).max(1);
-                let p = (elapsed as f64 / span as f64).clamp(0.0, 0.99);
-                Some((p * 100.0).floor() / 100.0)
-            }
-        };
-        let completed = self.phase == Phase::Completed;
-        Task {
-            task_id: Some(self.task_id.clone()),
-            status,
-            capability: Some("avatar".to_owned()),
-            action: Some(self.model.action().to_owned()),
-            model: Some(self.model.id().to_owned()),
-            progress,
-            error: self.error.clone(),
-            credits_used: None,
-            created_at: Some((self.created_at_ms / 1000) as i64),
-            completed_at: self.finished_at_ms.map(|ms| (ms / 1000) as i64),
-            metadata: self.metadata.clone(),
-            video_url: completed.then(|| format!("{base_url}/results/{}.mp4", self.task_id)),
-            provider_used: Some("avatar-emulator".to_owned()),
-        }
-    }
-
-    /// The key shown in logs and listings: its first characters only.
-    pub fn key_prefix(&self) -> String {
-        key_prefix(&self.key)
-    }
-}
-
-/// The first six characters of a key and an ellipsis: `sk_dem…`.
-pub fn key_prefix(key: &str) -> String {
-    let head: String = key.chars().take(6).collect();
-    format!("{head}…")
-}
-
-/// Accounts and tasks; what `--state` saves.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Store {
-    /// Per key.
-    pub accounts: BTreeMap<String, Account>,
-    /// Per task id.
-    pub tasks: HashMap<String, TaskRecord>,
-}
-
-impl Store {
-    /// Adds keys that the store does not hold yet; existing keys keep their ledger.
-    pub fn add_keys(&mut self, config: &Config) {
-        for spec in config.initial_keys() {
-            self.accounts.entry(spec.key).or_insert(Account {
-                credits: spec.credits,
-                ..Account::default()
-            });
-        }
-    }
-
-    /// Charges the task's cost to its key and records the task, or refuses
-    /// with 402 leaving everything unchanged.
-    pub fn charge_and_create(&mut self, task: TaskRecord) -> Result<(), AppError> {
-        let account = self
-            .accounts
-            .get_mut(&task.key)
-            .ok_or(AppError::InvalidKey)?;
-        if account.credits < task.cost {
-            return Err(AppError::InsufficientCredits {
-                required: task.cost,
-                balance: account.credits,
-            });
-        }
-        account.credits -= task.cost;
-        account.charged += task.cost;
-        self.tasks.insert(task.task_id.clone(), task);
-        Ok(())
-    }
-
-    /// Undoes [`Store::charge_and_create`] for a task that was never acknowledged.
-    pub fn uncreate(&mut self, task_id: &str) {
-        if let Some(task) = self.tasks.remove(task_id)
-            && let Some(account) = self.accounts.get_mut(&task.key)
-        {
-            account.credits += task.cost;
-            account.charged -= task.cost;
-        }
-    }
-
-    /// Marks a task failed and refunds its cost, once. False when it was
-    /// already final.
-    pub fn fail(&mut self, task_id: &str, error: TaskError, now_ms: u64) -> bool {
-        let Some(task) = self.tasks.get_mut(task_id) else {
-            return false;
-        };
-        if matches!(task.phase, Phase::Completed | Phase::Failed) {
-            return false;
-        }
-        task.phase = Phase::Failed;
-        task.error = Some(error);
-        task.finished_at_ms = Some(now_ms);
-        if !task.refunded {
-            task.refunded = true;
-            if let Some(account) = self.accounts.get_mut(&task.key) {
-                account.credits += task.cost;
-                account.refunded += task.cost;
-            }
-        }
-        true
-    }
-
-    /// Ids of tasks that are not final, oldest first.
-    pub fn unfinished(&self) -> Vec<String> {
-        let mut open: Vec<&TaskRecord> = self
-            .tasks
-            .values()
-            .filter(|t| matches!(t.phase, Phase::Pending | Phase::Processing))
-            .collect();
-        open.sort_by_key(|t| t.created_at_ms);
-        open.into_iter().map(|t| t.task_id.clone()).collect()
-    }
-}
-
-/// An error a task fails with.
-pub fn task_error(code: &str, message: &str) -> TaskError {
-    TaskError {
-        code: Some(code.to_owned()),
-        message: message.to_owned(),
-        kind: Some(codes::API_ERROR.to_owned()),
-    }
-}
+use crate::samples::SampleFile;
 
 /// Directories the emulator writes to.
 #[derive(Debug, Clone)]
@@ -234,7 +29,7 @@ pub struct Dirs {
 /// Shared by every handler and worker.
 pub struct AppState {
     /// The command line.
-    pub config: Config,
+    pub config: EmulatorConfig,
     /// Ledger and tasks.
     pub store: Mutex<Store>,
     /// Seeded randomness (timing, failures, faults).
@@ -246,7 +41,7 @@ pub struct AppState {
     /// Where files go.
     pub dirs: Dirs,
     /// Sample media served at /samples/.
-    pub samples: Vec<Sample>,
+    pub samples: Vec<SampleFile>,
     /// Downloads media.
     pub http: reqwest::Client,
     /// Limits concurrent ffmpeg renders.
@@ -272,7 +67,7 @@ impl AppState {
     pub fn new_task_id(&self, model: Model) -> String {
         let mut ids = self.ids.lock().unwrap_or_else(|e| e.into_inner());
         let (a, b) = (ids.next_u64(), ids.next_u64());
-        if self.config.has(crate::config::Quirk::NumericIds) {
+        if self.config.has(Quirk::NumericIds) {
             // 15 digits: a JSON number JavaScript still reads exactly (< 2^53).
             return format!("19{:013}", a % 10_000_000_000_000);
         }
@@ -318,86 +113,4 @@ pub fn now_ms() -> u64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as u64)
         .unwrap_or(0)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn record(id: &str, key: &str, cost: u64) -> TaskRecord {
-        TaskRecord {
-            task_id: id.into(),
-            key: key.into(),
-            model: Model::AvatarPro,
-            request: Value::Null,
-            cost,
-            created_at_ms: 1_000,
-            pending_ms: 100,
-            total_ms: 1_100,
-            will_fail: false,
-            phase: Phase::Pending,
-            rendered: false,
-            refunded: false,
-            error: None,
-            finished_at_ms: None,
-            metadata: None,
-        }
-    }
-
-    fn store_with(credits: u64) -> Store {
-        let mut s = Store::default();
-        s.accounts.insert(
-            "sk_a".into(),
-            Account {
-                credits,
-                ..Account::default()
-            },
-        );
-        s
-    }
-
-    #[test]
-    fn charge_refuses_without_changing_anything() {
-        let mut s = store_with(19);
-        let before = s.clone();
-        assert_eq!(
-            s.charge_and_create(record("t", "sk_a", 20)),
-            Err(AppError::InsufficientCredits {
-                required: 20,
-                balance: 19
-            })
-        );
-        assert_eq!(s, before);
-    }
-
-    #[test]
-    fn refund_happens_exactly_once() {
-        let mut s = store_with(50);
-        s.charge_and_create(record("t", "sk_a", 20)).unwrap();
-        assert_eq!(s.accounts["sk_a"].credits, 30);
-        assert!(s.fail("t", task_error("x", "y"), 5));
-        assert!(!s.fail("t", task_error("x", "y"), 6));
-        let a = &s.accounts["sk_a"];
-        assert_eq!((a.credits, a.charged, a.refunded), (50, 20, 20));
-    }
-
-    #[test]
-    fn progress_rises_while_processing_and_is_null_in_null_mode() {
-        let mut t = record("t", "sk_a", 1);
-        t.phase = Phase::Processing;
-        let p = |now| t.view(now, ProgressMode::Rising, "http://h").progress;
-        assert_eq!(p(1_100), Some(0.0));
-        assert_eq!(p(1_600), Some(0.5));
-        assert_eq!(p(9_000), Some(0.99));
-        assert_eq!(t.view(1_600, ProgressMode::Null, "http://h").progress, None);
-        assert_eq!(
-            t.view(1_600, ProgressMode::Rising, "http://h").video_url,
-            None
-        );
-    }
-
-    #[test]
-    fn keys_are_shown_by_prefix_only() {
-        assert_eq!(key_prefix("sk_demo_secret"), "sk_dem…");
-    }
 }

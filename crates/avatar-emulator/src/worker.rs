@@ -9,8 +9,12 @@ use std::time::{Duration, Instant};
 use avatar_api::TaskError;
 use avatar_api::response::codes;
 
+use std::path::Path;
+
+use crate::inputs;
+use crate::ledger::{Job, Phase, task_error};
 use crate::media;
-use crate::state::{AppState, Phase, now_ms, task_error};
+use crate::state::{AppState, now_ms};
 
 /// Runs task `task_id` to its end in the background.
 pub fn spawn(state: Arc<AppState>, task_id: String) {
@@ -51,7 +55,7 @@ async fn run(state: &AppState, task_id: &str) {
     let out = state.dirs.results.join(format!("{task_id}.mp4"));
     if !(task.rendered && out.is_file()) {
         let clock = Instant::now();
-        match media::produce(state, &task, &out).await {
+        match produce(state, &task, &out).await {
             Ok(()) => {
                 tracing::info!(
                     task_id,
@@ -65,8 +69,8 @@ async fn run(state: &AppState, task_id: &str) {
                 let _ = state.persist().await;
             }
             Err(e) => {
-                tracing::warn!(task_id, error = ?e, "task failed");
-                fail(state, task_id, e.task_error()).await;
+                tracing::warn!(task_id, error = %e.message, "task failed");
+                fail(state, task_id, e).await;
                 return;
             }
         }
@@ -80,6 +84,28 @@ async fn run(state: &AppState, task_id: &str) {
     }
     let _ = state.persist().await;
     trim_results(state, task_id).await;
+}
+
+/// Downloads a task's inputs, checks them and renders its result to `out`
+/// (one render per permit of `AppState::renders`); the inputs are deleted after.
+async fn produce(state: &AppState, task: &Job, out: &Path) -> Result<(), TaskError> {
+    let dir = state.dirs.inputs.join(&task.task_id);
+    tokio::fs::create_dir_all(&dir).await.map_err(|e| {
+        task_error(
+            codes::GENERATION_FAILED,
+            &format!("cannot create {}: {e}", dir.display()),
+        )
+    })?;
+    let result = async {
+        let plan = inputs::prepare(&state.http, &state.config, &dir, &task.request)
+            .await
+            .map_err(|e| e.task_error())?;
+        let _permit = state.renders.acquire().await;
+        media::render(&plan, out).await.map_err(|e| e.task_error())
+    }
+    .await;
+    let _ = tokio::fs::remove_dir_all(&dir).await;
+    result
 }
 
 /// Fails a task and refunds it (once), then saves.

@@ -510,7 +510,7 @@ async fn detail_errors_are_fastapi_style() {
 
 #[tokio::test]
 async fn string_and_detail_errors_exclude_each_other() {
-    let config = <avatar_emulator::Config as clap::Parser>::parse_from([
+    let config = <avatar_emulator::EmulatorConfig as clap::Parser>::parse_from([
         "avatar-emulator",
         "--listen",
         "127.0.0.1:0",

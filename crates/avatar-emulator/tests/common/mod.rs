@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use avatar_emulator::{Config, prepare};
+use avatar_emulator::{EmulatorConfig, prepare};
 use clap::Parser;
 use reqwest::header::HeaderMap;
 use reqwest::{Client, StatusCode};
@@ -52,7 +52,7 @@ impl Emu {
             &data_dir,
         ];
         argv.extend_from_slice(args);
-        let emulator = prepare(Config::parse_from(argv)).await.unwrap();
+        let emulator = prepare(EmulatorConfig::parse_from(argv)).await.unwrap();
         let base = format!("http://{}", emulator.addr);
         tokio::spawn(emulator.serve(std::future::pending()));
         Emu {

@@ -1,0 +1,385 @@
+//! The bookkeeping: accounts (the credit ledger) and tasks with their
+//! phases. Pure and synchronous; [`crate::state::AppState`] keeps the
+//! [`Store`] behind one mutex so that charging and creating a task, or
+//! failing and refunding it, happen as one step.
+
+use std::collections::{BTreeMap, HashMap};
+
+use avatar_api::response::codes;
+use avatar_api::{AvatarRequest, Model, Task, TaskError, TaskStatus};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::config::{EmulatorConfig, ProgressMode};
+use crate::error::AppError;
+
+/// A task runs for the provider's prior for its size
+/// ([`avatar_api::estimate::prior_total_ms`]) times a random factor in this range, over `--speed`.
+pub const RUN_TIME_JITTER: (f64, f64) = (0.8, 1.25);
+/// A task stays `pending` for a tenth of its run time…
+pub const PENDING_FRACTION: f64 = 0.1;
+/// …but at most this long.
+pub const PENDING_MAX_MS: u64 = 3_000;
+
+/// One key's credits and what happened to them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    /// Credits left.
+    pub credits: u64,
+    /// Credits charged at submit, in total.
+    pub charged: u64,
+    /// Credits given back for failed tasks, in total.
+    pub refunded: u64,
+}
+
+/// Where a task is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Phase {
+    /// Accepted, not started.
+    Pending,
+    /// Downloading, rendering, or waiting for its modelled time.
+    Processing,
+    /// The video is ready.
+    Completed,
+    /// Failed and refunded.
+    Failed,
+}
+
+/// A task as the ledger keeps it (clients read [`Job::view`], an `avatar_api::Task`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "SavedJob")]
+pub struct Job {
+    /// Opaque id.
+    pub task_id: String,
+    /// The key that created it (only it may read it).
+    pub key: String,
+    /// Which endpoint.
+    pub model: Model,
+    /// The validated request (saved as the JSON body the contract crate
+    /// serializes, read back with `model`).
+    pub request: AvatarRequest,
+    /// Credits charged at submit.
+    pub cost: u64,
+    /// Submit time, Unix ms.
+    pub created_at_ms: u64,
+    /// How long it stays `pending`, ms after submit.
+    pub pending_ms: u64,
+    /// Modelled generation time, ms after submit (it completes no earlier).
+    pub total_ms: u64,
+    /// Chosen at submit by `--fail-rate`.
+    pub will_fail: bool,
+    /// Current phase.
+    pub phase: Phase,
+    /// The result file is written.
+    pub rendered: bool,
+    /// Credits were given back (at most once).
+    pub refunded: bool,
+    /// Why it failed.
+    pub error: Option<TaskError>,
+    /// Completion or failure time, Unix ms.
+    pub finished_at_ms: Option<u64>,
+    /// Passthrough fields of the request.
+    pub metadata: Option<Value>,
+}
+
+/// A [`Job`] as `--state` holds it: the same fields, with the request
+/// still JSON until `model` says which request type it is.
+#[derive(Deserialize)]
+struct SavedJob {
+    /// Opaque id.
+    task_id: String,
+    /// The key that created it (only it may read it).
+    key: String,
+    /// Which endpoint.
+    model: Model,
+    /// The request body as JSON; which type it is depends on `model`.
+    request: Value,
+    /// Credits charged at submit.
+    cost: u64,
+    /// Submit time, Unix ms.
+    created_at_ms: u64,
+    /// How long it stays `pending`, ms after submit.
+    pending_ms: u64,
+    /// Modelled generation time, ms after submit (it completes no earlier).
+    total_ms: u64,
+    /// Chosen at submit by `--fail-rate`.
+    will_fail: bool,
+    /// Current phase.
+    phase: Phase,
+    /// The result file is written.
+    rendered: bool,
+    /// Credits were given back (at most once).
+    refunded: bool,
+    /// Why it failed.
+    error: Option<TaskError>,
+    /// Completion or failure time, Unix ms.
+    finished_at_ms: Option<u64>,
+    /// Passthrough fields of the request.
+    metadata: Option<Value>,
+}
+
+impl TryFrom<SavedJob> for Job {
+    type Error = String;
+
+    fn try_from(saved: SavedJob) -> Result<Job, String> {
+        let request = AvatarRequest::from_json(saved.model, &saved.request)
+            .map_err(|e| format!("task {}: unreadable request: {e}", saved.task_id))?;
+        Ok(Job {
+            task_id: saved.task_id,
+            key: saved.key,
+            model: saved.model,
+            request,
+            cost: saved.cost,
+            created_at_ms: saved.created_at_ms,
+            pending_ms: saved.pending_ms,
+            total_ms: saved.total_ms,
+            will_fail: saved.will_fail,
+            phase: saved.phase,
+            rendered: saved.rendered,
+            refunded: saved.refunded,
+            error: saved.error,
+            finished_at_ms: saved.finished_at_ms,
+            metadata: saved.metadata,
+        })
+    }
+}
+
+impl Job {
+    /// The task body clients read, as of `now_ms`.
+    pub fn view(&self, now_ms: u64, progress: ProgressMode, base_url: &str) -> Task {
+        let status = match self.phase {
+            Phase::Pending => TaskStatus::Pending,
+            Phase::Processing => TaskStatus::Processing,
+            Phase::Completed => TaskStatus::Completed,
+            Phase::Failed => TaskStatus::Failed,
+        };
+        let progress = match (progress, self.phase) {
+            (ProgressMode::Null, _) | (_, Phase::Failed) => None,
+            (_, Phase::Pending) => Some(0.0),
+            (_, Phase::Completed) => Some(1.0),
+            (_, Phase::Processing) => {
+                let elapsed = now_ms.saturating_sub(self.created_at_ms + self.pending_ms);
+                let span = self.total_ms.saturating_sub(self.pending_ms).max(1);
+                let p = (elapsed as f64 / span as f64).clamp(0.0, 0.99);
+                Some((p * 100.0).floor() / 100.0)
+            }
+        };
+        let completed = self.phase == Phase::Completed;
+        Task {
+            task_id: Some(self.task_id.clone()),
+            status,
+            capability: Some("avatar".to_owned()),
+            action: Some(self.model.action().to_owned()),
+            model: Some(self.model.id().to_owned()),
+            progress,
+            error: self.error.clone(),
+            credits_used: None,
+            created_at: Some((self.created_at_ms / 1000) as i64),
+            completed_at: self.finished_at_ms.map(|ms| (ms / 1000) as i64),
+            metadata: self.metadata.clone(),
+            video_url: completed.then(|| format!("{base_url}/results/{}.mp4", self.task_id)),
+            provider_used: Some("avatar-emulator".to_owned()),
+        }
+    }
+
+    /// The key shown in logs and listings: its first characters only.
+    pub fn key_prefix(&self) -> String {
+        key_prefix(&self.key)
+    }
+}
+
+/// The first six characters of a key and an ellipsis: `sk_dem…`.
+pub fn key_prefix(key: &str) -> String {
+    let head: String = key.chars().take(6).collect();
+    format!("{head}…")
+}
+
+/// Accounts and tasks; what `--state` saves.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Store {
+    /// Per key.
+    pub accounts: BTreeMap<String, Account>,
+    /// Per task id.
+    pub tasks: HashMap<String, Job>,
+}
+
+impl Store {
+    /// Adds keys that the store does not hold yet; existing keys keep their ledger.
+    pub fn add_keys(&mut self, config: &EmulatorConfig) {
+        for spec in config.initial_keys() {
+            self.accounts.entry(spec.key).or_insert(Account {
+                credits: spec.credits,
+                ..Account::default()
+            });
+        }
+    }
+
+    /// Charges the task's cost to its key and records the task, or refuses
+    /// with 402 leaving everything unchanged.
+    pub fn charge_and_create(&mut self, task: Job) -> Result<(), AppError> {
+        let account = self
+            .accounts
+            .get_mut(&task.key)
+            .ok_or(AppError::InvalidKey)?;
+        if account.credits < task.cost {
+            return Err(AppError::InsufficientCredits {
+                required: task.cost,
+                balance: account.credits,
+            });
+        }
+        account.credits -= task.cost;
+        account.charged += task.cost;
+        self.tasks.insert(task.task_id.clone(), task);
+        Ok(())
+    }
+
+    /// Undoes [`Store::charge_and_create`] for a task that was never acknowledged.
+    pub fn uncreate(&mut self, task_id: &str) {
+        if let Some(task) = self.tasks.remove(task_id)
+            && let Some(account) = self.accounts.get_mut(&task.key)
+        {
+            account.credits += task.cost;
+            account.charged -= task.cost;
+        }
+    }
+
+    /// Marks a task failed and refunds its cost, once. False when it was
+    /// already final.
+    pub fn fail(&mut self, task_id: &str, error: TaskError, now_ms: u64) -> bool {
+        let Some(task) = self.tasks.get_mut(task_id) else {
+            return false;
+        };
+        if matches!(task.phase, Phase::Completed | Phase::Failed) {
+            return false;
+        }
+        task.phase = Phase::Failed;
+        task.error = Some(error);
+        task.finished_at_ms = Some(now_ms);
+        if !task.refunded {
+            task.refunded = true;
+            if let Some(account) = self.accounts.get_mut(&task.key) {
+                account.credits += task.cost;
+                account.refunded += task.cost;
+            }
+        }
+        true
+    }
+
+    /// Ids of tasks that are not final, oldest first.
+    pub fn unfinished(&self) -> Vec<String> {
+        let mut open: Vec<&Job> = self
+            .tasks
+            .values()
+            .filter(|t| matches!(t.phase, Phase::Pending | Phase::Processing))
+            .collect();
+        open.sort_by_key(|t| t.created_at_ms);
+        open.into_iter().map(|t| t.task_id.clone()).collect()
+    }
+}
+
+/// An error a task fails with.
+pub fn task_error(code: &str, message: &str) -> TaskError {
+    TaskError {
+        code: Some(code.to_owned()),
+        message: message.to_owned(),
+        kind: Some(codes::API_ERROR.to_owned()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use avatar_api::ProRequest;
+
+    fn job(id: &str, key: &str, cost: u64) -> Job {
+        Job {
+            task_id: id.into(),
+            key: key.into(),
+            model: Model::AvatarPro,
+            request: AvatarRequest::Pro(ProRequest::default()),
+            cost,
+            created_at_ms: 1_000,
+            pending_ms: 100,
+            total_ms: 1_100,
+            will_fail: false,
+            phase: Phase::Pending,
+            rendered: false,
+            refunded: false,
+            error: None,
+            finished_at_ms: None,
+            metadata: None,
+        }
+    }
+
+    fn store_with(credits: u64) -> Store {
+        let mut s = Store::default();
+        s.accounts.insert(
+            "sk_a".into(),
+            Account {
+                credits,
+                ..Account::default()
+            },
+        );
+        s
+    }
+
+    #[test]
+    fn charge_refuses_without_changing_anything() {
+        let mut s = store_with(19);
+        let before = s.clone();
+        assert_eq!(
+            s.charge_and_create(job("t", "sk_a", 20)),
+            Err(AppError::InsufficientCredits {
+                required: 20,
+                balance: 19
+            })
+        );
+        assert_eq!(s, before);
+    }
+
+    #[test]
+    fn refund_happens_exactly_once() {
+        let mut s = store_with(50);
+        s.charge_and_create(job("t", "sk_a", 20)).unwrap();
+        assert_eq!(s.accounts["sk_a"].credits, 30);
+        assert!(s.fail("t", task_error("x", "y"), 5));
+        assert!(!s.fail("t", task_error("x", "y"), 6));
+        let a = &s.accounts["sk_a"];
+        assert_eq!((a.credits, a.charged, a.refunded), (50, 20, 20));
+    }
+
+    #[test]
+    fn progress_rises_while_processing_and_is_null_in_null_mode() {
+        let mut t = job("t", "sk_a", 1);
+        t.phase = Phase::Processing;
+        let p = |now| t.view(now, ProgressMode::Rising, "http://h").progress;
+        assert_eq!(p(1_100), Some(0.0));
+        assert_eq!(p(1_600), Some(0.5));
+        assert_eq!(p(9_000), Some(0.99));
+        assert_eq!(t.view(1_600, ProgressMode::Null, "http://h").progress, None);
+        assert_eq!(
+            t.view(1_600, ProgressMode::Rising, "http://h").video_url,
+            None
+        );
+    }
+
+    #[test]
+    fn saved_tasks_keep_the_request_as_its_json_body() {
+        let mut t = job("t", "sk_a", 1);
+        t.request = AvatarRequest::Pro(ProRequest {
+            image_url: "https://a/x.png".into(),
+            ..ProRequest::default()
+        });
+        let saved = serde_json::to_value(&t).unwrap();
+        assert_eq!(saved["request"], t.request.to_json());
+        assert_eq!(saved["request"]["image_url"], "https://a/x.png");
+        let back: Job = serde_json::from_value(saved).unwrap();
+        assert_eq!(back, t);
+    }
+
+    #[test]
+    fn keys_are_shown_by_prefix_only() {
+        assert_eq!(key_prefix("sk_demo_secret"), "sk_dem…");
+    }
+}
