@@ -170,6 +170,31 @@ pub fn field_label(field: &str) -> &str {
     }
 }
 
+/// One problem with one field of a request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    /// The JSON field name, e.g. `duration` (or `body` for the whole body).
+    pub field: String,
+    /// What is wrong and what is allowed, in words a person understands.
+    pub message: String,
+}
+
+impl FieldError {
+    /// A problem with `field`.
+    pub fn new(field: &str, message: &str) -> FieldError {
+        FieldError {
+            field: field.to_owned(),
+            message: message.to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for FieldError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

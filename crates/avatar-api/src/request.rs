@@ -11,8 +11,8 @@ use serde_json::Value;
 
 use crate::billing::{self, Quote};
 use crate::estimate::Shape;
+use crate::model::FieldError;
 use crate::model::{self, Model};
-use crate::validate::{self, FieldError};
 
 fn default_duration() -> u32 {
     model::DEFAULT_DURATION
@@ -205,20 +205,6 @@ impl AvatarRequest {
             Model::DigitalHuman => AvatarRequest::DigitalHuman(parse(body)?),
             Model::DualAvatar => AvatarRequest::Dual(parse(body)?),
         })
-    }
-
-    /// Every problem with this request, or `Ok` when the API will accept it.
-    pub fn validate(&self) -> Result<(), Vec<FieldError>> {
-        let errors = match self {
-            AvatarRequest::Pro(r) => validate::pro(r),
-            AvatarRequest::DigitalHuman(r) => validate::digital_human(r),
-            AvatarRequest::Dual(r) => validate::dual(r),
-        };
-        if errors.is_empty() {
-            Ok(())
-        } else {
-            Err(errors)
-        }
     }
 
     /// What this request costs, when its billing fields are valid.

@@ -2,33 +2,23 @@
 //! state the rules (and as the crate docs decide where they are silent).
 //! Every problem is reported at once, each as a field and a sentence.
 
-use serde::{Deserialize, Serialize};
-
+pub use crate::model::FieldError;
 use crate::model::{self, field_label};
-use crate::request::{DigitalHumanRequest, DualRequest, ProRequest};
+use crate::request::{AvatarRequest, DigitalHumanRequest, DualRequest, ProRequest};
 
-/// One problem with one field of a request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FieldError {
-    /// The JSON field name, e.g. `duration` (or `body` for the whole body).
-    pub field: String,
-    /// What is wrong and what is allowed, in words a person understands.
-    pub message: String,
-}
-
-impl FieldError {
-    /// A problem with `field`.
-    pub fn new(field: &str, message: &str) -> FieldError {
-        FieldError {
-            field: field.to_owned(),
-            message: message.to_owned(),
+impl AvatarRequest {
+    /// Every problem with this request, or `Ok` when the API will accept it.
+    pub fn validate(&self) -> Result<(), Vec<FieldError>> {
+        let errors = match self {
+            AvatarRequest::Pro(r) => pro(r),
+            AvatarRequest::DigitalHuman(r) => digital_human(r),
+            AvatarRequest::Dual(r) => dual(r),
+        };
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
         }
-    }
-}
-
-impl std::fmt::Display for FieldError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
     }
 }
 
