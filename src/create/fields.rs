@@ -1,0 +1,323 @@
+//! The form's fields: URL inputs with their previews, number choices and
+//! inputs, the parameters of each model and the motion prompt; each shows
+//! its problem once touched (or the API's, after a submit).
+
+use avatar_api::FieldError;
+use avatar_api::billing::{format_seconds, seconds_to_ms};
+use avatar_api::model::{self, Model, field_label};
+use avatar_api::number::parse_decimal;
+use avatar_api::validate::prompt_chars;
+use leptos::prelude::*;
+
+use super::FormState;
+use super::preview::{AudioPreview, ImagePreview, VideoPreview};
+use crate::ctx::Ctx;
+use crate::form::{Form, clean};
+use crate::widgets::field_id;
+
+/// The message to show beside `field`: the API's, else the contract's once touched.
+fn shown_error(ctx: Ctx, errors: Memo<Vec<FieldError>>, field: &'static str) -> Option<String> {
+    let server = ctx.server_errors.with(|errs| {
+        errs.iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.clone())
+    });
+    server.or_else(|| {
+        let touched = ctx
+            .touched
+            .with(|t| t.iter().any(|f| f == field || f == "*"));
+        if !touched {
+            return None;
+        }
+        errors.with(|errs| {
+            errs.iter()
+                .find(|e| e.field == field)
+                .map(|e| e.message.clone())
+        })
+    })
+}
+
+fn touch(ctx: Ctx, field: &str) {
+    ctx.touched.update(|t| {
+        if !t.iter().any(|f| f == field) {
+            t.push(field.to_owned());
+        }
+    });
+}
+
+/// What a URL field previews.
+#[derive(Clone, Copy, PartialEq)]
+pub(super) enum Media {
+    /// An image with its pixel size.
+    Image,
+    /// An audio player; its detected length fills the audio length.
+    Audio,
+    /// A video player.
+    Video,
+    /// No preview.
+    Plain,
+}
+
+/// A labelled URL input with an inline message and a live preview.
+#[component]
+pub(super) fn UrlField(
+    field: &'static str,
+    kind: Media,
+    get: fn(&Form) -> String,
+    set: fn(&mut Form, String),
+    hint: &'static str,
+) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let errors = expect_context::<FormState>().errors;
+    let id = field_id(field);
+    let error_id = format!("{id}-error");
+    let hint_id = format!("{id}-hint");
+    let value = Signal::derive(move || ctx.form.with(get));
+    let error = Signal::derive(move || shown_error(ctx, errors, field));
+    let described = format!("{hint_id} {error_id}");
+    view! {
+        <div class="field" class:invalid=move || error.with(Option::is_some)>
+            <label for=id.clone()>{field_label(field)}</label>
+            <input
+                id=id
+                type="url"
+                inputmode="url"
+                autocomplete="off"
+                spellcheck="false"
+                placeholder="https://…"
+                aria-invalid=move || error.with(Option::is_some).to_string()
+                aria-describedby=described
+                prop:value=value
+                on:input=move |ev| {
+                    let v = event_target_value(&ev);
+                    ctx.form.update(|f| set(f, v));
+                }
+                on:change=move |ev| {
+                    // Pasted text often carries spaces or a newline: keep it clean.
+                    let v = clean(&event_target_value(&ev));
+                    ctx.form.update(|f| set(f, v));
+                    touch(ctx, field);
+                }
+            />
+            <p class="hint" id=hint_id>{hint}</p>
+            <p class="error-text" id=error_id role="alert">{move || error.get()}</p>
+            {match kind {
+                Media::Image => view! { <ImagePreview url=value/> }.into_any(),
+                Media::Audio => view! { <AudioPreview url=value/> }.into_any(),
+                Media::Video => view! { <VideoPreview url=value/> }.into_any(),
+                Media::Plain => ().into_any(),
+            }}
+        </div>
+    }
+}
+
+/// A `<select>` of whole numbers.
+#[component]
+fn NumberSelect(
+    field: &'static str,
+    options: Vec<(u32, String)>,
+    get: fn(&Form) -> u32,
+    set: fn(&mut Form, u32),
+) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let errors = expect_context::<FormState>().errors;
+    let id = field_id(field);
+    view! {
+        <div class="field">
+            <label for=id.clone()>{field_label(field)}</label>
+            <select
+                id=id
+                prop:value=move || ctx.form.with(get).to_string()
+                on:change=move |ev| {
+                    if let Ok(v) = event_target_value(&ev).parse() {
+                        ctx.form.update(|f| set(f, v));
+                    }
+                }
+            >
+                {options
+                    .into_iter()
+                    .map(|(v, text)| {
+                        view! {
+                            <option value=v.to_string() selected=move || ctx.form.with(get) == v>
+                                {text}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
+            </select>
+            <p class="error-text" role="alert">{move || shown_error(ctx, errors, field)}</p>
+        </div>
+    }
+}
+
+/// A number input that keeps what is typed while it parses it into the form.
+#[component]
+fn NumberField(
+    field: &'static str,
+    label: &'static str,
+    suffix: &'static str,
+    get: fn(&Form) -> Option<f64>,
+    set: fn(&mut Form, Option<f64>),
+    hint: Signal<String>,
+) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let errors = expect_context::<FormState>().errors;
+    let id = field_id(field);
+    let show = |v: Option<f64>| {
+        v.map(|n| format_seconds(seconds_to_ms(n)))
+            .unwrap_or_default()
+    };
+    let text = RwSignal::new(show(ctx.form.with_untracked(get)));
+    // Follow changes made elsewhere (detected audio length, reuse, samples).
+    Effect::watch(
+        move || ctx.form.with(get),
+        move |value, _, _| {
+            let typed = text.with_untracked(|t| parse_decimal(t.trim()));
+            if typed != *value {
+                text.set(show(*value));
+            }
+        },
+        false,
+    );
+    let error = Signal::derive(move || shown_error(ctx, errors, field));
+    view! {
+        <div class="field" class:invalid=move || error.with(Option::is_some)>
+            <label for=id.clone()>{label}</label>
+            <div class="input-suffix">
+                <input
+                    id=id
+                    type="text"
+                    inputmode="decimal"
+                    autocomplete="off"
+                    aria-invalid=move || error.with(Option::is_some).to_string()
+                    prop:value=move || text.get()
+                    on:input=move |ev| {
+                        let raw = event_target_value(&ev);
+                        let parsed = parse_decimal(raw.trim());
+                        text.set(raw);
+                        ctx.form.update(|f| set(f, parsed));
+                    }
+                    on:change=move |_| touch(ctx, field)
+                />
+                <span class="suffix">{suffix}</span>
+            </div>
+            <p class="hint">{move || hint.get()}</p>
+            <p class="error-text" role="alert">{move || error.get()}</p>
+        </div>
+    }
+}
+
+/// Duration, resolution, frame rate and motion prompt (Pro); audio length
+/// and output size (the siblings).
+#[component]
+pub(super) fn ParamsForm(errors: Memo<Vec<FieldError>>) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let model = Memo::new(move |_| ctx.form.with(|f| f.model));
+    let needs_audio = Memo::new(move |_| ctx.form.with(Form::needs_audio_length));
+    let audio_hint = Signal::derive(move || {
+        if ctx.form.with(|f| f.audio_seconds.is_some()) {
+            "Filled in from the audio; edit it if it is wrong.".to_owned()
+        } else {
+            "Detected when the audio loads, or type it in seconds.".to_owned()
+        }
+    });
+    let pro = move || {
+        let durations = model::DURATIONS
+            .iter()
+            .map(|&d| {
+                let text = if d == model::FOLLOW_AUDIO {
+                    "Follow audio".to_owned()
+                } else {
+                    format!("{d} s")
+                };
+                (d, text)
+            })
+            .collect();
+        let resolutions = model::RESOLUTIONS
+            .iter()
+            .map(|&r| (r, format!("{r} px")))
+            .collect();
+        let framerates = model::FRAMERATES
+            .iter()
+            .map(|&r| (r, format!("{r} fps")))
+            .collect();
+        view! {
+            <div class="three-col">
+                <NumberSelect field="duration" options=durations get=|f| f.duration set=|f, v| f.duration = v/>
+                <NumberSelect field="resolution" options=resolutions get=|f| f.resolution set=|f, v| f.resolution = v/>
+                <NumberSelect field="framerate" options=framerates get=|f| f.framerate set=|f, v| f.framerate = v/>
+            </div>
+            <Show when=move || needs_audio.get()>
+                <NumberField field="audio_duration_seconds" label="Audio length" suffix="s"
+                    get=|f| f.audio_seconds set=|f, v| f.audio_seconds = v hint=audio_hint/>
+            </Show>
+            <MotionPrompt errors/>
+        }
+    };
+    let sized = move || {
+        let side_hint = Signal::derive(move || {
+            if ctx.form.with(|f| f.model == Model::DigitalHuman) {
+                ctx.form
+                    .with(|f| avatar_api::billing::digital_human_rate_text(f.width, f.height))
+            } else {
+                "Even number of pixels.".to_owned()
+            }
+        });
+        view! {
+            <NumberField field="audio_duration_seconds" label="Audio length" suffix="s"
+                get=|f| f.audio_seconds set=|f, v| f.audio_seconds = v hint=audio_hint/>
+            <div class="two-col">
+                <NumberField field="width" label="Width" suffix="px"
+                    get=|f| Some(f64::from(f.width)) set=|f, v| f.width = side(v) hint=side_hint/>
+                <NumberField field="height" label="Height" suffix="px"
+                    get=|f| Some(f64::from(f.height)) set=|f, v| f.height = side(v) hint=side_hint/>
+            </div>
+        }
+    };
+    move || match model.get() {
+        Model::AvatarPro => pro().into_any(),
+        _ => sized().into_any(),
+    }
+}
+
+/// A typed width or height; 0 (invalid, reported by validation) when not a whole number.
+fn side(v: Option<f64>) -> u32 {
+    v.filter(|n| n.fract() == 0.0 && *n >= 0.0 && *n <= f64::from(u32::MAX))
+        .map(|n| n as u32)
+        .unwrap_or(0)
+}
+
+/// The motion prompt with a live character counter.
+#[component]
+fn MotionPrompt(errors: Memo<Vec<FieldError>>) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let count = Memo::new(move |_| ctx.form.with(|f| prompt_chars(f.motion_prompt.trim())));
+    let over = move || count.get() > model::MOTION_PROMPT_MAX_CHARS;
+    let id = field_id("motion_prompt");
+    view! {
+        <div class="field" class:invalid=over>
+            <div class="label-row">
+                <label for=id.clone()>"Motion prompt"</label>
+                <span class="counter" class:over=over id="motion-counter" aria-live="polite">
+                    {move || format!("{} / {}", count.get(), model::MOTION_PROMPT_MAX_CHARS)}
+                </span>
+            </div>
+            <textarea
+                id=id
+                rows="3"
+                placeholder=model::DEFAULT_MOTION_PROMPT
+                aria-describedby="motion-counter motion-hint"
+                prop:value=move || ctx.form.with(|f| f.motion_prompt.clone())
+                on:input=move |ev| {
+                    let v = event_target_value(&ev);
+                    ctx.form.update(|f| f.motion_prompt = v);
+                }
+                on:change=move |_| touch(ctx, "motion_prompt")
+            ></textarea>
+            <p class="hint" id="motion-hint">
+                {format!("Optional: how the person moves and looks. Empty means \u{201c}{}\u{201d}.", model::DEFAULT_MOTION_PROMPT)}
+            </p>
+            <p class="error-text" role="alert">{move || shown_error(ctx, errors, "motion_prompt")}</p>
+        </div>
+    }
+}

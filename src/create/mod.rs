@@ -1,0 +1,280 @@
+//! The create form: model picker, media inputs with previews
+//! ([`preview`]), parameters ([`fields`]), the cost panel and the submit
+//! button ([`submit`]), plus share link and curl. What the form means (its
+//! request, problems and price) is worked out once, in [`FormState`].
+
+mod fields;
+mod preview;
+mod submit;
+
+use avatar_api::model::Model;
+use avatar_api::{AvatarRequest, FieldError, Quote};
+use leptos::prelude::*;
+
+use crate::api::curl_command;
+use crate::ctx::Ctx;
+use crate::form::Form;
+use crate::widgets::CopyButton;
+use fields::{Media, ParamsForm, UrlField};
+use submit::{CostPanel, SubmitArea};
+
+/// What the form means, worked out once per change (provided by
+/// [`CreatePanel`]) and read by every field, the cost panel, the submit
+/// area and the share tools.
+#[derive(Clone, Copy)]
+pub struct FormState {
+    /// The request the form sends.
+    pub request: Memo<AvatarRequest>,
+    /// Its problems, from the contract's validation (empty when valid).
+    pub errors: Memo<Vec<FieldError>>,
+    /// Its price, when it has one.
+    pub quote: Memo<Option<Quote>>,
+}
+
+impl FormState {
+    fn new(form: RwSignal<Form>) -> FormState {
+        let request = Memo::new(move |_| form.with(Form::to_request));
+        let errors = Memo::new(move |_| request.with(|r| r.validate().err().unwrap_or_default()));
+        let quote = Memo::new(move |_| request.with(AvatarRequest::quote));
+        FormState {
+            request,
+            errors,
+            quote,
+        }
+    }
+}
+
+/// The whole "Create" card.
+#[component]
+pub fn CreatePanel() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let state = FormState::new(ctx.form);
+    provide_context(state);
+    let errors = state.errors;
+    let model = Memo::new(move |_| ctx.form.with(|f| f.model));
+    // A changed form makes the API's last field messages stale.
+    Effect::watch(
+        move || ctx.form.get(),
+        move |_, _, _| {
+            if ctx.server_errors.with_untracked(|e| !e.is_empty()) {
+                ctx.server_errors.set(Vec::new());
+            }
+        },
+        false,
+    );
+    view! {
+        <section id="create" class="card create" aria-labelledby="create-title">
+            <div class="card-head">
+                <h2 id="create-title">"Create a video"</h2>
+                <SampleButton/>
+            </div>
+            <ModelPicker/>
+            <div class="section-title">"Media"</div>
+            {move || match model.get() {
+                Model::AvatarPro => view! {
+                    <UrlField field="image_url" kind=Media::Image get=|f| f.image_url.clone() set=|f, v| f.image_url = v
+                        hint="A clear, front-facing portrait photo (PNG or JPEG)."/>
+                    <UrlField field="audio_url" kind=Media::Audio get=|f| f.audio_url.clone() set=set_billing_audio
+                        hint="The speech to lip-sync (MP3 or WAV)."/>
+                }.into_any(),
+                Model::DigitalHuman => view! {
+                    <SourceToggle/>
+                    {move || if ctx.form.with(|f| f.use_video) {
+                        view! { <UrlField field="input_video_url" kind=Media::Video get=|f| f.video_url.clone() set=|f, v| f.video_url = v
+                            hint="A short video of the person to animate."/> }.into_any()
+                    } else {
+                        view! { <UrlField field="image_url" kind=Media::Image get=|f| f.image_url.clone() set=|f, v| f.image_url = v
+                            hint="A clear, front-facing portrait photo."/> }.into_any()
+                    }}
+                    <UrlField field="audio_url" kind=Media::Audio get=|f| f.audio_url.clone() set=set_billing_audio
+                        hint="The speech; its length sets the cost."/>
+                }.into_any(),
+                Model::DualAvatar => view! {
+                    <UrlField field="dual_image_url" kind=Media::Image get=|f| f.dual_image_url.clone() set=|f, v| f.dual_image_url = v
+                        hint="One picture showing both people."/>
+                    <UrlField field="audio_mix_url" kind=Media::Audio get=|f| f.audio_mix_url.clone() set=set_billing_audio
+                        hint="The whole conversation; its length sets the cost."/>
+                    <div class="two-col">
+                        <UrlField field="audio1_url" kind=Media::Plain get=|f| f.audio1_url.clone() set=|f, v| f.audio1_url = v hint="Speaker 1's track alone."/>
+                        <UrlField field="audio2_url" kind=Media::Plain get=|f| f.audio2_url.clone() set=|f, v| f.audio2_url = v hint="Speaker 2's track alone."/>
+                    </div>
+                }.into_any(),
+            }}
+            <div class="section-title">"Parameters"</div>
+            <ParamsForm errors/>
+            <CostPanel/>
+            <SubmitArea errors/>
+            <ShareTools/>
+        </section>
+    }
+}
+
+fn set_billing_audio(f: &mut Form, v: String) {
+    if f.billing_audio_url() != v {
+        f.audio_seconds = None;
+    }
+    match f.model {
+        Model::DualAvatar => f.audio_mix_url = v,
+        _ => f.audio_url = v,
+    }
+}
+
+/// "Try a sample": fills in the configured sample media for the current model.
+#[component]
+fn SampleButton() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let next = StoredValue::new(0usize);
+    let has_samples = ctx
+        .config
+        .with_value(|c| !c.samples.is_empty() || c.dual_sample.is_some());
+    let fill = move |_| {
+        let config = ctx.config.get_value();
+        let mut filled = String::new();
+        ctx.form.update(|f| match f.model {
+            Model::DualAvatar => {
+                if let Some(s) = &config.dual_sample {
+                    f.dual_image_url = s.dual_image_url.clone();
+                    f.audio_mix_url = s.audio_mix_url.clone();
+                    f.audio1_url = s.audio1_url.clone();
+                    f.audio2_url = s.audio2_url.clone();
+                    f.audio_seconds = None;
+                    filled = "Dual Avatar sample".to_owned();
+                }
+            }
+            _ => {
+                if config.samples.is_empty() {
+                    return;
+                }
+                let i = next.get_value() % config.samples.len();
+                next.set_value(i + 1);
+                let s = &config.samples[i];
+                f.image_url = s.image_url.clone();
+                f.audio_url = s.audio_url.clone();
+                f.audio_seconds = None;
+                if f.model == Model::DigitalHuman {
+                    f.use_video = false;
+                }
+                filled = if s.label.is_empty() {
+                    "sample".to_owned()
+                } else {
+                    s.label.clone()
+                };
+            }
+        });
+        if filled.is_empty() {
+            ctx.say("No sample is configured for this model.");
+        } else {
+            ctx.say(format!("Filled in: {filled}."));
+        }
+    };
+    view! {
+        <Show when=move || has_samples>
+            <button type="button" id="try-sample" class="btn ghost" on:click=fill>
+                "Try a sample"
+            </button>
+        </Show>
+    }
+}
+
+/// The three models as radio cards.
+#[component]
+fn ModelPicker() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    view! {
+        <fieldset class="models">
+            <legend>"Model"</legend>
+            {Model::ALL
+                .into_iter()
+                .map(|m| {
+                    let id = format!("model-{}", m.id());
+                    let label_for = id.clone();
+                    view! {
+                        <label class="model" class:selected=move || ctx.form.with(|f| f.model == m) for=label_for>
+                            <input
+                                type="radio"
+                                name="model"
+                                id=id
+                                value=m.id()
+                                prop:checked=move || ctx.form.with(|f| f.model == m)
+                                on:change=move |_| {
+                                    ctx.form.update(|f| f.model = m);
+                                    ctx.touched.set(Vec::new());
+                                }
+                            />
+                            <span class="model-name">{m.label()}</span>
+                            <span class="model-desc">{m.description()}</span>
+                            <span class="model-price">{m.price_rule()}</span>
+                        </label>
+                    }
+                })
+                .collect_view()}
+        </fieldset>
+    }
+}
+
+/// AI Avatar: animate an image or a video.
+#[component]
+fn SourceToggle() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let option = move |video: bool, label: &'static str| {
+        view! {
+            <label class="check">
+                <input
+                    type="radio"
+                    name="source"
+                    prop:checked=move || ctx.form.with(|f| f.use_video == video)
+                    on:change=move |_| {
+                        ctx.form.update(|f| f.use_video = video);
+                        if video
+                            && ctx.form.with_untracked(|f| f.video_url.is_empty())
+                            && let Some(v) = ctx.config.with_value(|c| c.video_sample.clone())
+                        {
+                            ctx.form.update(|f| f.video_url = v);
+                        }
+                    }
+                />
+                {label}
+            </label>
+        }
+    };
+    view! {
+        <fieldset class="inline-options">
+            <legend>"Source"</legend>
+            {option(false, "Portrait image")}
+            {option(true, "Source video")}
+        </fieldset>
+    }
+}
+
+/// Share link (the form, never the key) and "Copy as curl" (key masked).
+#[component]
+fn ShareTools() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let request = expect_context::<FormState>().request;
+    let link = Signal::derive(move || {
+        let href = window().location().href().unwrap_or_default();
+        let base = href.split('#').next().unwrap_or_default().to_owned();
+        format!("{base}#{}", ctx.form.with(Form::to_fragment))
+    });
+    let curl = Signal::derive(move || {
+        let key = ctx.wants_key().then(|| ctx.api_key.get());
+        let base = ctx.api_base.get();
+        let base = if base.is_empty() {
+            window().location().origin().unwrap_or_default()
+        } else {
+            base
+        };
+        request.with(|r| curl_command(&base, key.as_deref(), r))
+    });
+    view! {
+        <div class="share">
+            <CopyButton label="Copy share link" text=link/>
+            <details class="curl">
+                <summary>"Copy as curl"</summary>
+                <pre><code>{move || curl.get()}</code></pre>
+                <CopyButton label="Copy command" text=curl/>
+                <p class="hint">"The key is masked: put your own in place of sk_…"</p>
+            </details>
+        </div>
+    }
+}

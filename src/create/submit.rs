@@ -1,0 +1,286 @@
+//! The cost panel, the submit button with its guards (sent lock, rate
+//! limit, the question before sending the same request again) and where a
+//! failed submit's words go.
+
+use avatar_api::{AvatarRequest, FieldError, Quote};
+use leptos::prelude::*;
+
+use super::FormState;
+use crate::api::ApiError;
+use crate::ctx::{Ctx, Notice, now_ms};
+use crate::storage::TaskRecord;
+use crate::widgets::{field_id, focus_id};
+
+/// The price of the current form, always visible.
+#[component]
+pub(super) fn CostPanel() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let quote = expect_context::<FormState>().quote;
+    view! {
+        <div class="cost" id="cost" aria-live="polite">
+            <div class="cost-label">"Cost"</div>
+            {move || match quote.get() {
+                Some(Quote { credits, breakdown, .. }) => view! {
+                    <div class="cost-value"><strong>{credits}</strong>" credits"</div>
+                    <div class="cost-breakdown">{breakdown}</div>
+                }.into_any(),
+                None => {
+                    let why = if ctx.form.with(|f| f.needs_audio_length() && f.audio_seconds.is_none()) {
+                        "Appears once the audio length is known."
+                    } else {
+                        "Choose valid options to see the cost."
+                    };
+                    view! {
+                        <div class="cost-value muted">"—"</div>
+                        <div class="cost-breakdown">{why}</div>
+                    }.into_any()
+                }
+            }}
+            <div class="cost-rule">{move || ctx.form.with(|f| f.model.price_rule())}</div>
+        </div>
+    }
+}
+
+/// How long the Generate button shows "Sent" after an accepted submit, so
+/// a person's second click does not send the form again.
+const SENT_LOCK_MS: u64 = 2_000;
+/// Sending a request identical to one sent this recently asks first.
+const DUPLICATE_WINDOW_MS: u64 = 10 * 60 * 1000;
+
+/// The newest task that sent `request` recently (or whose outcome is
+/// unknown, however long ago): sending it again asks first.
+fn recent_duplicate(ctx: Ctx, request: &AvatarRequest, now: u64) -> Option<TaskRecord> {
+    ctx.tasks
+        .newest(usize::MAX)
+        .into_iter()
+        .filter_map(|entry| entry.record.try_get_untracked())
+        .find(|t| {
+            t.same_request(request)
+                && (t.outcome_unknown || now.saturating_sub(t.submitted_ms) < DUPLICATE_WINDOW_MS)
+        })
+}
+
+/// "It was sent at 21:40:03 (20 credits) and its outcome is unknown…"
+fn duplicate_question(task: &TaskRecord, now: u64) -> String {
+    let ago = avatar_api::estimate::format_duration(now.saturating_sub(task.submitted_ms));
+    let state = if task.outcome_unknown {
+        "no answer came back, so it may have been accepted and charged".to_owned()
+    } else {
+        format!("it is in your list ({})", crate::tasks::status_label(task))
+    };
+    format!(
+        "You sent this same request {ago} ago for {} credits, and {state}. Send it again and pay again?",
+        task.credits
+    )
+}
+
+/// The submit button ("Generate · N credits") and why it is unavailable.
+#[component]
+pub(super) fn SubmitArea(errors: Memo<Vec<FieldError>>) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let pending = RwSignal::new(false);
+    let blocked_until = RwSignal::new(0u64);
+    let sent_until = RwSignal::new(0u64);
+    // The question asked before sending a duplicate, with the request it is about.
+    let confirm = RwSignal::new(None::<(AvatarRequest, String)>);
+    let state = expect_context::<FormState>();
+    let quote = state.quote;
+    let reason = move || -> Option<String> {
+        if pending.get() {
+            return Some("Sending…".to_owned());
+        }
+        if sent_until.get() > ctx.now.get() {
+            return Some("Sent: the task is in the list.".to_owned());
+        }
+        let wait = blocked_until.get().saturating_sub(ctx.now.get());
+        if wait > 0 {
+            return Some(format!(
+                "The API asked to wait: try again in {} s.",
+                wait.div_ceil(1000)
+            ));
+        }
+        if let Some(first) = errors.with(|e| e.first().cloned()) {
+            return Some(first.message);
+        }
+        if ctx.missing_key() {
+            return Some("Add your API key in Settings to generate.".to_owned());
+        }
+        None
+    };
+    let label = move || match (pending.get(), quote.get()) {
+        (true, _) => "Generating… sending the request".to_owned(),
+        _ if sent_until.get() > ctx.now.get() => "Sent ✓".to_owned(),
+        (false, Some(q)) => format!("Generate · {} credits", q.credits),
+        (false, None) => "Generate".to_owned(),
+    };
+    // Sends `request` once. Every way out of here clears `pending`.
+    let send = move |request: AvatarRequest, credits: u64| {
+        let client = ctx.client();
+        ctx.notice.set(None);
+        ctx.server_errors.set(Vec::new());
+        confirm.set(None);
+        pending.set(true);
+        ctx.say("Sending the request…");
+        let sent_ms = now_ms();
+        leptos::task::spawn_local(async move {
+            let result = client.submit(&request).await;
+            let _ = pending.try_set(false);
+            match result {
+                Ok(accepted) => {
+                    let _ = sent_until.try_set(now_ms() + SENT_LOCK_MS);
+                    let id = format!("task-{}", accepted.task_id);
+                    ctx.tasks.add(TaskRecord::accepted(
+                        accepted.task_id,
+                        &request,
+                        credits,
+                        sent_ms,
+                        accepted.status,
+                    ));
+                    let text = format!(
+                        "Submitted: {credits} credits charged. The video appears in the task list when it is ready."
+                    );
+                    ctx.notice.set(Some(Notice {
+                        text: text.clone(),
+                        error: false,
+                    }));
+                    ctx.say(text);
+                    request_animation_frame(move || focus_id(&id));
+                }
+                Err(e) if e.outcome_unknown() => {
+                    let record =
+                        TaskRecord::outcome_unknown(&request, credits, sent_ms, e.to_string());
+                    let id = format!("task-{}", record.task_id);
+                    ctx.tasks.add(record);
+                    ctx.error(format!(
+                        "No answer came back: {e} The request may have been accepted and charged {credits} credits; it is kept in your list as \"Outcome unknown\". Check your balance before sending it again."
+                    ));
+                    request_animation_frame(move || focus_id(&id));
+                }
+                Err(e) => show_submit_error(ctx, e, blocked_until),
+            }
+        });
+    };
+    let submit = move |_| {
+        let now = now_ms();
+        if pending.get_untracked()
+            || blocked_until.get_untracked() > now
+            || sent_until.get_untracked() > now
+        {
+            return;
+        }
+        if let Some(first) = errors.with_untracked(|e| e.first().cloned()) {
+            ctx.touched.set(vec!["*".to_owned()]);
+            ctx.say(first.message.clone());
+            focus_id(&field_id(&first.field));
+            return;
+        }
+        if untrack(|| ctx.missing_key()) {
+            ctx.settings_open.set(true);
+            ctx.error("Add your API key in Settings to generate.");
+            focus_id("api-key");
+            return;
+        }
+        let request = state.request.get_untracked();
+        let Some(quote) = state.quote.get_untracked() else {
+            return;
+        };
+        if let Some(earlier) = recent_duplicate(ctx, &request, now) {
+            let question = duplicate_question(&earlier, now);
+            ctx.say(question.clone());
+            confirm.set(Some((request, question)));
+            request_animation_frame(|| focus_id("confirm-send"));
+            return;
+        }
+        send(request, quote.credits);
+    };
+    // The question stays only while the form still holds that request.
+    let question = move || {
+        confirm.with(|c| {
+            c.as_ref()
+                .filter(|(r, _)| state.request.with(|now| r == now))
+                .map(|(_, q)| q.clone())
+        })
+    };
+    let confirmed = move |_| {
+        let Some((request, _)) = confirm.get_untracked() else {
+            return;
+        };
+        let Some(quote) = request.quote() else { return };
+        send(request, quote.credits);
+    };
+    let cancel = move |_| {
+        confirm.set(None);
+        ctx.say("Not sent.");
+        focus_id("generate");
+    };
+    view! {
+        <div class="submit-area">
+            <button
+                type="button"
+                id="generate"
+                class="btn primary big"
+                aria-disabled=move || reason().is_some().to_string()
+                aria-describedby="submit-reason"
+                on:click=submit
+            >
+                {label}
+            </button>
+            <p id="submit-reason" class="submit-reason">{move || reason()}</p>
+            {move || question().map(|q| view! {
+                <div class="confirm" role="alertdialog" aria-labelledby="confirm-text">
+                    <p id="confirm-text">{q}</p>
+                    <div class="task-actions">
+                        <button type="button" id="confirm-send" class="btn primary" on:click=confirmed>
+                            {move || match quote.get() {
+                                Some(q) => format!("Send again · {} credits", q.credits),
+                                None => "Send again".to_owned(),
+                            }}
+                        </button>
+                        <button type="button" class="btn ghost" on:click=cancel>"Don't send"</button>
+                    </div>
+                </div>
+            })}
+        </div>
+    }
+}
+
+/// Puts a failed submit's words where the user can act on them.
+fn show_submit_error(ctx: Ctx, e: ApiError, blocked_until: RwSignal<u64>) {
+    match &e {
+        ApiError::Invalid(fields) => {
+            ctx.error(e.to_string());
+            ctx.server_errors.set(fields.clone());
+            let known = fields
+                .iter()
+                .find(|f| document().get_element_by_id(&field_id(&f.field)).is_some());
+            match known {
+                Some(f) => focus_id(&field_id(&f.field)),
+                None => focus_id("notice"),
+            }
+        }
+        ApiError::Rejected if !ctx.wants_key() => {
+            ctx.error(
+                "The API rejected this site's key (HTTP 401): the proxy in front of the API needs a valid key. Tell whoever runs this site.",
+            );
+            request_animation_frame(|| focus_id("notice"));
+        }
+        ApiError::Rejected => {
+            ctx.error(e.to_string());
+            ctx.rejected_key.set(Some(ctx.api_key.get_untracked()));
+            ctx.settings_open.set(true);
+            request_animation_frame(|| focus_id("api-key"));
+        }
+        ApiError::RateLimited { retry_after_ms } => {
+            ctx.error(e.to_string());
+            blocked_until.set(now_ms() + retry_after_ms.unwrap_or(5_000));
+            request_animation_frame(|| focus_id("notice"));
+        }
+        _ => {
+            ctx.error(e.to_string());
+            if let Some(ms) = e.retry_after_ms() {
+                blocked_until.set(now_ms() + ms);
+            }
+            request_animation_frame(|| focus_id("notice"));
+        }
+    }
+}
