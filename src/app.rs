@@ -1,12 +1,13 @@
-//! The page: loads `config.json`, then lays out the header, settings, the
-//! create form and the task list around one shared [`Ctx`].
+//! The page: loads `config.json`, then provides the contexts
+//! ([`crate::ctx`]) and lays out the header, settings, the create form and
+//! the task list.
 
 use leptos::prelude::*;
 use leptos_use_interval_fn::use_interval_fn;
 
 use crate::config::Config;
 use crate::create::CreatePanel;
-use crate::ctx::{Ctx, now_ms};
+use crate::ctx::{Announcer, Clock, Connection, Draft, SettingsState, now_ms};
 use crate::form::Form;
 use crate::poller::Pollers;
 use crate::settings::{SettingsPanel, load_settings};
@@ -55,27 +56,34 @@ pub fn Studio(config: Config, #[prop(optional)] scope: Option<Scope>) -> impl In
         .ok()
         .and_then(|h| Form::from_fragment(&h))
         .unwrap_or_default();
-    let ctx = Ctx {
+    let conn = Connection {
         config: StoredValue::new(config),
         api_base: settings.api_base,
         api_key: settings.api_key,
         remember_key: settings.remember,
-        settings_open: RwSignal::new(false),
+        rejected_key: RwSignal::new(None),
+    };
+    let announcer = Announcer {
+        notice: RwSignal::new(None),
+        live: RwSignal::new(String::new()),
+    };
+    let clock = Clock(RwSignal::new(now_ms()));
+    provide_context(conn);
+    provide_context(announcer);
+    provide_context(clock);
+    provide_context(tasks);
+    provide_context(SettingsState {
+        open: RwSignal::new(false),
         notify: RwSignal::new(false),
-        tasks,
-        storage_problem,
+    });
+    provide_context(Draft {
         form: RwSignal::new(initial_form),
         touched: RwSignal::new(Vec::new()),
         server_errors: RwSignal::new(Vec::new()),
-        notice: RwSignal::new(None),
-        live: RwSignal::new(String::new()),
-        now: RwSignal::new(now_ms()),
-        rejected_key: RwSignal::new(None),
-    };
-    provide_context(ctx);
-    let _clock = use_interval_fn(move || ctx.now.set(now_ms()), 1000);
+    });
+    let _clock = use_interval_fn(move || clock.0.set(now_ms()), 1000);
 
-    let running = Memo::new(move |_| ctx.tasks.running().len());
+    let running = Memo::new(move |_| tasks.running().len());
     Effect::new(move |_| {
         let title = match running.get() {
             0 => "Avatar Studio".to_owned(),
@@ -95,7 +103,7 @@ pub fn Studio(config: Config, #[prop(optional)] scope: Option<Scope>) -> impl In
         </main>
         <Pollers/>
         <div class="sr-only" role="status" aria-live="polite" aria-atomic="true">
-            {move || ctx.live.get()}
+            {move || announcer.live.get()}
         </div>
         <footer class="footer">
             "Avatar Studio · the page talks to the API directly from your browser; your key never leaves it except to the API."
@@ -106,16 +114,14 @@ pub fn Studio(config: Config, #[prop(optional)] scope: Option<Scope>) -> impl In
 /// The title bar with the Settings button.
 #[component]
 fn Header(running: Memo<usize>) -> impl IntoView {
-    let ctx = expect_context::<Ctx>();
+    let conn = expect_context::<Connection>();
+    let settings = expect_context::<SettingsState>();
     let key_state = move || {
-        if !ctx.wants_key() {
+        if !conn.wants_key() {
             ("ok", "Proxy: no key needed".to_owned())
-        } else if ctx.missing_key() {
+        } else if conn.missing_key() {
             ("warn", "No API key yet".to_owned())
-        } else if ctx
-            .rejected_key
-            .with(|r| r.as_ref() == Some(&ctx.api_key.get()))
-        {
+        } else if conn.key_rejected() {
             ("warn", "API key rejected".to_owned())
         } else {
             ("ok", "API key set".to_owned())
@@ -139,9 +145,9 @@ fn Header(running: Memo<usize>) -> impl IntoView {
                     type="button"
                     id="settings-button"
                     class="btn ghost"
-                    aria-expanded=move || ctx.settings_open.get().to_string()
+                    aria-expanded=move || settings.open.get().to_string()
                     aria-controls="settings"
-                    on:click=move |_| ctx.settings_open.update(|o| *o = !*o)
+                    on:click=move |_| settings.open.update(|o| *o = !*o)
                 >
                     "Settings"
                 </button>
@@ -154,12 +160,14 @@ fn Header(running: Memo<usize>) -> impl IntoView {
 /// sent without encryption too.
 #[component]
 fn NoticeBanner() -> impl IntoView {
-    let ctx = expect_context::<Ctx>();
+    let conn = expect_context::<Connection>();
+    let announcer = expect_context::<Announcer>();
+    let storage_problem = expect_context::<TaskStore>().problem();
     let clear_text_dismissed = RwSignal::new(false);
     view! {
         <div class="notices">
             {move || {
-                ctx.key_in_clear()
+                conn.key_in_clear()
                     .filter(|_| !clear_text_dismissed.get())
                     .map(|warning| {
                         view! {
@@ -174,7 +182,7 @@ fn NoticeBanner() -> impl IntoView {
                     })
             }}
             {move || {
-                ctx.storage_problem
+                storage_problem
                     .get()
                     .map(|text| {
                         view! {
@@ -182,13 +190,13 @@ fn NoticeBanner() -> impl IntoView {
                                 kind="warn"
                                 role="alert"
                                 text=text
-                                on_dismiss=Callback::new(move |_| ctx.storage_problem.set(None))
+                                on_dismiss=Callback::new(move |_| storage_problem.set(None))
                             />
                         }
                     })
             }}
             {move || {
-                ctx.notice
+                announcer.notice
                     .get()
                     .map(|n| {
                         view! {
@@ -197,7 +205,7 @@ fn NoticeBanner() -> impl IntoView {
                                 role=if n.error { "alert" } else { "status" }
                                 text=n.text
                                 id="notice"
-                                on_dismiss=Callback::new(move |_| ctx.notice.set(None))
+                                on_dismiss=Callback::new(move |_| announcer.clear())
                             />
                         }
                     })

@@ -1,5 +1,14 @@
-//! The app-wide state every component may reach ([`Ctx`], provided by
-//! [`crate::app::Studio`]) and the clock.
+//! The page's contexts, each a small `Copy` handle for one concern, all
+//! provided by [`crate::app::Studio`] (the task list itself,
+//! [`crate::store::TaskStore`], is one too): a component's
+//! `expect_context` says exactly what it may touch.
+//!
+//! - [`Connection`]: where requests go and with which key;
+//! - [`Announcer`]: the banner and the screen readers' live region;
+//! - [`Clock`]: the time, ticking every second;
+//! - [`SettingsState`]: the settings panel and the notification choice;
+//! - [`Draft`]: the form being edited, shared by the create card and the
+//!   task list's "Reuse these parameters".
 
 use avatar_api::FieldError;
 use avatar_api::connection::{ClearTextKey, key_in_clear};
@@ -8,53 +17,23 @@ use leptos::prelude::*;
 use crate::api::Client;
 use crate::config::{AuthMode, Config};
 use crate::form::Form;
-use crate::store::TaskStore;
 
-/// A message shown in the banner under the header.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Notice {
-    /// The sentence.
-    pub text: String,
-    /// Error (red, `role=alert`) or information.
-    pub error: bool,
-}
-
-/// App-wide state, provided as context. Every field is a `Copy` handle.
+/// Where requests go and with which key.
 #[derive(Clone, Copy)]
-pub struct Ctx {
+pub struct Connection {
     /// The deployment's configuration.
     pub config: StoredValue<Config>,
     /// API base URL (from config, changeable in Settings).
     pub api_base: RwSignal<String>,
-    /// The user's key (never in a URL, log or message).
+    /// The user's key, clean and sendable, or empty (never in a URL, log or message).
     pub api_key: RwSignal<String>,
     /// Keep the key in `localStorage` instead of `sessionStorage`.
     pub remember_key: RwSignal<bool>,
-    /// Settings panel open.
-    pub settings_open: RwSignal<bool>,
-    /// Notify when a task finishes while the tab is hidden.
-    pub notify: RwSignal<bool>,
-    /// The tasks (saved in `localStorage`, in step with other tabs).
-    pub tasks: TaskStore,
-    /// Reading the saved tasks failed: what happened.
-    pub storage_problem: RwSignal<Option<String>>,
-    /// The form.
-    pub form: RwSignal<Form>,
-    /// Fields the user has left (their problems are shown).
-    pub touched: RwSignal<Vec<String>>,
-    /// Field problems reported by the API on the last submit.
-    pub server_errors: RwSignal<Vec<FieldError>>,
-    /// The banner.
-    pub notice: RwSignal<Option<Notice>>,
-    /// Text for screen readers (`aria-live`).
-    pub live: RwSignal<String>,
-    /// Current time, Unix ms, ticking every second.
-    pub now: RwSignal<u64>,
-    /// The key the API last answered 401 to (the header shows it as rejected while it is in use).
+    /// The key the API last answered 401 to (shown as rejected while it is in use).
     pub rejected_key: RwSignal<Option<String>>,
 }
 
-impl Ctx {
+impl Connection {
     /// A client for the current settings.
     pub fn client(&self) -> Client {
         let key = match self.config.with_value(|c| c.auth) {
@@ -67,14 +46,22 @@ impl Ctx {
         }
     }
 
+    /// True when the page asks the user for a key.
+    pub fn wants_key(&self) -> bool {
+        self.config.with_value(|c| c.auth == AuthMode::Key)
+    }
+
     /// True when the page asks for a key and none usable is set (tracked).
     pub fn missing_key(&self) -> bool {
         self.wants_key() && self.api_key.with(|k| k.trim().is_empty())
     }
 
-    /// True when the page asks the user for a key.
-    pub fn wants_key(&self) -> bool {
-        self.config.with_value(|c| c.auth == AuthMode::Key)
+    /// True while the API rejects the key in use (tracked).
+    pub fn key_rejected(&self) -> bool {
+        self.wants_key()
+            && self
+                .rejected_key
+                .with(|r| r.as_ref().is_some_and(|r| self.api_key.with(|k| k == r)))
     }
 
     /// Where the key would travel without encryption with the base in use
@@ -87,17 +74,88 @@ impl Ctx {
         let origin = window().location().origin().unwrap_or_default();
         self.api_base.with(|base| key_in_clear(base, &origin))
     }
+}
 
-    /// Tells screen readers about something (the live region; the banner is [`Ctx::error`]'s).
+/// A message shown in the banner under the header.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notice {
+    /// The sentence.
+    pub text: String,
+    /// Error (red, `role=alert`) or information.
+    pub error: bool,
+}
+
+/// The banner under the header and the screen readers' live region.
+#[derive(Clone, Copy)]
+pub struct Announcer {
+    /// The banner.
+    pub notice: RwSignal<Option<Notice>>,
+    /// Text for screen readers (`aria-live`).
+    pub live: RwSignal<String>,
+}
+
+impl Announcer {
+    /// Tells screen readers about something.
     pub fn say(&self, text: impl Into<String>) {
         self.live.set(text.into());
     }
 
-    /// Shows an error in the banner and announces it.
+    /// Shows information in the banner and tells screen readers.
+    pub fn info(&self, text: impl Into<String>) {
+        let text = text.into();
+        self.live.set(text.clone());
+        self.notice.set(Some(Notice { text, error: false }));
+    }
+
+    /// Shows an error in the banner and tells screen readers.
     pub fn error(&self, text: impl Into<String>) {
         let text = text.into();
         self.live.set(text.clone());
         self.notice.set(Some(Notice { text, error: true }));
+    }
+
+    /// Takes the banner away.
+    pub fn clear(&self) {
+        self.notice.set(None);
+    }
+}
+
+/// The current time, Unix ms, ticking every second (tracked).
+#[derive(Clone, Copy)]
+pub struct Clock(pub RwSignal<u64>);
+
+impl Clock {
+    /// The time of the last tick (tracked).
+    pub fn now(&self) -> u64 {
+        self.0.get()
+    }
+}
+
+/// The settings panel and the notification choice.
+#[derive(Clone, Copy)]
+pub struct SettingsState {
+    /// The panel is open.
+    pub open: RwSignal<bool>,
+    /// Notify when a task finishes while the tab is hidden.
+    pub notify: RwSignal<bool>,
+}
+
+/// The form being edited, with what its fields show.
+#[derive(Clone, Copy)]
+pub struct Draft {
+    /// What the user typed.
+    pub form: RwSignal<Form>,
+    /// Fields the user has left (their problems are shown); `"*"`: all.
+    pub touched: RwSignal<Vec<String>>,
+    /// Field problems reported by the API on the last submit.
+    pub server_errors: RwSignal<Vec<FieldError>>,
+}
+
+impl Draft {
+    /// Puts `form` in the editor as if freshly opened (nothing touched).
+    pub fn replace(&self, form: Form) {
+        self.form.set(form);
+        self.touched.set(Vec::new());
     }
 }
 

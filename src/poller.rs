@@ -23,9 +23,9 @@ use leptos_use_timeout_fn::use_timeout_fn;
 use web_sys::VisibilityState;
 
 use crate::api::{ApiError, TaskAnswer};
-use crate::ctx::{Ctx, now_ms};
+use crate::ctx::{Announcer, Connection, SettingsState, now_ms};
 use crate::storage::TaskRecord;
-use crate::store::TaskEntry;
+use crate::store::{TaskEntry, TaskStore};
 
 pub use avatar_api::poll::{AUTO_CHECK_LIMIT_MS, taking_long};
 
@@ -62,13 +62,13 @@ impl Drop for Slot {
 /// Renders one poller per running task.
 #[component]
 pub fn Pollers() -> impl IntoView {
-    let ctx = expect_context::<Ctx>();
+    let checks = Checks::from_context();
     let visibility = use_document_visibility();
     provide_context(PollShared {
         hidden: Signal::derive(move || visibility.get() == VisibilityState::Hidden),
         in_flight: StoredValue::new(0),
     });
-    let running = Memo::new(move |_| ctx.tasks.running());
+    let running = Memo::new(move |_| checks.tasks.running());
     view! {
         <For each=move || running.get() key=|entry| entry.record let:entry>
             <TaskPoller entry/>
@@ -97,20 +97,34 @@ pub enum Next {
     Stop,
 }
 
-/// True while the API rejects the key in use: every automatic check waits
-/// for a new key.
-pub fn paused_for_key(ctx: Ctx) -> bool {
-    ctx.wants_key()
-        && ctx
-            .rejected_key
-            .with(|r| r.as_ref().is_some_and(|r| ctx.api_key.with(|k| k == r)))
+/// What a status check touches: the connection, the task list, the
+/// announcer and the notification choice. Taken from the context where a
+/// component is made, so event handlers and futures can carry it.
+#[derive(Clone, Copy)]
+pub struct Checks {
+    conn: Connection,
+    tasks: TaskStore,
+    announcer: Announcer,
+    notify: RwSignal<bool>,
+}
+
+impl Checks {
+    /// The handles from the current component's context.
+    pub fn from_context() -> Checks {
+        Checks {
+            conn: expect_context::<Connection>(),
+            tasks: expect_context::<TaskStore>(),
+            announcer: expect_context::<Announcer>(),
+            notify: expect_context::<SettingsState>().notify,
+        }
+    }
 }
 
 /// Checks one task on the contract's schedule until it is final, removed,
 /// or past [`AUTO_CHECK_LIMIT_MS`].
 #[component]
 fn TaskPoller(entry: TaskEntry) -> impl IntoView {
-    let ctx = expect_context::<Ctx>();
+    let checks = Checks::from_context();
     let id = entry.id();
     let (submitted_ms, shape) = entry.record.with_untracked(|t| (t.submitted_ms, t.shape()));
     let shared = expect_context::<PollShared>();
@@ -120,7 +134,7 @@ fn TaskPoller(entry: TaskEntry) -> impl IntoView {
     let fire = RwSignal::new(0u32);
     let timer = use_timeout_fn(move |()| fire.update(|n| *n += 1), delay);
     let start = timer.start.clone();
-    let paused = Memo::new(move |_| paused_for_key(ctx));
+    let paused = Memo::new(move |_| checks.conn.key_rejected());
 
     // Arms the timer for the next check, unless checks have run long enough.
     let schedule = move |wait_ms: u64| {
@@ -138,7 +152,7 @@ fn TaskPoller(entry: TaskEntry) -> impl IntoView {
         let Some(reported) = entry.record.try_with_untracked(|t| t.progress) else {
             return policy.max_delay_ms; // Removed meanwhile.
         };
-        let typical = untrack(|| ctx.tasks.typical_total_ms(shape.as_ref()));
+        let typical = untrack(|| checks.tasks.typical_total_ms(shape.as_ref()));
         let elapsed = now_ms().saturating_sub(submitted_ms);
         let estimate = progress(elapsed, reported, typical);
         policy.next_delay_ms(&Check {
@@ -167,13 +181,13 @@ fn TaskPoller(entry: TaskEntry) -> impl IntoView {
             }
             state.update_value(|s| s.busy = true);
             let slot = Slot::take(shared.in_flight);
-            let client = ctx.client();
+            let client = checks.conn.client();
             let id = id.clone();
             let schedule = schedule.clone();
             leptos::task::spawn_local(async move {
                 let result = client.task(&id).await;
                 drop(slot);
-                let next = apply(ctx, entry, result, Some(state));
+                let next = apply(checks, entry, result, Some(state));
                 let alive = state.try_update_value(|s| s.busy = false).is_some();
                 match next {
                     _ if !alive => {}
@@ -224,23 +238,24 @@ fn TaskPoller(entry: TaskEntry) -> impl IntoView {
 }
 
 /// Checks a task once, now ("Check now", "Check again"), outside the schedule.
-pub fn check_now(ctx: Ctx, entry: TaskEntry) {
+pub fn check_now(checks: Checks, entry: TaskEntry) {
     let Some(id) = entry.record.try_with_untracked(|t| t.task_id.clone()) else {
         return;
     };
-    let client = ctx.client();
-    ctx.tasks
+    let client = checks.conn.client();
+    checks
+        .tasks
         .update(entry, |t| t.check_problem = Some("Checking…".to_owned()));
     leptos::task::spawn_local(async move {
         let result = client.task(&id).await;
-        apply(ctx, entry, result, None);
+        apply(checks, entry, result, None);
     });
 }
 
 /// Applies a status check to the saved task and says what the schedule
 /// should do next. `state` is the poller's (absent for a manual check).
 fn apply(
-    ctx: Ctx,
+    checks: Checks,
     entry: TaskEntry,
     result: Result<TaskAnswer, ApiError>,
     state: Option<StoredValue<PollState>>,
@@ -272,7 +287,7 @@ fn apply(
                     })
                     .unwrap_or(LINKLESS_RECHECKS + 1);
                 if linkless <= LINKLESS_RECHECKS {
-                    ctx.tasks.update(entry, |t| {
+                    checks.tasks.update(entry, |t| {
                         t.stopped = None;
                         t.check_problem = Some(
                             "The API says it is finished; waiting for the video link…".to_owned(),
@@ -283,7 +298,7 @@ fn apply(
             }
             let mut finished = None;
             let mut sample = None;
-            ctx.tasks.update(entry, |task| {
+            checks.tasks.update(entry, |task| {
                 let was_final = task.status.is_final();
                 task.status = remote.status.clone();
                 task.stopped = None;
@@ -315,10 +330,10 @@ fn apply(
                 }
             });
             if let Some(sample) = sample {
-                ctx.tasks.remember(sample);
+                checks.tasks.remember(sample);
             }
             if let Some(task) = finished {
-                announce_final(ctx, &task);
+                announce_final(checks, &task);
                 return Next::Stop;
             }
             if remote.status.is_final() {
@@ -328,22 +343,24 @@ fn apply(
             }
         }
         Err(ApiError::NotFound) => {
-            ctx.tasks.update(entry, |task| {
+            checks.tasks.update(entry, |task| {
                 task.unknown = true;
                 task.check_problem = None;
             });
-            ctx.say("A task is no longer known to the API; the page stopped checking it.");
+            checks
+                .announcer
+                .say("A task is no longer known to the API; the page stopped checking it.");
             Next::Stop
         }
-        Err(ApiError::Rejected) if ctx.wants_key() => {
-            let key = ctx.api_key.get_untracked();
-            if ctx.rejected_key.get_untracked().as_ref() != Some(&key) {
-                ctx.rejected_key.set(Some(key));
-                ctx.error(
+        Err(ApiError::Rejected) if checks.conn.wants_key() => {
+            let key = checks.conn.api_key.get_untracked();
+            if checks.conn.rejected_key.get_untracked().as_ref() != Some(&key) {
+                checks.conn.rejected_key.set(Some(key));
+                checks.announcer.error(
                     "The API rejected the key while checking your tasks: checks are paused until you change the key in Settings.",
                 );
             }
-            ctx.tasks.update(entry, |t| {
+            checks.tasks.update(entry, |t| {
                 t.check_problem = Some(
                     "Checks paused: the API rejected the key. They resume when you change it in Settings."
                         .to_owned(),
@@ -353,7 +370,7 @@ fn apply(
         }
         Err(e @ (ApiError::Invalid(_) | ApiError::Gone(_))) => {
             let reason = format!("Automatic checks stopped: {e}");
-            ctx.tasks.update(entry, |t| {
+            checks.tasks.update(entry, |t| {
                 t.check_problem = None;
                 t.stopped = Some(reason);
             });
@@ -370,7 +387,8 @@ fn apply(
             } else {
                 format!("Check failed: {e}")
             };
-            ctx.tasks
+            checks
+                .tasks
                 .update(entry, |task| task.check_problem = Some(text));
             Next::Schedule
         }
@@ -378,7 +396,7 @@ fn apply(
 }
 
 /// Tells the user (screen reader, notification) that a task finished.
-fn announce_final(ctx: Ctx, task: &TaskRecord) {
+fn announce_final(checks: Checks, task: &TaskRecord) {
     let (text, title) = match task.status {
         TaskStatus::Completed => (
             format!("Your {} video is ready.", task.model.label()),
@@ -401,14 +419,14 @@ fn announce_final(ctx: Ctx, task: &TaskRecord) {
             "Task cancelled",
         ),
     };
-    notify(ctx, title, &text);
-    ctx.say(text);
+    notify(checks, title, &text);
+    checks.announcer.say(text);
 }
 
 /// Shows a notification when allowed and the page is hidden.
-fn notify(ctx: Ctx, title: &str, body: &str) {
+fn notify(checks: Checks, title: &str, body: &str) {
     let hidden = document().visibility_state() == web_sys::VisibilityState::Hidden;
-    if !ctx.notify.get_untracked()
+    if !checks.notify.get_untracked()
         || !hidden
         || web_sys::Notification::permission() != web_sys::NotificationPermission::Granted
     {

@@ -3,7 +3,7 @@
 //! browser notifications.
 //!
 //! What the user types stays in the fields; only what is usable reaches
-//! [`Ctx`]: `api_base` changes when a base passes
+//! the [`Connection`]: `api_base` changes when a base passes
 //! [`normalize_base`] and the user confirms it (Apply, Enter, or Check key),
 //! so pollers never send the key to a half-typed host; `api_key` holds the
 //! key [`clean_key`] made of the input, or nothing when it refused it.
@@ -13,7 +13,7 @@ use leptos::prelude::*;
 
 use crate::api::ApiError;
 use crate::config::Config;
-use crate::ctx::Ctx;
+use crate::ctx::{Announcer, Connection, SettingsState};
 use crate::storage::Scope;
 use crate::widgets::focus_id;
 
@@ -129,12 +129,14 @@ fn base_name(base: &str) -> String {
 /// The settings panel (opened by the header's Settings button).
 #[component]
 pub fn SettingsPanel() -> impl IntoView {
-    let ctx = expect_context::<Ctx>();
+    let conn = expect_context::<Connection>();
+    let announcer = expect_context::<Announcer>();
+    let panel = expect_context::<SettingsState>();
     let typed = expect_context::<Typed>();
     let reveal = RwSignal::new(false);
     let check = RwSignal::new(KeyCheck::Idle);
-    let allow_empty = ctx.config.with_value(|c| c.api_base.is_empty());
-    let default_base = ctx.config.with_value(|c| c.api_base.clone());
+    let allow_empty = conn.config.with_value(|c| c.api_base.is_empty());
+    let default_base = conn.config.with_value(|c| c.api_base.clone());
 
     // The key: cleaned as typed; the field keeps what was typed.
     let key_state = Memo::new(move |_| typed.key.with(|k| clean_key(k)));
@@ -144,13 +146,13 @@ pub fn SettingsPanel() -> impl IntoView {
         let raw = event_target_value(&ev);
         let usable = usable_key(&raw);
         typed.key.set(raw);
-        if ctx.api_key.with_untracked(|k| *k != usable) {
-            ctx.api_key.set(usable);
+        if conn.api_key.with_untracked(|k| *k != usable) {
+            conn.api_key.set(usable);
         }
     };
     // A key set elsewhere shows in the field.
     Effect::new(move |_| {
-        let key = ctx.api_key.get();
+        let key = conn.api_key.get();
         if typed.key.with_untracked(|t| usable_key(t) != key) {
             typed.key.set(key);
         }
@@ -159,11 +161,11 @@ pub fn SettingsPanel() -> impl IntoView {
     // The base: applied on confirmation only.
     let base_error = RwSignal::new(None::<String>);
     let base_note = RwSignal::new(None::<String>);
-    let pending = move || typed.base.with(|t| t.trim() != ctx.api_base.get());
+    let pending = move || typed.base.with(|t| t.trim() != conn.api_base.get());
     let apply_base = move || -> bool {
         let raw = typed.base.get_untracked();
         // The deployment's own base was checked when config.json was read.
-        let trusted = ctx.config.with_value(|c| c.api_base.clone());
+        let trusted = conn.config.with_value(|c| c.api_base.clone());
         let checked = if raw.trim() == trusted {
             Ok(avatar_api::connection::Base {
                 url: trusted,
@@ -177,12 +179,12 @@ pub fn SettingsPanel() -> impl IntoView {
                 base_error.set(None);
                 base_note.set(base.note());
                 typed.base.set(base.url.clone());
-                if ctx.api_base.with_untracked(|b| *b != base.url) {
+                if conn.api_base.with_untracked(|b| *b != base.url) {
                     let said = base
                         .note()
                         .unwrap_or_else(|| format!("Requests now go to {}.", base_name(&base.url)));
-                    ctx.api_base.set(base.url);
-                    ctx.say(said);
+                    conn.api_base.set(base.url);
+                    announcer.say(said);
                 }
                 true
             }
@@ -196,7 +198,7 @@ pub fn SettingsPanel() -> impl IntoView {
     // A base set elsewhere shows in the field (not at start: that would
     // overwrite what was typed before the first run).
     Effect::watch(
-        move || ctx.api_base.get(),
+        move || conn.api_base.get(),
         move |base, _, _| typed.base.set(base.clone()),
         false,
     );
@@ -209,7 +211,7 @@ pub fn SettingsPanel() -> impl IntoView {
     };
     let not_default = {
         let default_base = default_base.clone();
-        move || ctx.api_base.with(|b| *b != default_base)
+        move || conn.api_base.with(|b| *b != default_base)
     };
 
     let check_key = move |_| {
@@ -219,24 +221,24 @@ pub fn SettingsPanel() -> impl IntoView {
             ));
             return;
         }
-        if untrack(|| ctx.missing_key()) {
+        if untrack(|| conn.missing_key()) {
             let why = key_error().unwrap_or_else(|| "Enter an API key first.".to_owned());
             check.set(KeyCheck::Failed(why));
             focus_id("api-key");
             return;
         }
         check.set(KeyCheck::Checking);
-        let client = ctx.client();
-        let key = ctx.api_key.get_untracked();
+        let client = conn.client();
+        let key = conn.api_key.get_untracked();
         leptos::task::spawn_local(async move {
             let result = client.check_key().await;
             let state = match result {
                 Ok(()) => {
-                    ctx.rejected_key.set(None);
+                    conn.rejected_key.set(None);
                     KeyCheck::Valid
                 }
                 Err(ApiError::Rejected) => {
-                    ctx.rejected_key.set(Some(key));
+                    conn.rejected_key.set(Some(key));
                     KeyCheck::Failed("API key rejected: the API does not accept this key.".into())
                 }
                 Err(e) => KeyCheck::Failed(e.to_string()),
@@ -247,20 +249,20 @@ pub fn SettingsPanel() -> impl IntoView {
                 _ => String::new(),
             };
             let _ = check.try_set(state);
-            ctx.say(text);
+            announcer.say(text);
         });
     };
     // Any change makes the last check stale.
     Effect::new(move |_| {
-        ctx.api_key.track();
-        ctx.api_base.track();
+        conn.api_key.track();
+        conn.api_base.track();
         check.set(KeyCheck::Idle);
     });
     let toggle_notify = move |ev: leptos::ev::Event| {
         let on = event_target_checked(&ev);
-        ctx.notify.set(on);
+        panel.notify.set(on);
         if on {
-            request_notifications(ctx);
+            request_notifications(panel.notify, announcer);
         }
     };
     view! {
@@ -268,12 +270,12 @@ pub fn SettingsPanel() -> impl IntoView {
             id="settings"
             class="settings card"
             aria-labelledby="settings-title"
-            hidden=move || !ctx.settings_open.get()
+            hidden=move || !panel.open.get()
         >
             <div class="settings-head">
                 <h2 id="settings-title">"Settings"</h2>
                 <button type="button" class="btn small ghost" on:click=move |_| {
-                    ctx.settings_open.set(false);
+                    panel.open.set(false);
                     focus_id("settings-button");
                 }>"Close"</button>
             </div>
@@ -315,7 +317,7 @@ pub fn SettingsPanel() -> impl IntoView {
                             } else if pending() {
                                 Some(format!(
                                     "Not applied yet: press Apply or Enter. Requests go to {} until then.",
-                                    base_name(&ctx.api_base.get()),
+                                    base_name(&conn.api_base.get()),
                                 ))
                             } else {
                                 base_note.get()
@@ -341,7 +343,7 @@ pub fn SettingsPanel() -> impl IntoView {
                         </Show>
                     </p>
                 </div>
-                <Show when=move || ctx.wants_key() fallback=|| view! {
+                <Show when=move || conn.wants_key() fallback=|| view! {
                     <p class="hint proxy-note">"This deployment sends your requests through its own proxy, which adds the API key: you don't need one."</p>
                 }>
                     <div class="field" class:invalid=move || key_error().is_some()>
@@ -370,18 +372,18 @@ pub fn SettingsPanel() -> impl IntoView {
                         <p class="error-text" id="api-key-error" role="alert">{key_error}</p>
                         <p class="hint note" id="api-key-note" role="status">{key_note}</p>
                         <p class="hint note warn-text" id="api-key-clear-text">
-                            {move || ctx.key_in_clear().map(|w| w.to_string())}
+                            {move || conn.key_in_clear().map(|w| w.to_string())}
                         </p>
                         <label class="check">
                             <input
                                 type="checkbox"
-                                prop:checked=move || ctx.remember_key.get()
-                                on:change=move |ev| ctx.remember_key.set(event_target_checked(&ev))
+                                prop:checked=move || conn.remember_key.get()
+                                on:change=move |ev| conn.remember_key.set(event_target_checked(&ev))
                             />
                             "Remember on this device"
                         </label>
                         <p class="hint" id="api-key-hint">
-                            {move || if ctx.remember_key.get() {
+                            {move || if conn.remember_key.get() {
                                 "Kept in this browser until you clear it. Use a key made for this app."
                             } else {
                                 "Kept for this browser session only. It is sent only to the API, never in a link."
@@ -398,16 +400,16 @@ pub fn SettingsPanel() -> impl IntoView {
                             disabled=move || check.get() == KeyCheck::Checking
                             on:click=check_key
                         >
-                            {move || if ctx.wants_key() { "Check key" } else { "Check connection" }}
+                            {move || if conn.wants_key() { "Check key" } else { "Check connection" }}
                         </button>
                         <span class="check-result" aria-live="polite">
                             {move || match check.get() {
                                 KeyCheck::Idle => view! { <span></span> }.into_any(),
                                 KeyCheck::Checking => view! { <span class="muted">"Checking…"</span> }.into_any(),
-                                KeyCheck::Valid if ctx.wants_key() => view! {
+                                KeyCheck::Valid if conn.wants_key() => view! {
                                     <span class="good">"✓ Valid: the API accepts this key."</span>
                                     " "
-                                    <span class="muted">{move || format!("(API at {})", base_name(&ctx.api_base.get()))}</span>
+                                    <span class="muted">{move || format!("(API at {})", base_name(&conn.api_base.get()))}</span>
                                 }.into_any(),
                                 KeyCheck::Valid => view! {
                                     <span class="good">"✓ Connected: the API answers through this deployment."</span>
@@ -417,7 +419,7 @@ pub fn SettingsPanel() -> impl IntoView {
                         </span>
                     </div>
                     <label class="check">
-                        <input type="checkbox" prop:checked=move || ctx.notify.get() on:change=toggle_notify/>
+                        <input type="checkbox" prop:checked=move || panel.notify.get() on:change=toggle_notify/>
                         "Notify me when a video is ready while this tab is in the background"
                     </label>
                 </div>
@@ -427,7 +429,7 @@ pub fn SettingsPanel() -> impl IntoView {
 }
 
 /// Asks for permission to show notifications.
-fn request_notifications(ctx: Ctx) {
+fn request_notifications(notify: RwSignal<bool>, announcer: Announcer) {
     match web_sys::Notification::request_permission() {
         Ok(promise) => leptos::task::spawn_local(async move {
             let granted = wasm_bindgen_futures::JsFuture::from(promise)
@@ -436,10 +438,10 @@ fn request_notifications(ctx: Ctx) {
                 .and_then(|v| v.as_string())
                 .is_some_and(|p| p == "granted");
             if !granted {
-                let _ = ctx.notify.try_set(false);
-                ctx.say("Notifications are blocked for this site in the browser.");
+                let _ = notify.try_set(false);
+                announcer.say("Notifications are blocked for this site in the browser.");
             }
         }),
-        Err(_) => ctx.notify.set(false),
+        Err(_) => notify.set(false),
     }
 }

@@ -102,6 +102,11 @@ impl TaskStore {
         store
     }
 
+    /// Why the list could not be read or saved, for the banner (`None` once dismissed).
+    pub fn problem(&self) -> RwSignal<Option<String>> {
+        self.problem
+    }
+
     /// How many tasks there are (tracked).
     pub fn len(&self) -> usize {
         self.entries.with(Vec::len)

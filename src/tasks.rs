@@ -7,11 +7,12 @@ use avatar_api::validate::is_http_url;
 use avatar_api::{AvatarRequest, TaskStatus};
 use leptos::prelude::*;
 
-use crate::ctx::Ctx;
+use crate::ctx::{Announcer, Clock, Draft};
 use crate::form::Form;
-use crate::poller::{AUTO_CHECK_LIMIT_MS, check_now, taking_long};
+use crate::poller::{AUTO_CHECK_LIMIT_MS, Checks, check_now, taking_long};
 use crate::storage::TaskRecord;
 use crate::store::TaskEntry;
+use crate::store::TaskStore;
 use crate::widgets::{CopyButton, field_id, focus_id};
 
 /// A short description of a request's parameters.
@@ -95,12 +96,12 @@ pub const PAGE: usize = 20;
 /// The list of submitted tasks, newest first, a page at a time.
 #[component]
 pub fn TaskList() -> impl IntoView {
-    let ctx = expect_context::<Ctx>();
+    let tasks = expect_context::<TaskStore>();
     let shown = RwSignal::new(PAGE);
-    let count = move || ctx.tasks.len();
+    let count = move || tasks.len();
     let hidden = move || count().saturating_sub(shown.get());
     let show_more = move |_| {
-        let first_new = ctx.tasks.newest(shown.get_untracked() + 1).pop();
+        let first_new = tasks.newest(shown.get_untracked() + 1).pop();
         shown.update(|n| *n += PAGE);
         // Keep the keyboard where the new rows start.
         if let Some(entry) = first_new {
@@ -122,7 +123,7 @@ pub fn TaskList() -> impl IntoView {
                 </div>
             </Show>
             <ul class="task-list" aria-label="Tasks">
-                <For each=move || ctx.tasks.newest(shown.get()) key=|entry| entry.record let:entry>
+                <For each=move || tasks.newest(shown.get()) key=|entry| entry.record let:entry>
                     <TaskRow entry/>
                 </For>
             </ul>
@@ -142,7 +143,11 @@ pub fn TaskList() -> impl IntoView {
 /// task never touches it.
 #[component]
 pub fn TaskRow(entry: TaskEntry) -> impl IntoView {
-    let ctx = expect_context::<Ctx>();
+    let announcer = expect_context::<Announcer>();
+    let tasks = expect_context::<TaskStore>();
+    let clock = expect_context::<Clock>();
+    let draft = expect_context::<Draft>();
+    let checks = Checks::from_context();
     let task = entry.record;
     let first = task.get_untracked();
     let id = first.task_id.clone();
@@ -158,16 +163,16 @@ pub fn TaskRow(entry: TaskEntry) -> impl IntoView {
     let submitted = first.submitted_ms;
     let estimate = move || {
         let reported = task.with(|t| t.progress);
-        let elapsed = ctx.now.get().saturating_sub(submitted);
-        let typical = ctx.tasks.typical_total_ms(shape.as_ref());
+        let elapsed = clock.now().saturating_sub(submitted);
+        let typical = tasks.typical_total_ms(shape.as_ref());
         (elapsed, progress(elapsed, reported, typical))
     };
     let row_id = format!("task-{id}");
     let remove = {
         let id = id.clone();
         move |_| {
-            ctx.tasks.remove(&id);
-            ctx.say("Task removed from the list.");
+            tasks.remove(&id);
+            announcer.say("Task removed from the list.");
             focus_id("tasks-title");
         }
     };
@@ -176,9 +181,8 @@ pub fn TaskRow(entry: TaskEntry) -> impl IntoView {
         move |_| {
             let form = Form::from_request(model, &body);
             let first_field = form.first_field();
-            ctx.form.set(form);
-            ctx.touched.set(Vec::new());
-            ctx.say("The task's parameters are in the form.");
+            draft.replace(form);
+            announcer.say("The task's parameters are in the form.");
             // After the form has re-rendered for the task's model and source.
             request_animation_frame(move || focus_id(&field_id(first_field)));
         }
@@ -199,7 +203,7 @@ pub fn TaskRow(entry: TaskEntry) -> impl IntoView {
     });
     let check_button = move |label: &'static str| {
         view! {
-            <button type="button" class="btn small" on:click=move |_| check_now(ctx, entry)>{label}</button>
+            <button type="button" class="btn small" on:click=move |_| check_now(checks, entry)>{label}</button>
         }
     };
     let outcome = move || {

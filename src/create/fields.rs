@@ -11,19 +11,19 @@ use leptos::prelude::*;
 
 use super::FormState;
 use super::preview::{AudioPreview, ImagePreview, VideoPreview};
-use crate::ctx::Ctx;
+use crate::ctx::Draft;
 use crate::form::{Form, clean};
 use crate::widgets::field_id;
 
 /// The message to show beside `field`: the API's, else the contract's once touched.
-fn shown_error(ctx: Ctx, errors: Memo<Vec<FieldError>>, field: &'static str) -> Option<String> {
-    let server = ctx.server_errors.with(|errs| {
+fn shown_error(draft: Draft, errors: Memo<Vec<FieldError>>, field: &'static str) -> Option<String> {
+    let server = draft.server_errors.with(|errs| {
         errs.iter()
             .find(|e| e.field == field)
             .map(|e| e.message.clone())
     });
     server.or_else(|| {
-        let touched = ctx
+        let touched = draft
             .touched
             .with(|t| t.iter().any(|f| f == field || f == "*"));
         if !touched {
@@ -37,8 +37,8 @@ fn shown_error(ctx: Ctx, errors: Memo<Vec<FieldError>>, field: &'static str) -> 
     })
 }
 
-fn touch(ctx: Ctx, field: &str) {
-    ctx.touched.update(|t| {
+fn touch(draft: Draft, field: &str) {
+    draft.touched.update(|t| {
         if !t.iter().any(|f| f == field) {
             t.push(field.to_owned());
         }
@@ -67,13 +67,13 @@ pub(super) fn UrlField(
     set: fn(&mut Form, String),
     hint: &'static str,
 ) -> impl IntoView {
-    let ctx = expect_context::<Ctx>();
+    let draft = expect_context::<Draft>();
     let errors = expect_context::<FormState>().errors;
     let id = field_id(field);
     let error_id = format!("{id}-error");
     let hint_id = format!("{id}-hint");
-    let value = Signal::derive(move || ctx.form.with(get));
-    let error = Signal::derive(move || shown_error(ctx, errors, field));
+    let value = Signal::derive(move || draft.form.with(get));
+    let error = Signal::derive(move || shown_error(draft, errors, field));
     let described = format!("{hint_id} {error_id}");
     view! {
         <div class="field" class:invalid=move || error.with(Option::is_some)>
@@ -90,13 +90,13 @@ pub(super) fn UrlField(
                 prop:value=value
                 on:input=move |ev| {
                     let v = event_target_value(&ev);
-                    ctx.form.update(|f| set(f, v));
+                    draft.form.update(|f| set(f, v));
                 }
                 on:change=move |ev| {
                     // Pasted text often carries spaces or a newline: keep it clean.
                     let v = clean(&event_target_value(&ev));
-                    ctx.form.update(|f| set(f, v));
-                    touch(ctx, field);
+                    draft.form.update(|f| set(f, v));
+                    touch(draft, field);
                 }
             />
             <p class="hint" id=hint_id>{hint}</p>
@@ -119,7 +119,7 @@ fn NumberSelect(
     get: fn(&Form) -> u32,
     set: fn(&mut Form, u32),
 ) -> impl IntoView {
-    let ctx = expect_context::<Ctx>();
+    let draft = expect_context::<Draft>();
     let errors = expect_context::<FormState>().errors;
     let id = field_id(field);
     view! {
@@ -127,10 +127,10 @@ fn NumberSelect(
             <label for=id.clone()>{field_label(field)}</label>
             <select
                 id=id
-                prop:value=move || ctx.form.with(get).to_string()
+                prop:value=move || draft.form.with(get).to_string()
                 on:change=move |ev| {
                     if let Ok(v) = event_target_value(&ev).parse() {
-                        ctx.form.update(|f| set(f, v));
+                        draft.form.update(|f| set(f, v));
                     }
                 }
             >
@@ -138,14 +138,14 @@ fn NumberSelect(
                     .into_iter()
                     .map(|(v, text)| {
                         view! {
-                            <option value=v.to_string() selected=move || ctx.form.with(get) == v>
+                            <option value=v.to_string() selected=move || draft.form.with(get) == v>
                                 {text}
                             </option>
                         }
                     })
                     .collect_view()}
             </select>
-            <p class="error-text" role="alert">{move || shown_error(ctx, errors, field)}</p>
+            <p class="error-text" role="alert">{move || shown_error(draft, errors, field)}</p>
         </div>
     }
 }
@@ -160,17 +160,17 @@ fn NumberField(
     set: fn(&mut Form, Option<f64>),
     hint: Signal<String>,
 ) -> impl IntoView {
-    let ctx = expect_context::<Ctx>();
+    let draft = expect_context::<Draft>();
     let errors = expect_context::<FormState>().errors;
     let id = field_id(field);
     let show = |v: Option<f64>| {
         v.map(|n| format_seconds(seconds_to_ms(n)))
             .unwrap_or_default()
     };
-    let text = RwSignal::new(show(ctx.form.with_untracked(get)));
+    let text = RwSignal::new(show(draft.form.with_untracked(get)));
     // Follow changes made elsewhere (detected audio length, reuse, samples).
     Effect::watch(
-        move || ctx.form.with(get),
+        move || draft.form.with(get),
         move |value, _, _| {
             let typed = text.with_untracked(|t| parse_decimal(t.trim()));
             if typed != *value {
@@ -179,7 +179,7 @@ fn NumberField(
         },
         false,
     );
-    let error = Signal::derive(move || shown_error(ctx, errors, field));
+    let error = Signal::derive(move || shown_error(draft, errors, field));
     view! {
         <div class="field" class:invalid=move || error.with(Option::is_some)>
             <label for=id.clone()>{label}</label>
@@ -195,9 +195,9 @@ fn NumberField(
                         let raw = event_target_value(&ev);
                         let parsed = parse_decimal(raw.trim());
                         text.set(raw);
-                        ctx.form.update(|f| set(f, parsed));
+                        draft.form.update(|f| set(f, parsed));
                     }
-                    on:change=move |_| touch(ctx, field)
+                    on:change=move |_| touch(draft, field)
                 />
                 <span class="suffix">{suffix}</span>
             </div>
@@ -211,11 +211,11 @@ fn NumberField(
 /// and output size (the siblings).
 #[component]
 pub(super) fn ParamsForm(errors: Memo<Vec<FieldError>>) -> impl IntoView {
-    let ctx = expect_context::<Ctx>();
-    let model = Memo::new(move |_| ctx.form.with(|f| f.model));
-    let needs_audio = Memo::new(move |_| ctx.form.with(Form::needs_audio_length));
+    let draft = expect_context::<Draft>();
+    let model = Memo::new(move |_| draft.form.with(|f| f.model));
+    let needs_audio = Memo::new(move |_| draft.form.with(Form::needs_audio_length));
     let audio_hint = Signal::derive(move || {
-        if ctx.form.with(|f| f.audio_seconds.is_some()) {
+        if draft.form.with(|f| f.audio_seconds.is_some()) {
             "Filled in from the audio; edit it if it is wrong.".to_owned()
         } else {
             "Detected when the audio loads, or type it in seconds.".to_owned()
@@ -256,8 +256,9 @@ pub(super) fn ParamsForm(errors: Memo<Vec<FieldError>>) -> impl IntoView {
     };
     let sized = move || {
         let side_hint = Signal::derive(move || {
-            if ctx.form.with(|f| f.model == Model::DigitalHuman) {
-                ctx.form
+            if draft.form.with(|f| f.model == Model::DigitalHuman) {
+                draft
+                    .form
                     .with(|f| avatar_api::billing::digital_human_rate_text(f.width, f.height))
             } else {
                 "Even number of pixels.".to_owned()
@@ -290,8 +291,8 @@ fn side(v: Option<f64>) -> u32 {
 /// The motion prompt with a live character counter.
 #[component]
 fn MotionPrompt(errors: Memo<Vec<FieldError>>) -> impl IntoView {
-    let ctx = expect_context::<Ctx>();
-    let count = Memo::new(move |_| ctx.form.with(|f| prompt_chars(f.motion_prompt.trim())));
+    let draft = expect_context::<Draft>();
+    let count = Memo::new(move |_| draft.form.with(|f| prompt_chars(f.motion_prompt.trim())));
     let over = move || count.get() > model::MOTION_PROMPT_MAX_CHARS;
     let id = field_id("motion_prompt");
     view! {
@@ -307,17 +308,17 @@ fn MotionPrompt(errors: Memo<Vec<FieldError>>) -> impl IntoView {
                 rows="3"
                 placeholder=model::DEFAULT_MOTION_PROMPT
                 aria-describedby="motion-counter motion-hint"
-                prop:value=move || ctx.form.with(|f| f.motion_prompt.clone())
+                prop:value=move || draft.form.with(|f| f.motion_prompt.clone())
                 on:input=move |ev| {
                     let v = event_target_value(&ev);
-                    ctx.form.update(|f| f.motion_prompt = v);
+                    draft.form.update(|f| f.motion_prompt = v);
                 }
-                on:change=move |_| touch(ctx, "motion_prompt")
+                on:change=move |_| touch(draft, "motion_prompt")
             ></textarea>
             <p class="hint" id="motion-hint">
                 {format!("Optional: how the person moves and looks. Empty means \u{201c}{}\u{201d}.", model::DEFAULT_MOTION_PROMPT)}
             </p>
-            <p class="error-text" role="alert">{move || shown_error(ctx, errors, "motion_prompt")}</p>
+            <p class="error-text" role="alert">{move || shown_error(draft, errors, "motion_prompt")}</p>
         </div>
     }
 }

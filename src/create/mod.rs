@@ -1,6 +1,6 @@
 //! The create form: model picker, media inputs with previews
-//! ([`preview`]), parameters ([`fields`]), the cost panel and the submit
-//! button ([`submit`]), plus share link and curl. What the form means (its
+//! (`preview`), parameters (`fields`), the cost panel and the submit
+//! button (`submit`), plus share link and curl. What the form means (its
 //! request, problems and price) is worked out once, in [`FormState`].
 
 mod fields;
@@ -12,7 +12,7 @@ use avatar_api::{AvatarRequest, FieldError, Quote};
 use leptos::prelude::*;
 
 use crate::api::curl_command;
-use crate::ctx::Ctx;
+use crate::ctx::{Announcer, Connection, Draft};
 use crate::form::Form;
 use crate::widgets::CopyButton;
 use fields::{Media, ParamsForm, UrlField};
@@ -47,17 +47,17 @@ impl FormState {
 /// The whole "Create" card.
 #[component]
 pub fn CreatePanel() -> impl IntoView {
-    let ctx = expect_context::<Ctx>();
-    let state = FormState::new(ctx.form);
+    let draft = expect_context::<Draft>();
+    let state = FormState::new(draft.form);
     provide_context(state);
     let errors = state.errors;
-    let model = Memo::new(move |_| ctx.form.with(|f| f.model));
+    let model = Memo::new(move |_| draft.form.with(|f| f.model));
     // A changed form makes the API's last field messages stale.
     Effect::watch(
-        move || ctx.form.get(),
+        move || draft.form.get(),
         move |_, _, _| {
-            if ctx.server_errors.with_untracked(|e| !e.is_empty()) {
-                ctx.server_errors.set(Vec::new());
+            if draft.server_errors.with_untracked(|e| !e.is_empty()) {
+                draft.server_errors.set(Vec::new());
             }
         },
         false,
@@ -79,7 +79,7 @@ pub fn CreatePanel() -> impl IntoView {
                 }.into_any(),
                 Model::DigitalHuman => view! {
                     <SourceToggle/>
-                    {move || if ctx.form.with(|f| f.use_video) {
+                    {move || if draft.form.with(|f| f.use_video) {
                         view! { <UrlField field="input_video_url" kind=Media::Video get=|f| f.video_url.clone() set=|f, v| f.video_url = v
                             hint="A short video of the person to animate."/> }.into_any()
                     } else {
@@ -122,15 +122,17 @@ fn set_billing_audio(f: &mut Form, v: String) {
 /// "Try a sample": fills in the configured sample media for the current model.
 #[component]
 fn SampleButton() -> impl IntoView {
-    let ctx = expect_context::<Ctx>();
+    let conn = expect_context::<Connection>();
+    let announcer = expect_context::<Announcer>();
+    let draft = expect_context::<Draft>();
     let next = StoredValue::new(0usize);
-    let has_samples = ctx
+    let has_samples = conn
         .config
         .with_value(|c| !c.samples.is_empty() || c.dual_sample.is_some());
     let fill = move |_| {
-        let config = ctx.config.get_value();
+        let config = conn.config.get_value();
         let mut filled = String::new();
-        ctx.form.update(|f| match f.model {
+        draft.form.update(|f| match f.model {
             Model::DualAvatar => {
                 if let Some(s) = &config.dual_sample {
                     f.dual_image_url = s.dual_image_url.clone();
@@ -162,9 +164,9 @@ fn SampleButton() -> impl IntoView {
             }
         });
         if filled.is_empty() {
-            ctx.say("No sample is configured for this model.");
+            announcer.say("No sample is configured for this model.");
         } else {
-            ctx.say(format!("Filled in: {filled}."));
+            announcer.say(format!("Filled in: {filled}."));
         }
     };
     view! {
@@ -179,7 +181,7 @@ fn SampleButton() -> impl IntoView {
 /// The three models as radio cards.
 #[component]
 fn ModelPicker() -> impl IntoView {
-    let ctx = expect_context::<Ctx>();
+    let draft = expect_context::<Draft>();
     view! {
         <fieldset class="models">
             <legend>"Model"</legend>
@@ -189,16 +191,16 @@ fn ModelPicker() -> impl IntoView {
                     let id = format!("model-{}", m.id());
                     let label_for = id.clone();
                     view! {
-                        <label class="model" class:selected=move || ctx.form.with(|f| f.model == m) for=label_for>
+                        <label class="model" class:selected=move || draft.form.with(|f| f.model == m) for=label_for>
                             <input
                                 type="radio"
                                 name="model"
                                 id=id
                                 value=m.id()
-                                prop:checked=move || ctx.form.with(|f| f.model == m)
+                                prop:checked=move || draft.form.with(|f| f.model == m)
                                 on:change=move |_| {
-                                    ctx.form.update(|f| f.model = m);
-                                    ctx.touched.set(Vec::new());
+                                    draft.form.update(|f| f.model = m);
+                                    draft.touched.set(Vec::new());
                                 }
                             />
                             <span class="model-name">{m.label()}</span>
@@ -215,21 +217,22 @@ fn ModelPicker() -> impl IntoView {
 /// AI Avatar: animate an image or a video.
 #[component]
 fn SourceToggle() -> impl IntoView {
-    let ctx = expect_context::<Ctx>();
+    let conn = expect_context::<Connection>();
+    let draft = expect_context::<Draft>();
     let option = move |video: bool, label: &'static str| {
         view! {
             <label class="check">
                 <input
                     type="radio"
                     name="source"
-                    prop:checked=move || ctx.form.with(|f| f.use_video == video)
+                    prop:checked=move || draft.form.with(|f| f.use_video == video)
                     on:change=move |_| {
-                        ctx.form.update(|f| f.use_video = video);
+                        draft.form.update(|f| f.use_video = video);
                         if video
-                            && ctx.form.with_untracked(|f| f.video_url.is_empty())
-                            && let Some(v) = ctx.config.with_value(|c| c.video_sample.clone())
+                            && draft.form.with_untracked(|f| f.video_url.is_empty())
+                            && let Some(v) = conn.config.with_value(|c| c.video_sample.clone())
                         {
-                            ctx.form.update(|f| f.video_url = v);
+                            draft.form.update(|f| f.video_url = v);
                         }
                     }
                 />
@@ -249,16 +252,17 @@ fn SourceToggle() -> impl IntoView {
 /// Share link (the form, never the key) and "Copy as curl" (key masked).
 #[component]
 fn ShareTools() -> impl IntoView {
-    let ctx = expect_context::<Ctx>();
+    let conn = expect_context::<Connection>();
+    let draft = expect_context::<Draft>();
     let request = expect_context::<FormState>().request;
     let link = Signal::derive(move || {
         let href = window().location().href().unwrap_or_default();
         let base = href.split('#').next().unwrap_or_default().to_owned();
-        format!("{base}#{}", ctx.form.with(Form::to_fragment))
+        format!("{base}#{}", draft.form.with(Form::to_fragment))
     });
     let curl = Signal::derive(move || {
-        let key = ctx.wants_key().then(|| ctx.api_key.get());
-        let base = ctx.api_base.get();
+        let key = conn.wants_key().then(|| conn.api_key.get());
+        let base = conn.api_base.get();
         let base = if base.is_empty() {
             window().location().origin().unwrap_or_default()
         } else {

@@ -5,7 +5,7 @@ use avatar_api::billing::{format_seconds, seconds_to_ms};
 use avatar_api::validate::is_http_url;
 use leptos::prelude::*;
 
-use crate::ctx::Ctx;
+use crate::ctx::Draft;
 use crate::form::clean;
 
 /// Loading state of a previewed URL: which URL, and what it gave.
@@ -65,7 +65,7 @@ pub(super) fn ImagePreview(#[prop(into)] url: Signal<String>) -> impl IntoView {
 /// metadata and wrote again, over and over.
 #[component]
 pub(super) fn AudioPreview(#[prop(into)] url: Signal<String>) -> impl IntoView {
-    let ctx = expect_context::<Ctx>();
+    let draft = expect_context::<Draft>();
     let probe: Probe<f64> = RwSignal::new(None);
     let src = Memo::new(move |_| clean(&url.get()));
     move || {
@@ -86,7 +86,7 @@ pub(super) fn AudioPreview(#[prop(into)] url: Signal<String>) -> impl IntoView {
                         if seconds.is_finite() && seconds > 0.0 {
                             probe.set(Some((on_meta_url.clone(), Ok(seconds))));
                             let detected = Some((seconds * 1000.0).round() / 1000.0);
-                            ctx.form.maybe_update(|f| {
+                            draft.form.maybe_update(|f| {
                                 let changed = clean(f.billing_audio_url()) == on_meta_url
                                     && f.audio_seconds != detected;
                                 if changed {

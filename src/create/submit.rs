@@ -7,14 +7,15 @@ use leptos::prelude::*;
 
 use super::FormState;
 use crate::api::ApiError;
-use crate::ctx::{Ctx, Notice, now_ms};
+use crate::ctx::{Announcer, Clock, Connection, Draft, SettingsState, now_ms};
 use crate::storage::TaskRecord;
+use crate::store::TaskStore;
 use crate::widgets::{field_id, focus_id};
 
 /// The price of the current form, always visible.
 #[component]
 pub(super) fn CostPanel() -> impl IntoView {
-    let ctx = expect_context::<Ctx>();
+    let draft = expect_context::<Draft>();
     let quote = expect_context::<FormState>().quote;
     view! {
         <div class="cost" id="cost" aria-live="polite">
@@ -25,7 +26,7 @@ pub(super) fn CostPanel() -> impl IntoView {
                     <div class="cost-breakdown">{breakdown}</div>
                 }.into_any(),
                 None => {
-                    let why = if ctx.form.with(|f| f.needs_audio_length() && f.audio_seconds.is_none()) {
+                    let why = if draft.form.with(|f| f.needs_audio_length() && f.audio_seconds.is_none()) {
                         "Appears once the audio length is known."
                     } else {
                         "Choose valid options to see the cost."
@@ -36,7 +37,7 @@ pub(super) fn CostPanel() -> impl IntoView {
                     }.into_any()
                 }
             }}
-            <div class="cost-rule">{move || ctx.form.with(|f| f.model.price_rule())}</div>
+            <div class="cost-rule">{move || draft.form.with(|f| f.model.price_rule())}</div>
         </div>
     }
 }
@@ -49,8 +50,8 @@ const DUPLICATE_WINDOW_MS: u64 = 10 * 60 * 1000;
 
 /// The newest task that sent `request` recently (or whose outcome is
 /// unknown, however long ago): sending it again asks first.
-fn recent_duplicate(ctx: Ctx, request: &AvatarRequest, now: u64) -> Option<TaskRecord> {
-    ctx.tasks
+fn recent_duplicate(tasks: TaskStore, request: &AvatarRequest, now: u64) -> Option<TaskRecord> {
+    tasks
         .newest(usize::MAX)
         .into_iter()
         .filter_map(|entry| entry.record.try_get_untracked())
@@ -77,7 +78,12 @@ fn duplicate_question(task: &TaskRecord, now: u64) -> String {
 /// The submit button ("Generate · N credits") and why it is unavailable.
 #[component]
 pub(super) fn SubmitArea(errors: Memo<Vec<FieldError>>) -> impl IntoView {
-    let ctx = expect_context::<Ctx>();
+    let conn = expect_context::<Connection>();
+    let announcer = expect_context::<Announcer>();
+    let panel = expect_context::<SettingsState>();
+    let tasks = expect_context::<TaskStore>();
+    let clock = expect_context::<Clock>();
+    let draft = expect_context::<Draft>();
     let pending = RwSignal::new(false);
     let blocked_until = RwSignal::new(0u64);
     let sent_until = RwSignal::new(0u64);
@@ -89,10 +95,10 @@ pub(super) fn SubmitArea(errors: Memo<Vec<FieldError>>) -> impl IntoView {
         if pending.get() {
             return Some("Sending…".to_owned());
         }
-        if sent_until.get() > ctx.now.get() {
+        if sent_until.get() > clock.now() {
             return Some("Sent: the task is in the list.".to_owned());
         }
-        let wait = blocked_until.get().saturating_sub(ctx.now.get());
+        let wait = blocked_until.get().saturating_sub(clock.now());
         if wait > 0 {
             return Some(format!(
                 "The API asked to wait: try again in {} s.",
@@ -102,25 +108,63 @@ pub(super) fn SubmitArea(errors: Memo<Vec<FieldError>>) -> impl IntoView {
         if let Some(first) = errors.with(|e| e.first().cloned()) {
             return Some(first.message);
         }
-        if ctx.missing_key() {
+        if conn.missing_key() {
             return Some("Add your API key in Settings to generate.".to_owned());
         }
         None
     };
     let label = move || match (pending.get(), quote.get()) {
         (true, _) => "Generating… sending the request".to_owned(),
-        _ if sent_until.get() > ctx.now.get() => "Sent ✓".to_owned(),
+        _ if sent_until.get() > clock.now() => "Sent ✓".to_owned(),
         (false, Some(q)) => format!("Generate · {} credits", q.credits),
         (false, None) => "Generate".to_owned(),
     };
+    // Puts a failed submit's words where the user can act on them.
+    let show_error = move |e: ApiError| match &e {
+        ApiError::Invalid(fields) => {
+            announcer.error(e.to_string());
+            draft.server_errors.set(fields.clone());
+            let known = fields
+                .iter()
+                .find(|f| document().get_element_by_id(&field_id(&f.field)).is_some());
+            match known {
+                Some(f) => focus_id(&field_id(&f.field)),
+                None => focus_id("notice"),
+            }
+        }
+        ApiError::Rejected if !conn.wants_key() => {
+            announcer.error(
+                    "The API rejected this site's key (HTTP 401): the proxy in front of the API needs a valid key. Tell whoever runs this site.",
+                );
+            request_animation_frame(|| focus_id("notice"));
+        }
+        ApiError::Rejected => {
+            announcer.error(e.to_string());
+            conn.rejected_key.set(Some(conn.api_key.get_untracked()));
+            panel.open.set(true);
+            request_animation_frame(|| focus_id("api-key"));
+        }
+        ApiError::RateLimited { retry_after_ms } => {
+            announcer.error(e.to_string());
+            blocked_until.set(now_ms() + retry_after_ms.unwrap_or(5_000));
+            request_animation_frame(|| focus_id("notice"));
+        }
+        _ => {
+            announcer.error(e.to_string());
+            if let Some(ms) = e.retry_after_ms() {
+                blocked_until.set(now_ms() + ms);
+            }
+            request_animation_frame(|| focus_id("notice"));
+        }
+    };
     // Sends `request` once. Every way out of here clears `pending`.
     let send = move |request: AvatarRequest, credits: u64| {
-        let client = ctx.client();
-        ctx.notice.set(None);
-        ctx.server_errors.set(Vec::new());
+        let client = conn.client();
+        announcer.clear();
+        draft.server_errors.set(Vec::new());
         confirm.set(None);
         pending.set(true);
-        ctx.say("Sending the request…");
+        announcer.say("Sending the request…");
         let sent_ms = now_ms();
         leptos::task::spawn_local(async move {
             let result = client.submit(&request).await;
@@ -129,7 +173,7 @@ pub(super) fn SubmitArea(errors: Memo<Vec<FieldError>>) -> impl IntoView {
                 Ok(accepted) => {
                     let _ = sent_until.try_set(now_ms() + SENT_LOCK_MS);
                     let id = format!("task-{}", accepted.task_id);
-                    ctx.tasks.add(TaskRecord::accepted(
+                    tasks.add(TaskRecord::accepted(
                         accepted.task_id,
                         &request,
                         credits,
@@ -139,24 +183,20 @@ pub(super) fn SubmitArea(errors: Memo<Vec<FieldError>>) -> impl IntoView {
                     let text = format!(
                         "Submitted: {credits} credits charged. The video appears in the task list when it is ready."
                     );
-                    ctx.notice.set(Some(Notice {
-                        text: text.clone(),
-                        error: false,
-                    }));
-                    ctx.say(text);
+                    announcer.info(text);
                     request_animation_frame(move || focus_id(&id));
                 }
                 Err(e) if e.outcome_unknown() => {
                     let record =
                         TaskRecord::outcome_unknown(&request, credits, sent_ms, e.to_string());
                     let id = format!("task-{}", record.task_id);
-                    ctx.tasks.add(record);
-                    ctx.error(format!(
+                    tasks.add(record);
+                    announcer.error(format!(
                         "No answer came back: {e} The request may have been accepted and charged {credits} credits; it is kept in your list as \"Outcome unknown\". Check your balance before sending it again."
                     ));
                     request_animation_frame(move || focus_id(&id));
                 }
-                Err(e) => show_submit_error(ctx, e, blocked_until),
+                Err(e) => show_error(e),
             }
         });
     };
@@ -169,14 +209,14 @@ pub(super) fn SubmitArea(errors: Memo<Vec<FieldError>>) -> impl IntoView {
             return;
         }
         if let Some(first) = errors.with_untracked(|e| e.first().cloned()) {
-            ctx.touched.set(vec!["*".to_owned()]);
-            ctx.say(first.message.clone());
+            draft.touched.set(vec!["*".to_owned()]);
+            announcer.say(first.message.clone());
             focus_id(&field_id(&first.field));
             return;
         }
-        if untrack(|| ctx.missing_key()) {
-            ctx.settings_open.set(true);
-            ctx.error("Add your API key in Settings to generate.");
+        if untrack(|| conn.missing_key()) {
+            panel.open.set(true);
+            announcer.error("Add your API key in Settings to generate.");
             focus_id("api-key");
             return;
         }
@@ -184,9 +224,9 @@ pub(super) fn SubmitArea(errors: Memo<Vec<FieldError>>) -> impl IntoView {
         let Some(quote) = state.quote.get_untracked() else {
             return;
         };
-        if let Some(earlier) = recent_duplicate(ctx, &request, now) {
+        if let Some(earlier) = recent_duplicate(tasks, &request, now) {
             let question = duplicate_question(&earlier, now);
-            ctx.say(question.clone());
+            announcer.say(question.clone());
             confirm.set(Some((request, question)));
             request_animation_frame(|| focus_id("confirm-send"));
             return;
@@ -210,7 +250,7 @@ pub(super) fn SubmitArea(errors: Memo<Vec<FieldError>>) -> impl IntoView {
     };
     let cancel = move |_| {
         confirm.set(None);
-        ctx.say("Not sent.");
+        announcer.say("Not sent.");
         focus_id("generate");
     };
     view! {
@@ -241,46 +281,5 @@ pub(super) fn SubmitArea(errors: Memo<Vec<FieldError>>) -> impl IntoView {
                 </div>
             })}
         </div>
-    }
-}
-
-/// Puts a failed submit's words where the user can act on them.
-fn show_submit_error(ctx: Ctx, e: ApiError, blocked_until: RwSignal<u64>) {
-    match &e {
-        ApiError::Invalid(fields) => {
-            ctx.error(e.to_string());
-            ctx.server_errors.set(fields.clone());
-            let known = fields
-                .iter()
-                .find(|f| document().get_element_by_id(&field_id(&f.field)).is_some());
-            match known {
-                Some(f) => focus_id(&field_id(&f.field)),
-                None => focus_id("notice"),
-            }
-        }
-        ApiError::Rejected if !ctx.wants_key() => {
-            ctx.error(
-                "The API rejected this site's key (HTTP 401): the proxy in front of the API needs a valid key. Tell whoever runs this site.",
-            );
-            request_animation_frame(|| focus_id("notice"));
-        }
-        ApiError::Rejected => {
-            ctx.error(e.to_string());
-            ctx.rejected_key.set(Some(ctx.api_key.get_untracked()));
-            ctx.settings_open.set(true);
-            request_animation_frame(|| focus_id("api-key"));
-        }
-        ApiError::RateLimited { retry_after_ms } => {
-            ctx.error(e.to_string());
-            blocked_until.set(now_ms() + retry_after_ms.unwrap_or(5_000));
-            request_animation_frame(|| focus_id("notice"));
-        }
-        _ => {
-            ctx.error(e.to_string());
-            if let Some(ms) = e.retry_after_ms() {
-                blocked_until.set(now_ms() + ms);
-            }
-            request_animation_frame(|| focus_id("notice"));
-        }
     }
 }
