@@ -18,11 +18,7 @@ use crate::tasks::TaskList;
 /// The whole page: reads `config.json`, then shows the studio.
 #[component]
 pub fn App() -> impl IntoView {
-    let config = RwSignal::new(None::<Result<Config, crate::config::ConfigError>>);
-    leptos::task::spawn_local(async move {
-        let loaded = Config::load().await;
-        let _ = config.try_set(Some(loaded));
-    });
+    let config = LocalResource::new(Config::load);
     move || match config.get() {
         None => view! { <p class="boot">"Loading Avatar Studio…"</p> }.into_any(),
         Some(Ok(config)) => view! { <Studio config/> }.into_any(),
