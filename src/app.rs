@@ -9,11 +9,11 @@ use crate::config::Config;
 use crate::create::CreatePanel;
 use crate::ctx::{Announcer, Clock, Connection, Draft, SettingsState, now_ms};
 use crate::form::Form;
-use crate::poller::Pollers;
 use crate::settings::{SettingsPanel, load_settings};
 use crate::storage::{self, Scope};
-use crate::store::TaskStore;
 use crate::tasks::TaskList;
+use crate::tasks::poller::Pollers;
+use crate::tasks::store::TaskStore;
 
 /// The whole page: reads `config.json`, then shows the studio.
 #[component]

@@ -1,6 +1,6 @@
 //! The page's contexts, each a small `Copy` handle for one concern, all
 //! provided by [`crate::app::Studio`] (the task list itself,
-//! [`crate::store::TaskStore`], is one too): a component's
+//! [`crate::tasks::store::TaskStore`], is one too): a component's
 //! `expect_context` says exactly what it may touch.
 //!
 //! - [`Connection`]: where requests go and with which key;

@@ -3,8 +3,11 @@
 //!
 //! Every API rule (validation, billing, estimates, polling schedule) comes
 //! from the contract crate `avatar_api`; this crate is the browser side:
-//! configuration ([`config`]), the HTTP client ([`api`]), the saved task list
-//! ([`storage`], held by [`store`]), the form model ([`form`]), and the Leptos components.
+//! configuration ([`config`]), the HTTP client ([`api`]), what is kept in
+//! the browser ([`storage`]), the form model ([`form`]), the contexts
+//! ([`ctx`]), and the components: the page ([`app`]), settings
+//! ([`settings`]), the create card ([`create`]) and the tasks ([`tasks`]:
+//! records, store, list, status checks).
 
 pub mod api;
 pub mod app;
@@ -12,10 +15,8 @@ pub mod config;
 pub mod create;
 pub mod ctx;
 pub mod form;
-pub mod poller;
 pub mod settings;
 pub mod storage;
-pub mod store;
 pub mod tasks;
 pub mod widgets;
 

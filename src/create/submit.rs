@@ -8,8 +8,8 @@ use leptos::prelude::*;
 use super::FormState;
 use crate::api::ApiError;
 use crate::ctx::{Announcer, Clock, Connection, Draft, SettingsState, now_ms};
-use crate::storage::TaskRecord;
-use crate::store::TaskStore;
+use crate::tasks::record::TaskRecord;
+use crate::tasks::store::TaskStore;
 use crate::widgets::{field_id, focus_id};
 
 /// The price of the current form, always visible.

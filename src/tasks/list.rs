@@ -9,10 +9,10 @@ use leptos::prelude::*;
 
 use crate::ctx::{Announcer, Clock, Draft};
 use crate::form::Form;
-use crate::poller::{AUTO_CHECK_LIMIT_MS, Checks, check_now, taking_long};
-use crate::storage::TaskRecord;
-use crate::store::TaskEntry;
-use crate::store::TaskStore;
+use crate::tasks::poller::{AUTO_CHECK_LIMIT_MS, Checks, check_now, taking_long};
+use crate::tasks::record::TaskRecord;
+use crate::tasks::store::TaskEntry;
+use crate::tasks::store::TaskStore;
 use crate::widgets::{CopyButton, field_id, focus_id};
 
 /// A short description of a request's parameters.

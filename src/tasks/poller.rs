@@ -24,8 +24,8 @@ use web_sys::VisibilityState;
 
 use crate::api::{ApiError, TaskAnswer};
 use crate::ctx::{Announcer, Connection, SettingsState, now_ms};
-use crate::storage::TaskRecord;
-use crate::store::{TaskEntry, TaskStore};
+use crate::tasks::record::TaskRecord;
+use crate::tasks::store::{TaskEntry, TaskStore};
 
 pub use avatar_api::poll::{AUTO_CHECK_LIMIT_MS, taking_long};
 
