@@ -17,9 +17,6 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-/// The API's answer to a task that does not exist: a live API.
-const NO_SUCH_TASK: &str = r#"{"error":{"code":"task_not_found","type":"invalid_request_error","message":"No such task."}}"#;
-
 fn local() -> web_sys::Storage {
     window().local_storage().unwrap().unwrap()
 }
@@ -148,12 +145,7 @@ async fn legacy_tasks_show_up_in_every_deployment_and_are_adopted_once() {
 #[wasm_bindgen_test]
 async fn a_legacy_remembered_key_is_used_and_no_longer_kept_under_the_legacy_name() {
     clear_storage();
-    fake_network(vec![Route::new(
-        "GET",
-        "/api/v2/avatar/tasks/",
-        404,
-        NO_SUCH_TASK,
-    )]);
+    fake_network(vec![no_such_task()]);
     let legacy = Scope::legacy().api_key();
     local().set_item(&legacy, "sk_legacy_123456789").unwrap();
     let app = mount_studio_in(config(), at("/a/"));

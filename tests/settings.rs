@@ -24,9 +24,6 @@ fn base_item() -> String {
     scope().api_base()
 }
 
-/// The API's answer to a task that does not exist: a live API.
-const NO_SUCH_TASK: &str = r#"{"error":{"code":"task_not_found","type":"invalid_request_error","message":"No such task."}}"#;
-
 #[wasm_bindgen(inline_js = r#"
 export function press_enter(el) {
   el.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true, cancelable: true }));
@@ -91,12 +88,7 @@ async fn the_key_is_kept_for_the_session_unless_remembered() {
 #[wasm_bindgen_test]
 async fn check_key_tells_valid_from_rejected() {
     clear_storage();
-    fake_network(vec![Route::new(
-        "GET",
-        "/api/v2/avatar/tasks/",
-        404,
-        NO_SUCH_TASK,
-    )]);
+    fake_network(vec![no_such_task()]);
     let app = mount_studio(config());
     let root = &app.root;
     click_button(root, "Settings");
@@ -159,12 +151,7 @@ async fn a_proxy_deployment_asks_for_no_key_and_sends_none() {
 #[wasm_bindgen_test]
 async fn the_base_url_takes_effect_only_when_applied() {
     clear_storage();
-    fake_network(vec![Route::new(
-        "GET",
-        "/api/v2/avatar/tasks/",
-        404,
-        NO_SUCH_TASK,
-    )]);
+    fake_network(vec![no_such_task()]);
     let app = mount_studio(config());
     let root = &app.root;
     click_button(root, "Settings");
@@ -301,12 +288,7 @@ async fn a_saved_unusable_base_gives_way_to_the_default() {
 #[wasm_bindgen_test]
 async fn a_pasted_key_is_cleaned_and_the_field_keeps_what_was_typed() {
     clear_storage();
-    fake_network(vec![Route::new(
-        "GET",
-        "/api/v2/avatar/tasks/",
-        404,
-        NO_SUCH_TASK,
-    )]);
+    fake_network(vec![no_such_task()]);
     let app = mount_studio(config());
     let root = &app.root;
     click_button(root, "Settings");

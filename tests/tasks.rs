@@ -144,15 +144,7 @@ async fn remove_takes_a_task_off_the_list_and_the_storage() {
 /// Clicks "Reuse these parameters" in a task's row.
 fn reuse(root: &web_sys::Element, id: &str) {
     let row = get(root, &format!("li[data-task-id='{id}']"));
-    let button = row.query_selector_all("button").unwrap();
-    for i in 0..button.length() {
-        let b: web_sys::HtmlElement = wasm_bindgen::JsCast::unchecked_into(button.item(i).unwrap());
-        if b.text_content().unwrap_or_default().contains("Reuse") {
-            b.click();
-            return;
-        }
-    }
-    panic!("no Reuse button in {id}'s row");
+    click_button(&row, "Reuse these parameters");
 }
 
 fn checked(root: &web_sys::Element, selector: &str) -> bool {

@@ -227,6 +227,17 @@ impl Route {
     }
 }
 
+/// The API's JSON 404 to any task status: what "Check key" counts as a
+/// valid key (the key passed, the made-up task is unknown).
+pub fn no_such_task() -> Route {
+    Route::new(
+        "GET",
+        "/api/v2/avatar/tasks/",
+        404,
+        r#"{"error":{"code":"task_not_found","type":"invalid_request_error","message":"No such task."}}"#,
+    )
+}
+
 /// Replaces `fetch` with canned answers (the API is not what these tests test).
 pub fn fake_network(routes: Vec<Route>) {
     let list = js_sys::Array::new();
