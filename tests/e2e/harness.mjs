@@ -212,12 +212,7 @@ export class Emulator {
   async stop() {
     const proc = this.proc;
     this.url = this.url && null;
-    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
-    const exited = once(proc, 'exit');
-    proc.kill('SIGTERM');
-    const timer = setTimeout(() => proc.kill('SIGKILL'), 5_000);
-    await exited;
-    clearTimeout(timer);
+    await endProcess(proc, 'SIGTERM');
   }
 
   /** Stops and starts again on the same port and state file. */
@@ -263,6 +258,16 @@ export class Emulator {
   sample(file) {
     return `${this.origin}/samples/${file}`;
   }
+}
+
+/** Ends a child process with `signal` (SIGKILL after 5 s) and waits until it has exited. */
+async function endProcess(proc, signal) {
+  if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+  const exited = once(proc, 'exit');
+  proc.kill(signal);
+  const timer = setTimeout(() => proc.kill('SIGKILL'), 5_000);
+  await exited;
+  clearTimeout(timer);
 }
 
 /**
@@ -422,14 +427,8 @@ export async function startNginx({ basePath = '/', proxy, key, dist = distDir } 
     dir,
     /** The access log's lines so far. */
     accessLog: () => fs.readFileSync(path.join(dir, 'logs', 'access.log'), 'utf8').split('\n').filter(Boolean),
-    async stop() {
-      if (proc.exitCode !== null || proc.signalCode !== null) return;
-      const exited = once(proc, 'exit');
-      proc.kill('SIGQUIT');
-      const timer = setTimeout(() => proc.kill('SIGKILL'), 5_000);
-      await exited;
-      clearTimeout(timer);
-    },
+    /** Stops nginx gracefully (SIGQUIT), then for good. */
+    stop: () => endProcess(proc, 'SIGQUIT'),
   };
 }
 
