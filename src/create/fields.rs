@@ -210,7 +210,7 @@ fn NumberField(
 /// Duration, resolution, frame rate and motion prompt (Pro); audio length
 /// and output size (the siblings).
 #[component]
-pub(super) fn ParamsForm(errors: Memo<Vec<FieldError>>) -> impl IntoView {
+pub(super) fn ParamsForm() -> impl IntoView {
     let draft = expect_context::<Draft>();
     let model = Memo::new(move |_| draft.form.with(|f| f.model));
     let needs_audio = Memo::new(move |_| draft.form.with(Form::needs_audio_length));
@@ -251,7 +251,7 @@ pub(super) fn ParamsForm(errors: Memo<Vec<FieldError>>) -> impl IntoView {
                 <NumberField field="audio_duration_seconds" label="Audio length" suffix="s"
                     get=|f| f.audio_seconds set=|f, v| f.audio_seconds = v hint=audio_hint/>
             </Show>
-            <MotionPrompt errors/>
+            <MotionPrompt/>
         }
     };
     let sized = move || {
@@ -290,7 +290,8 @@ fn side(v: Option<f64>) -> u32 {
 
 /// The motion prompt with a live character counter.
 #[component]
-fn MotionPrompt(errors: Memo<Vec<FieldError>>) -> impl IntoView {
+fn MotionPrompt() -> impl IntoView {
+    let errors = expect_context::<FormState>().errors;
     let draft = expect_context::<Draft>();
     let count = Memo::new(move |_| draft.form.with(|f| prompt_chars(f.motion_prompt.trim())));
     let over = move || count.get() > model::MOTION_PROMPT_MAX_CHARS;

@@ -50,7 +50,6 @@ pub fn CreatePanel() -> impl IntoView {
     let draft = expect_context::<Draft>();
     let state = FormState::new(draft.form);
     provide_context(state);
-    let errors = state.errors;
     let model = Memo::new(move |_| draft.form.with(|f| f.model));
     // A changed form makes the API's last field messages stale.
     Effect::watch(
@@ -101,9 +100,9 @@ pub fn CreatePanel() -> impl IntoView {
                 }.into_any(),
             }}
             <div class="section-title">"Parameters"</div>
-            <ParamsForm errors/>
+            <ParamsForm/>
             <CostPanel/>
-            <SubmitArea errors/>
+            <SubmitArea/>
             <ShareTools/>
         </section>
     }

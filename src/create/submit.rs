@@ -2,7 +2,7 @@
 //! limit, the question before sending the same request again) and where a
 //! failed submit's words go.
 
-use avatar_api::{AvatarRequest, FieldError, Quote};
+use avatar_api::{AvatarRequest, Quote};
 use leptos::prelude::*;
 
 use super::FormState;
@@ -77,7 +77,7 @@ fn duplicate_question(task: &TaskRecord, now: u64) -> String {
 
 /// The submit button ("Generate · N credits") and why it is unavailable.
 #[component]
-pub(super) fn SubmitArea(errors: Memo<Vec<FieldError>>) -> impl IntoView {
+pub(super) fn SubmitArea() -> impl IntoView {
     let conn = expect_context::<Connection>();
     let announcer = expect_context::<Announcer>();
     let panel = expect_context::<SettingsState>();
@@ -90,7 +90,7 @@ pub(super) fn SubmitArea(errors: Memo<Vec<FieldError>>) -> impl IntoView {
     // The question asked before sending a duplicate, with the request it is about.
     let confirm = RwSignal::new(None::<(AvatarRequest, String)>);
     let state = expect_context::<FormState>();
-    let quote = state.quote;
+    let (quote, errors) = (state.quote, state.errors);
     let reason = move || -> Option<String> {
         if pending.get() {
             return Some("Sending…".to_owned());
