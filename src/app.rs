@@ -51,8 +51,7 @@ pub fn Studio(config: Config, #[prop(optional)] scope: Option<Scope>) -> impl In
         storage::adopt_legacy(&scope, &local, &session);
     }
     let settings = load_settings(&config, &scope);
-    let storage_problem = RwSignal::new(None::<String>);
-    let tasks = TaskStore::load(&scope, storage_problem);
+    let tasks = TaskStore::load(&scope);
     let initial_form = window()
         .location()
         .hash()

@@ -63,8 +63,9 @@ pub struct TaskStore {
 impl TaskStore {
     /// Reads the list saved in `scope` and starts following other tabs'
     /// saves to it. An unreadable list is set aside (not overwritten) and
-    /// reported in `problem`.
-    pub fn load(scope: &Scope, problem: RwSignal<Option<String>>) -> Self {
+    /// reported in [`TaskStore::problem`].
+    pub fn load(scope: &Scope) -> Self {
+        let problem = RwSignal::new(None);
         let key = scope.tasks();
         let raw = local_storage().and_then(|s| s.get_item(&key).ok().flatten());
         let envelope = match raw.as_deref().map(storage::decode) {
