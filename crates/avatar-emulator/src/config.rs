@@ -43,7 +43,7 @@ pub struct EmulatorConfig {
     /// Extra latency in ms added to every /api/v2 request (±25 % jitter).
     #[arg(long, default_value_t = 0)]
     pub latency: u64,
-    /// Requests per key per second on /api/v2 before answering 429 with Retry-After.
+    /// Requests per key in any one second (a sliding window) on /api/v2 before answering 429 with Retry-After.
     #[arg(long)]
     pub rate_limit: Option<u32>,
     /// Seconds the 429 of `--rate-limit` asks clients to wait (`Retry-After`).

@@ -1,11 +1,12 @@
 //! Faults on demand for `/api/v2` routes: `--latency` (with ±25 % jitter),
-//! `--rate-limit` (per key per second → 429 with `Retry-After` of
+//! `--rate-limit` (per key in any one second → 429 with `Retry-After` of
 //! `--retry-after` seconds) and
 //! `--error-rate` (500, 502 or 503 before the request is handled, so
 //! nothing is charged). Every choice comes from the seeded generator.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
@@ -14,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 
 use crate::auth::bearer;
 use crate::error::AppError;
-use crate::state::{AppState, now_ms};
+use crate::state::AppState;
 
 /// Applies the configured faults, then runs the request.
 pub async fn inject(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
@@ -25,17 +26,7 @@ pub async fn inject(State(state): State<Arc<AppState>>, request: Request, next: 
     }
     if let Some(limit) = config.rate_limit {
         let who = bearer(request.headers()).unwrap_or("anonymous").to_owned();
-        let second = now_ms() / 1000;
-        let mut rate = state.rate.lock().unwrap_or_else(|e| e.into_inner());
-        if rate.len() > 10_000 {
-            rate.retain(|_, window| window.0 == second);
-        }
-        let window = rate.entry(who).or_insert((second, 0));
-        if window.0 != second {
-            *window = (second, 0);
-        }
-        window.1 += 1;
-        if window.1 > limit {
+        if !admit(&state, who, limit) {
             return AppError::RateLimited {
                 retry_after: config.retry_after,
             }
@@ -66,4 +57,32 @@ pub async fn inject(State(state): State<Arc<AppState>>, request: Request, next: 
         }
     }
     next.run(request).await
+}
+
+/// Lets a request of `who` through when fewer than `limit` of theirs were let
+/// through in the second before it.
+fn admit(state: &AppState, who: String, limit: u32) -> bool {
+    const WINDOW: Duration = Duration::from_secs(1);
+    let now = Instant::now();
+    let recent = |times: &VecDeque<Instant>| {
+        times
+            .back()
+            .is_some_and(|last| now.duration_since(*last) < WINDOW)
+    };
+    let mut rate = state.rate.lock().unwrap_or_else(|e| e.into_inner());
+    if rate.len() > 10_000 {
+        rate.retain(|_, times| recent(times));
+    }
+    let times = rate.entry(who).or_default();
+    while times
+        .front()
+        .is_some_and(|first| now.duration_since(*first) >= WINDOW)
+    {
+        times.pop_front();
+    }
+    if times.len() >= limit as usize {
+        return false;
+    }
+    times.push_back(now);
+    true
 }

@@ -2,9 +2,10 @@
 //! the [`Store`] behind one mutex, randomness, directories, samples and the
 //! HTTP client.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard};
+use std::time::Instant;
 
 use avatar_api::Model;
 use tokio::sync::Semaphore;
@@ -46,8 +47,10 @@ pub struct AppState {
     pub http: reqwest::Client,
     /// Limits concurrent ffmpeg renders.
     pub renders: Semaphore,
-    /// Per key: (Unix second, requests in it), for `--rate-limit`.
-    pub rate: Mutex<HashMap<String, (u64, u32)>>,
+    /// Per key: when its requests of the last second were let through, for
+    /// `--rate-limit` (a sliding window, so where a second starts never
+    /// matters).
+    pub rate: Mutex<HashMap<String, VecDeque<Instant>>>,
 }
 
 impl AppState {
