@@ -145,14 +145,26 @@ impl Form {
         }
     }
 
-    /// A form filled from a request body sent earlier ("reuse these parameters").
-    pub fn from_request(model: Model, body: &Value) -> Form {
+    /// The form filled from a JSON body meant for `model`'s endpoint (a
+    /// share link's fields); fields it can't read keep their defaults.
+    pub fn from_body(model: Model, body: &Value) -> Form {
+        match AvatarRequest::from_json(model, body) {
+            Ok(request) => Form::from_request(&request),
+            Err(_) => Form {
+                model,
+                ..Form::default()
+            },
+        }
+    }
+
+    /// The form filled from a request (a task's, for "Reuse").
+    pub fn from_request(request: &AvatarRequest) -> Form {
         let mut form = Form {
-            model,
+            model: request.model(),
             ..Form::default()
         };
-        match AvatarRequest::from_json(model, body) {
-            Ok(AvatarRequest::Pro(r)) => {
+        match request.clone() {
+            AvatarRequest::Pro(r) => {
                 form.image_url = r.image_url;
                 form.audio_url = r.audio_url;
                 form.duration = r.duration;
@@ -161,7 +173,7 @@ impl Form {
                 form.motion_prompt = r.motion_prompt.unwrap_or_default();
                 form.audio_seconds = r.audio_duration_seconds;
             }
-            Ok(AvatarRequest::DigitalHuman(r)) => {
+            AvatarRequest::DigitalHuman(r) => {
                 form.use_video = r.input_video_url.is_some();
                 form.image_url = r.image_url.unwrap_or_default();
                 form.video_url = r.input_video_url.unwrap_or_default();
@@ -170,7 +182,7 @@ impl Form {
                 form.width = r.width;
                 form.height = r.height;
             }
-            Ok(AvatarRequest::Dual(r)) => {
+            AvatarRequest::Dual(r) => {
                 form.dual_image_url = r.dual_image_url;
                 form.audio_mix_url = r.audio_mix_url;
                 form.audio1_url = r.audio1_url;
@@ -179,7 +191,6 @@ impl Form {
                 form.width = r.width;
                 form.height = r.height;
             }
-            Err(_) => {}
         }
         form
     }
@@ -232,7 +243,7 @@ impl Form {
             }
         }
         let model = model?;
-        let mut form = Form::from_request(model, &Value::Object(body));
+        let mut form = Form::from_body(model, &Value::Object(body));
         form.use_video = form.use_video || use_video;
         Some(form)
     }

@@ -18,7 +18,7 @@ use serde_json::Value;
 pub use crate::tasks::record::TaskRecord;
 
 /// The envelope format this build writes.
-pub const VERSION: u32 = 2;
+pub const VERSION: u32 = 3;
 /// Finished-task timings kept for estimates.
 pub const HISTORY_LIMIT: usize = 50;
 /// Ids of removed tasks remembered, so another tab does not bring them back.
@@ -81,7 +81,9 @@ pub fn decode(raw: &str) -> Result<Envelope, StorageError> {
 ///
 /// - version 1 (the first release): `{"version":1,"tasks":[...]}` with
 ///   `submitted_at` in Unix **seconds** and no `history`.
-/// - version 2 (current): `submitted_ms` in milliseconds, plus `history`.
+/// - version 2: `submitted_ms` in milliseconds, plus `history`.
+/// - version 3 (current): a task's `model` and `request` body are one
+///   tagged value, `"request": {"model": "avatar-pro", "body": {...}}`.
 pub fn migrate(mut value: Value) -> Result<Envelope, StorageError> {
     let version = value
         .get("version")
@@ -96,6 +98,9 @@ pub fn migrate(mut value: Value) -> Result<Envelope, StorageError> {
     if version == 1 {
         value = v1_to_v2(value);
     }
+    if version <= 2 {
+        value = v2_to_v3(value);
+    }
     serde_json::from_value(value).map_err(|e| StorageError::Corrupt(e.to_string()))
 }
 
@@ -107,8 +112,23 @@ fn v1_to_v2(mut value: Value) -> Value {
             }
         }
     }
-    value["version"] = Value::from(VERSION);
+    value["version"] = Value::from(2);
     value["history"] = Value::Array(Vec::new());
+    value
+}
+
+fn v2_to_v3(mut value: Value) -> Value {
+    if let Some(tasks) = value.get_mut("tasks").and_then(Value::as_array_mut) {
+        for task in tasks.iter_mut().filter_map(Value::as_object_mut) {
+            let model = task.remove("model").unwrap_or(Value::Null);
+            let body = task.remove("request").unwrap_or(Value::Null);
+            task.insert(
+                "request".to_owned(),
+                serde_json::json!({"model": model, "body": body}),
+            );
+        }
+    }
+    value["version"] = Value::from(3);
     value
 }
 
@@ -327,6 +347,28 @@ mod tests {
         assert!(e.tasks[0].is_running());
         assert!(e.history.is_empty());
         assert_eq!(e.tasks[0].shape().unwrap().billable_ms, 10_000);
+    }
+
+    #[test]
+    fn version_2_tasks_get_their_model_and_body_as_one_typed_request() {
+        let v2 = json!({"version": 2, "history": [], "tasks": [{
+            "task_id": "t2", "model": "digital-human",
+            "request": {"input_video_url": "https://a/v.mp4", "audio_url": "https://a/s.mp3",
+                        "audio_duration_seconds": 4.2, "width": 1920, "height": 1080},
+            "credits": 25, "submitted_ms": 1_780_000_000_000_u64, "status": "completed"
+        }]});
+        let e = decode(&v2.to_string()).unwrap();
+        let task = &e.tasks[0];
+        assert_eq!(task.model(), avatar_api::Model::DigitalHuman);
+        let avatar_api::AvatarRequest::DigitalHuman(r) = &task.request else {
+            panic!("{:?}", task.request)
+        };
+        assert_eq!(r.input_video_url.as_deref(), Some("https://a/v.mp4"));
+        assert_eq!((r.width, r.height), (1920, 1080));
+        let saved = serde_json::to_value(&e).unwrap();
+        assert_eq!(saved["version"], VERSION);
+        assert_eq!(saved["tasks"][0]["request"]["model"], "digital-human");
+        assert!(saved["tasks"][0].get("model").is_none());
     }
 
     #[test]

@@ -32,9 +32,8 @@ fn envelope(ids: &[&str]) -> Value {
         .iter()
         .map(|id| {
             json!({
-                "task_id": id, "model": "avatar-pro",
-                "request": {"image_url": "https://cdn.test/p.png", "audio_url": "https://cdn.test/s.mp3",
-                            "duration": 10, "resolution": 1280, "framerate": 25},
+                "task_id": id, "request": {"model": "avatar-pro", "body": {"image_url": "https://cdn.test/p.png", "audio_url": "https://cdn.test/s.mp3",
+                            "duration": 10, "resolution": 1280, "framerate": 25}},
                 "credits": 20, "submitted_ms": now - 5_000, "status": "completed",
                 "video_url": format!("http://127.0.0.1:9/{id}.mp4")
             })

@@ -23,9 +23,8 @@ fn now() -> u64 {
 
 fn task(id: &str, status: &str, submitted_ms: u64, extra: Value) -> Value {
     let mut t = json!({
-        "task_id": id, "model": "avatar-pro",
-        "request": {"image_url": "https://cdn.test/p.png", "audio_url": "https://cdn.test/s.mp3",
-                    "duration": 10, "resolution": 1280, "framerate": 25},
+        "task_id": id, "request": {"model": "avatar-pro", "body": {"image_url": "https://cdn.test/p.png", "audio_url": "https://cdn.test/s.mp3",
+                    "duration": 10, "resolution": 1280, "framerate": 25}},
         "credits": 20, "submitted_ms": submitted_ms, "status": status
     });
     t.as_object_mut()
@@ -159,16 +158,14 @@ async fn reuse_switches_the_form_to_the_tasks_model_and_source_and_focuses_its_f
     fake_network(vec![]);
     let t = now();
     let video = json!({
-        "task_id": "from-video", "model": "digital-human",
-        "request": {"input_video_url": "https://cdn.test/v.mp4", "audio_url": "https://cdn.test/s.mp3",
-                    "audio_duration_seconds": 12.0, "width": 854, "height": 480},
+        "task_id": "from-video", "request": {"model": "digital-human", "body": {"input_video_url": "https://cdn.test/v.mp4", "audio_url": "https://cdn.test/s.mp3",
+                    "audio_duration_seconds": 12.0, "width": 854, "height": 480}},
         "credits": 12, "submitted_ms": t - 2_000, "status": "completed", "video_url": "http://127.0.0.1:9/v.mp4"
     });
     let dual = json!({
-        "task_id": "dual", "model": "dual-avatar",
-        "request": {"dual_image_url": "https://cdn.test/d.png", "audio_mix_url": "https://cdn.test/m.mp3",
+        "task_id": "dual", "request": {"model": "dual-avatar", "body": {"dual_image_url": "https://cdn.test/d.png", "audio_mix_url": "https://cdn.test/m.mp3",
                     "audio1_url": "https://cdn.test/1.mp3", "audio2_url": "https://cdn.test/2.mp3",
-                    "audio_duration_seconds": 15.0, "width": 1280, "height": 720},
+                    "audio_duration_seconds": 15.0, "width": 1280, "height": 720}},
         "credits": 30, "submitted_ms": t - 1_000, "status": "completed", "video_url": "http://127.0.0.1:9/d.mp4"
     });
     save(vec![video, dual]);

@@ -56,7 +56,7 @@ fn recent_duplicate(tasks: TaskStore, request: &AvatarRequest, now: u64) -> Opti
         .into_iter()
         .filter_map(|entry| entry.record.try_get_untracked())
         .find(|t| {
-            t.same_request(request)
+            &t.request == request
                 && (t.outcome_unknown || now.saturating_sub(t.submitted_ms) < DUPLICATE_WINDOW_MS)
         })
 }

@@ -151,13 +151,13 @@ pub fn TaskRow(entry: TaskEntry) -> impl IntoView {
     let task = entry.record;
     let first = task.get_untracked();
     let id = first.task_id.clone();
-    let request = first.parsed_request();
-    let shape = request.as_ref().and_then(AvatarRequest::shape);
-    let thumb = request
-        .as_ref()
-        .and_then(|r| r.thumbnail_url().map(str::to_owned))
-        .filter(|u| is_http_url(u));
-    let details = request.as_ref().map(summary).unwrap_or_default();
+    let shape = first.shape();
+    let thumb = first
+        .request
+        .thumbnail_url()
+        .filter(|u| is_http_url(u))
+        .map(str::to_owned);
+    let details = summary(&first.request);
     let status_key = Memo::new(move |_| task.with(|t| t.status_key().to_owned()));
     let running = Memo::new(move |_| task.with(TaskRecord::is_running));
     let submitted = first.submitted_ms;
@@ -177,9 +177,9 @@ pub fn TaskRow(entry: TaskEntry) -> impl IntoView {
         }
     };
     let reuse = {
-        let (model, body) = (first.model, first.request.clone());
+        let request = first.request.clone();
         move |_| {
-            let form = Form::from_request(model, &body);
+            let form = Form::from_request(&request);
             let first_field = form.first_field();
             draft.replace(form);
             announcer.say("The task's parameters are in the form.");
@@ -321,7 +321,7 @@ pub fn TaskRow(entry: TaskEntry) -> impl IntoView {
                 {thumb.map(|src| view! { <img class="thumb" src=src alt="" loading="lazy"/> })}
                 <div class="task-meta">
                     <div class="task-title">
-                        <strong>{first.model.label()}</strong>
+                        <strong>{first.model().label()}</strong>
                         <span class=move || format!("badge {}", status_key.get())>
                             {move || task.with(status_label)}
                         </span>

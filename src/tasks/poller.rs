@@ -399,23 +399,23 @@ fn apply(
 fn announce_final(checks: Checks, task: &TaskRecord) {
     let (text, title) = match task.status {
         TaskStatus::Completed => (
-            format!("Your {} video is ready.", task.model.label()),
+            format!("Your {} video is ready.", task.model().label()),
             "Video ready",
         ),
         TaskStatus::Failed => (
             format!(
                 "A {} task failed; its {} credits were refunded.",
-                task.model.label(),
+                task.model().label(),
                 task.credits
             ),
             "Video failed",
         ),
         TaskStatus::Expired => (
-            format!("A {} task expired at the provider.", task.model.label()),
+            format!("A {} task expired at the provider.", task.model().label()),
             "Task expired",
         ),
         _ => (
-            format!("A {} task was cancelled.", task.model.label()),
+            format!("A {} task was cancelled.", task.model().label()),
             "Task cancelled",
         ),
     };

@@ -4,17 +4,15 @@
 use avatar_api::estimate::Shape;
 use avatar_api::{AvatarRequest, Model, TaskError, TaskStatus};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 /// One submitted task, as the page tracks it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TaskRecord {
     /// The API's opaque id.
     pub task_id: String,
-    /// Which endpoint.
-    pub model: Model,
-    /// The exact JSON body sent.
-    pub request: Value,
+    /// The request sent, with the endpoint it went to.
+    #[serde(with = "avatar_api::request::tagged")]
+    pub request: AvatarRequest,
     /// Credits quoted (and charged) at submit.
     pub credits: u64,
     /// When it was submitted, Unix ms (this browser's clock).
@@ -70,8 +68,7 @@ impl TaskRecord {
     ) -> TaskRecord {
         TaskRecord {
             task_id,
-            model: request.model(),
-            request: request.to_json(),
+            request: request.clone(),
             credits,
             submitted_ms,
             status,
@@ -108,19 +105,14 @@ impl TaskRecord {
         }
     }
 
-    /// True when `request` is the same request as this task's.
-    pub fn same_request(&self, request: &AvatarRequest) -> bool {
-        self.model == request.model() && self.request == request.to_json()
-    }
-
-    /// The request as sent, parsed back (for estimates, thumbnails, reuse).
-    pub fn parsed_request(&self) -> Option<AvatarRequest> {
-        AvatarRequest::from_json(self.model, &self.request).ok()
+    /// Which endpoint the task went to.
+    pub fn model(&self) -> Model {
+        self.request.model()
     }
 
     /// The job's size, for time estimates.
     pub fn shape(&self) -> Option<Shape> {
-        self.parsed_request()?.shape()
+        self.request.shape()
     }
 
     /// True while the page should keep checking on it.

@@ -147,26 +147,100 @@ impl Model {
     }
 }
 
-/// The visible label of a request field, as a person reads it in forms and messages.
+/// A field of the three request bodies: its JSON name and the label a
+/// person reads, stated once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Field {
+    /// `image_url`.
+    ImageUrl,
+    /// `input_video_url`.
+    InputVideoUrl,
+    /// `audio_url`.
+    AudioUrl,
+    /// `duration`.
+    Duration,
+    /// `audio_duration_seconds`.
+    AudioDurationSeconds,
+    /// `resolution`.
+    Resolution,
+    /// `framerate`.
+    Framerate,
+    /// `motion_prompt`.
+    MotionPrompt,
+    /// `width`.
+    Width,
+    /// `height`.
+    Height,
+    /// `dual_image_url`.
+    DualImageUrl,
+    /// `audio_mix_url`.
+    AudioMixUrl,
+    /// `audio1_url`.
+    Audio1Url,
+    /// `audio2_url`.
+    Audio2Url,
+    /// `mask1_url`.
+    Mask1Url,
+    /// `resize_mode`.
+    ResizeMode,
+}
+
+impl Field {
+    /// Every field, with its JSON name and label.
+    const TABLE: [(Field, &'static str, &'static str); 16] = [
+        (Field::ImageUrl, "image_url", "Image URL"),
+        (Field::InputVideoUrl, "input_video_url", "Video URL"),
+        (Field::AudioUrl, "audio_url", "Audio URL"),
+        (Field::Duration, "duration", "Duration"),
+        (Field::AudioDurationSeconds, "audio_duration_seconds", "Audio length"),
+        (Field::Resolution, "resolution", "Resolution"),
+        (Field::Framerate, "framerate", "Frame rate"),
+        (Field::MotionPrompt, "motion_prompt", "Motion prompt"),
+        (Field::Width, "width", "Width"),
+        (Field::Height, "height", "Height"),
+        (Field::DualImageUrl, "dual_image_url", "Two-person image URL"),
+        (Field::AudioMixUrl, "audio_mix_url", "Mixed audio URL"),
+        (Field::Audio1Url, "audio1_url", "Speaker 1 audio URL"),
+        (Field::Audio2Url, "audio2_url", "Speaker 2 audio URL"),
+        (Field::Mask1Url, "mask1_url", "Speaker 1 mask URL"),
+        (Field::ResizeMode, "resize_mode", "Resize mode"),
+    ];
+
+    fn row(self) -> &'static (Field, &'static str, &'static str) {
+        &Field::TABLE[self as usize]
+    }
+
+    /// The JSON name, e.g. `audio_duration_seconds`.
+    pub fn name(self) -> &'static str {
+        self.row().1
+    }
+
+    /// The visible label, e.g. "Audio length".
+    pub fn label(self) -> &'static str {
+        self.row().2
+    }
+
+    /// The field whose JSON name is `name`.
+    pub fn from_name(name: &str) -> Option<Field> {
+        Field::TABLE.iter().find(|r| r.1 == name).map(|r| r.0)
+    }
+}
+
+/// The visible label of a field named `field` (its name when it is none of
+/// ours, e.g. one only the provider knows).
 pub fn field_label(field: &str) -> &str {
-    match field {
-        "image_url" => "Image URL",
-        "input_video_url" => "Video URL",
-        "audio_url" => "Audio URL",
-        "duration" => "Duration",
-        "audio_duration_seconds" => "Audio length",
-        "resolution" => "Resolution",
-        "framerate" => "Frame rate",
-        "motion_prompt" => "Motion prompt",
-        "width" => "Width",
-        "height" => "Height",
-        "dual_image_url" => "Two-person image URL",
-        "audio_mix_url" => "Mixed audio URL",
-        "audio1_url" => "Speaker 1 audio URL",
-        "audio2_url" => "Speaker 2 audio URL",
-        "mask1_url" => "Speaker 1 mask URL",
-        "resize_mode" => "Resize mode",
-        other => other,
+    match Field::from_name(field) {
+        Some(known) => known.label(),
+        None => field,
+    }
+}
+
+/// How a `duration` value reads in a picker: "Follow audio" or "10 s".
+pub fn duration_label(seconds: u32) -> String {
+    if seconds == FOLLOW_AUDIO {
+        "Follow audio".to_owned()
+    } else {
+        format!("{seconds} s")
     }
 }
 
@@ -174,6 +248,7 @@ pub fn field_label(field: &str) -> &str {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldError {
     /// The JSON field name, e.g. `duration` (or `body` for the whole body).
+    /// A name, not a [`Field`]: the provider may name fields we don't know.
     pub field: String,
     /// What is wrong and what is allowed, in words a person understands.
     pub message: String,
@@ -186,6 +261,18 @@ impl FieldError {
             field: field.to_owned(),
             message: message.to_owned(),
         }
+    }
+}
+
+impl FieldError {
+    /// A problem with one of our fields.
+    pub fn of(field: Field, message: &str) -> FieldError {
+        FieldError::new(field.name(), message)
+    }
+
+    /// True when this is a problem with `field`.
+    pub fn is(&self, field: Field) -> bool {
+        self.field == field.name()
     }
 }
 
@@ -207,6 +294,18 @@ mod tests {
         }
         assert_eq!(Model::from_id("nope"), None);
         assert_eq!(Model::default(), Model::AvatarPro);
+    }
+
+    #[test]
+    fn fields_are_in_table_order_and_names_round_trip() {
+        for (i, (field, name, label)) in Field::TABLE.iter().enumerate() {
+            assert_eq!(*field as usize, i, "{name}");
+            assert_eq!(Field::from_name(name), Some(*field));
+            assert_eq!(field_label(name), *label);
+        }
+        assert_eq!(field_label("provider_only"), "provider_only");
+        assert_eq!(duration_label(FOLLOW_AUDIO), "Follow audio");
+        assert_eq!(duration_label(15), "15 s");
     }
 
     #[test]

@@ -250,6 +250,51 @@ impl AvatarRequest {
     }
 }
 
+/// Serde for a request together with the model it goes to, for saving it:
+/// `{"model": "avatar-pro", "body": {...}}`, read back typed (the untagged
+/// [`AvatarRequest`] alone can't say which endpoint a body was for). Use with
+/// `#[serde(with = "avatar_api::request::tagged")]`.
+pub mod tagged {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use super::{AvatarRequest, DigitalHumanRequest, DualRequest, ProRequest};
+
+    #[derive(Serialize)]
+    #[serde(tag = "model", content = "body", rename_all = "kebab-case")]
+    enum Ref<'a> {
+        AvatarPro(&'a ProRequest),
+        DigitalHuman(&'a DigitalHumanRequest),
+        DualAvatar(&'a DualRequest),
+    }
+
+    #[derive(Deserialize)]
+    #[serde(tag = "model", content = "body", rename_all = "kebab-case")]
+    enum Owned {
+        AvatarPro(ProRequest),
+        DigitalHuman(DigitalHumanRequest),
+        DualAvatar(DualRequest),
+    }
+
+    /// Writes `request` with its model.
+    pub fn serialize<S: Serializer>(request: &AvatarRequest, s: S) -> Result<S::Ok, S::Error> {
+        match request {
+            AvatarRequest::Pro(r) => Ref::AvatarPro(r),
+            AvatarRequest::DigitalHuman(r) => Ref::DigitalHuman(r),
+            AvatarRequest::Dual(r) => Ref::DualAvatar(r),
+        }
+        .serialize(s)
+    }
+
+    /// Reads a request written by [`serialize`].
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<AvatarRequest, D::Error> {
+        Ok(match Owned::deserialize(d)? {
+            Owned::AvatarPro(r) => AvatarRequest::Pro(r),
+            Owned::DigitalHuman(r) => AvatarRequest::DigitalHuman(r),
+            Owned::DualAvatar(r) => AvatarRequest::Dual(r),
+        })
+    }
+}
+
 /// Turns a serde type error into a message naming the offending field.
 fn type_error(body: &Value, message: &str) -> FieldError {
     // serde's messages look like "invalid type: string \"x\", expected u32";
@@ -406,5 +451,39 @@ mod tests {
             r.to_json(),
             json!({"image_url": "https://a/x.png", "audio_url": "https://a/x.wav", "duration": 10, "resolution": 1280, "framerate": 25})
         );
+    }
+
+    #[test]
+    fn tagged_form_round_trips_every_model_and_names_it() {
+        #[derive(Serialize, Deserialize, PartialEq, Debug)]
+        struct Saved {
+            #[serde(with = "super::tagged")]
+            request: AvatarRequest,
+        }
+        let requests = [
+            AvatarRequest::Pro(ProRequest {
+                image_url: "https://a/p.png".into(),
+                duration: 0,
+                audio_duration_seconds: Some(3.5),
+                ..ProRequest::default()
+            }),
+            AvatarRequest::DigitalHuman(DigitalHumanRequest {
+                input_video_url: Some("https://a/v.mp4".into()),
+                ..DigitalHumanRequest::default()
+            }),
+            AvatarRequest::Dual(DualRequest::default()),
+        ];
+        for request in requests {
+            let saved = serde_json::to_value(Saved {
+                request: request.clone(),
+            })
+            .unwrap();
+            assert_eq!(saved["request"]["model"], request.model().id());
+            assert_eq!(saved["request"]["body"], request.to_json());
+            let back: Saved = serde_json::from_value(saved).unwrap();
+            assert_eq!(back.request, request);
+        }
+        let foreign = json!({"request": {"model": "sora", "body": {}}});
+        assert!(serde_json::from_value::<Saved>(foreign).is_err());
     }
 }

@@ -3,7 +3,7 @@
 //! Every problem is reported at once, each as a field and a sentence.
 
 pub use crate::model::FieldError;
-use crate::model::{self, field_label};
+use crate::model::{self, Field};
 use crate::request::{AvatarRequest, DigitalHumanRequest, DualRequest, ProRequest};
 
 impl AvatarRequest {
@@ -62,8 +62,8 @@ pub fn is_http_url(url: &str) -> bool {
 }
 
 /// The message for a URL problem of `field`.
-pub fn url_message(field: &str, problem: UrlProblem) -> String {
-    let label = field_label(field);
+pub fn url_message(field: Field, problem: UrlProblem) -> String {
+    let label = field.label();
     match problem {
         UrlProblem::Missing => format!("{label} is required."),
         UrlProblem::Scheme => format!("{label} must start with http:// or https://."),
@@ -73,13 +73,13 @@ pub fn url_message(field: &str, problem: UrlProblem) -> String {
     }
 }
 
-fn url(errors: &mut Vec<FieldError>, field: &str, value: &str) {
+fn url(errors: &mut Vec<FieldError>, field: Field, value: &str) {
     if let Err(problem) = check_url(value) {
-        errors.push(FieldError::new(field, &url_message(field, problem)));
+        errors.push(FieldError::of(field, &url_message(field, problem)));
     }
 }
 
-fn optional_url(errors: &mut Vec<FieldError>, field: &str, value: Option<&str>) {
+fn optional_url(errors: &mut Vec<FieldError>, field: Field, value: Option<&str>) {
     if let Some(value) = value.filter(|v| !v.is_empty()) {
         url(errors, field, value);
     }
@@ -87,15 +87,15 @@ fn optional_url(errors: &mut Vec<FieldError>, field: &str, value: Option<&str>) 
 
 /// Checks an audio length in seconds; `required` says whether absence is a problem.
 fn audio_seconds(errors: &mut Vec<FieldError>, value: Option<f64>, required: &str) {
-    let field = "audio_duration_seconds";
+    let field = Field::AudioDurationSeconds;
     match value {
         None if required.is_empty() => {}
-        None => errors.push(FieldError::new(field, required)),
-        Some(s) if !s.is_finite() || s <= 0.0 => errors.push(FieldError::new(
+        None => errors.push(FieldError::of(field, required)),
+        Some(s) if !s.is_finite() || s <= 0.0 => errors.push(FieldError::of(
             field,
             "Audio length must be a positive number of seconds.",
         )),
-        Some(s) if s > model::MAX_AUDIO_SECONDS => errors.push(FieldError::new(
+        Some(s) if s > model::MAX_AUDIO_SECONDS => errors.push(FieldError::of(
             field,
             // A whole number of seconds: formatting an f64 would link core's float printing.
             &format!(
@@ -104,7 +104,7 @@ fn audio_seconds(errors: &mut Vec<FieldError>, value: Option<f64>, required: &st
             ),
         )),
         // Billing rounds to whole milliseconds: one is the least there is to bill.
-        Some(s) if s < 0.001 => errors.push(FieldError::new(
+        Some(s) if s < 0.001 => errors.push(FieldError::of(
             field,
             "Audio length must be at least 0.001 seconds.",
         )),
@@ -112,14 +112,14 @@ fn audio_seconds(errors: &mut Vec<FieldError>, value: Option<f64>, required: &st
     }
 }
 
-fn side(errors: &mut Vec<FieldError>, field: &str, value: u32) {
+fn side(errors: &mut Vec<FieldError>, field: Field, value: u32) {
     let (min, max) = (model::MIN_SIDE, model::MAX_SIDE);
     if !(min..=max).contains(&value) || !value.is_multiple_of(2) {
-        errors.push(FieldError::new(
+        errors.push(FieldError::of(
             field,
             &format!(
                 "{} must be an even number of pixels from {min} to {max}.",
-                field_label(field)
+                field.label()
             ),
         ));
     }
@@ -142,11 +142,10 @@ pub fn prompt_chars(prompt: &str) -> usize {
 /// Every problem of an AI Avatar Pro request.
 pub fn pro(r: &ProRequest) -> Vec<FieldError> {
     let mut errors = Vec::new();
-    url(&mut errors, "image_url", &r.image_url);
-    url(&mut errors, "audio_url", &r.audio_url);
+    url(&mut errors, Field::ImageUrl, &r.image_url);
+    url(&mut errors, Field::AudioUrl, &r.audio_url);
     if !model::DURATIONS.contains(&r.duration) {
-        errors.push(FieldError::new(
-            "duration",
+        errors.push(FieldError::of(Field::Duration,
             &format!(
                 "Duration must be {} seconds, or 0 to follow the audio.",
                 one_of(&model::DURATIONS[1..])
@@ -160,8 +159,7 @@ pub fn pro(r: &ProRequest) -> Vec<FieldError> {
     };
     audio_seconds(&mut errors, r.audio_duration_seconds, required);
     if !model::RESOLUTIONS.contains(&r.resolution) {
-        errors.push(FieldError::new(
-            "resolution",
+        errors.push(FieldError::of(Field::Resolution,
             &format!(
                 "Resolution must be {} pixels (long edge).",
                 one_of(&model::RESOLUTIONS)
@@ -169,8 +167,7 @@ pub fn pro(r: &ProRequest) -> Vec<FieldError> {
         ));
     }
     if !model::FRAMERATES.contains(&r.framerate) {
-        errors.push(FieldError::new(
-            "framerate",
+        errors.push(FieldError::of(Field::Framerate,
             &format!(
                 "Frame rate must be {} frames per second.",
                 one_of(&model::FRAMERATES)
@@ -180,8 +177,7 @@ pub fn pro(r: &ProRequest) -> Vec<FieldError> {
     if let Some(prompt) = &r.motion_prompt {
         let n = prompt_chars(prompt);
         if n > model::MOTION_PROMPT_MAX_CHARS {
-            errors.push(FieldError::new(
-                "motion_prompt",
+            errors.push(FieldError::of(Field::MotionPrompt,
                 &format!(
                     "Motion prompt is {n} characters long; the limit is {}.",
                     model::MOTION_PROMPT_MAX_CHARS
@@ -198,53 +194,50 @@ pub fn digital_human(r: &DigitalHumanRequest) -> Vec<FieldError> {
     let image = r.image_url.as_deref().filter(|s| !s.is_empty());
     let video = r.input_video_url.as_deref().filter(|s| !s.is_empty());
     match (image, video) {
-        (None, None) => errors.push(FieldError::new(
-            "image_url",
+        (None, None) => errors.push(FieldError::of(Field::ImageUrl,
             "Give an Image URL or a Video URL: one of the two is required.",
         )),
-        (Some(_), Some(_)) => errors.push(FieldError::new(
-            "input_video_url",
+        (Some(_), Some(_)) => errors.push(FieldError::of(Field::InputVideoUrl,
             "Give an Image URL or a Video URL, not both.",
         )),
         _ => {
-            optional_url(&mut errors, "image_url", image);
-            optional_url(&mut errors, "input_video_url", video);
+            optional_url(&mut errors, Field::ImageUrl, image);
+            optional_url(&mut errors, Field::InputVideoUrl, video);
         }
     }
-    url(&mut errors, "audio_url", &r.audio_url);
+    url(&mut errors, Field::AudioUrl, &r.audio_url);
     audio_seconds(
         &mut errors,
         r.audio_duration_seconds,
         "Audio length is required (it sets the cost).",
     );
-    side(&mut errors, "width", r.width);
-    side(&mut errors, "height", r.height);
+    side(&mut errors, Field::Width, r.width);
+    side(&mut errors, Field::Height, r.height);
     errors
 }
 
 /// Every problem of a Dual Avatar request.
 pub fn dual(r: &DualRequest) -> Vec<FieldError> {
     let mut errors = Vec::new();
-    url(&mut errors, "dual_image_url", &r.dual_image_url);
-    url(&mut errors, "audio_mix_url", &r.audio_mix_url);
-    url(&mut errors, "audio1_url", &r.audio1_url);
-    url(&mut errors, "audio2_url", &r.audio2_url);
+    url(&mut errors, Field::DualImageUrl, &r.dual_image_url);
+    url(&mut errors, Field::AudioMixUrl, &r.audio_mix_url);
+    url(&mut errors, Field::Audio1Url, &r.audio1_url);
+    url(&mut errors, Field::Audio2Url, &r.audio2_url);
     audio_seconds(
         &mut errors,
         r.audio_duration_seconds,
         "Audio length is required (it sets the cost).",
     );
-    optional_url(&mut errors, "mask1_url", r.mask1_url.as_deref());
+    optional_url(&mut errors, Field::Mask1Url, r.mask1_url.as_deref());
     if let Some(mode) = r.resize_mode.as_deref().filter(|m| !m.is_empty())
         && !model::RESIZE_MODES.contains(&mode)
     {
-        errors.push(FieldError::new(
-            "resize_mode",
+        errors.push(FieldError::of(Field::ResizeMode,
             "Resize mode must be \"pad\" or \"crop\".",
         ));
     }
-    side(&mut errors, "width", r.width);
-    side(&mut errors, "height", r.height);
+    side(&mut errors, Field::Width, r.width);
+    side(&mut errors, Field::Height, r.height);
     errors
 }
 
