@@ -7,7 +7,7 @@ use leptos_use_interval_fn::use_interval_fn;
 
 use crate::config::Config;
 use crate::create::CreatePanel;
-use crate::ctx::{Announcer, Clock, Connection, Draft, SettingsState, now_ms};
+use crate::ctx::{Announcer, Clock, Connection, Draft, SettingsState, Touched, now_ms};
 use crate::form::Form;
 use crate::settings::{SettingsPanel, load_settings};
 use crate::storage::{self, Scope};
@@ -80,7 +80,7 @@ pub fn Studio(config: Config, #[prop(optional)] scope: Option<Scope>) -> impl In
     });
     provide_context(Draft {
         form: RwSignal::new(initial_form),
-        touched: RwSignal::new(Vec::new()),
+        touched: RwSignal::new(Touched::default()),
         server_errors: RwSignal::new(Vec::new()),
     });
     let _clock = use_interval_fn(move || clock.0.set(now_ms()), 1000);

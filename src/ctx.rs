@@ -12,6 +12,7 @@
 
 use avatar_api::FieldError;
 use avatar_api::connection::{ClearTextKey, key_in_clear};
+use avatar_api::model::Field;
 use leptos::prelude::*;
 
 use crate::api::Client;
@@ -145,8 +146,8 @@ pub struct SettingsState {
 pub struct Draft {
     /// What the user typed.
     pub form: RwSignal<Form>,
-    /// Fields the user has left (their problems are shown); `"*"`: all.
-    pub touched: RwSignal<Vec<String>>,
+    /// Fields whose problems are shown.
+    pub touched: RwSignal<Touched>,
     /// Field problems reported by the API on the last submit.
     pub server_errors: RwSignal<Vec<FieldError>>,
 }
@@ -155,7 +156,37 @@ impl Draft {
     /// Puts `form` in the editor as if freshly opened (nothing touched).
     pub fn replace(&self, form: Form) {
         self.form.set(form);
-        self.touched.set(Vec::new());
+        self.touched.set(Touched::default());
+    }
+}
+
+/// Which fields show their problems: those the user has left, or all of
+/// them once a submit was refused.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Touched {
+    every: bool,
+    fields: Vec<Field>,
+}
+
+impl Touched {
+    /// Every field shows its problem.
+    pub fn all() -> Touched {
+        Touched {
+            every: true,
+            fields: Vec::new(),
+        }
+    }
+
+    /// The user has left `field`.
+    pub fn add(&mut self, field: Field) {
+        if !self.fields.contains(&field) {
+            self.fields.push(field);
+        }
+    }
+
+    /// True when `field` shows its problem.
+    pub fn has(&self, field: Field) -> bool {
+        self.every || self.fields.contains(&field)
     }
 }
 

@@ -1,7 +1,7 @@
 //! What the user typed, as plain data: turned into the contract's request
 //! (which validates and prices it) and into a share link.
 
-use avatar_api::model::{self, Model};
+use avatar_api::model::{self, Field, Model};
 use avatar_api::number::parse_decimal;
 use avatar_api::{AvatarRequest, DigitalHumanRequest, DualRequest, ProRequest};
 use serde_json::Value;
@@ -85,11 +85,11 @@ impl Form {
     }
 
     /// The first field this form shows: where a reused task puts the focus.
-    pub fn first_field(&self) -> &'static str {
+    pub fn first_field(&self) -> Field {
         match self.model {
-            Model::DualAvatar => "dual_image_url",
-            Model::DigitalHuman if self.use_video => "input_video_url",
-            _ => "image_url",
+            Model::DualAvatar => Field::DualImageUrl,
+            Model::DigitalHuman if self.use_video => Field::InputVideoUrl,
+            _ => Field::ImageUrl,
         }
     }
 

@@ -4,7 +4,7 @@
 
 use avatar_api::FieldError;
 use avatar_api::billing::{format_seconds, seconds_to_ms};
-use avatar_api::model::{self, Model, field_label};
+use avatar_api::model::{self, Field, Model};
 use avatar_api::number::parse_decimal;
 use avatar_api::validate::prompt_chars;
 use leptos::prelude::*;
@@ -16,33 +16,20 @@ use crate::form::{Form, clean};
 use crate::widgets::field_id;
 
 /// The message to show beside `field`: the API's, else the contract's once touched.
-fn shown_error(draft: Draft, errors: Memo<Vec<FieldError>>, field: &'static str) -> Option<String> {
-    let server = draft.server_errors.with(|errs| {
-        errs.iter()
-            .find(|e| e.field == field)
-            .map(|e| e.message.clone())
-    });
-    server.or_else(|| {
-        let touched = draft
+fn shown_error(draft: Draft, errors: Memo<Vec<FieldError>>, field: Field) -> Option<String> {
+    let message =
+        |errs: &Vec<FieldError>| errs.iter().find(|e| e.is(field)).map(|e| e.message.clone());
+    draft.server_errors.with(message).or_else(|| {
+        draft
             .touched
-            .with(|t| t.iter().any(|f| f == field || f == "*"));
-        if !touched {
-            return None;
-        }
-        errors.with(|errs| {
-            errs.iter()
-                .find(|e| e.field == field)
-                .map(|e| e.message.clone())
-        })
+            .with(|t| t.has(field))
+            .then(|| errors.with(message))
+            .flatten()
     })
 }
 
-fn touch(draft: Draft, field: &str) {
-    draft.touched.update(|t| {
-        if !t.iter().any(|f| f == field) {
-            t.push(field.to_owned());
-        }
-    });
+fn touch(draft: Draft, field: Field) {
+    draft.touched.update(|t| t.add(field));
 }
 
 /// What a URL field previews.
@@ -61,7 +48,7 @@ pub(super) enum Media {
 /// A labelled URL input with an inline message and a live preview.
 #[component]
 pub(super) fn UrlField(
-    field: &'static str,
+    field: Field,
     kind: Media,
     get: fn(&Form) -> String,
     set: fn(&mut Form, String),
@@ -69,7 +56,7 @@ pub(super) fn UrlField(
 ) -> impl IntoView {
     let draft = expect_context::<Draft>();
     let errors = expect_context::<FormState>().errors;
-    let id = field_id(field);
+    let id = field_id(field.name());
     let error_id = format!("{id}-error");
     let hint_id = format!("{id}-hint");
     let value = Signal::derive(move || draft.form.with(get));
@@ -77,7 +64,7 @@ pub(super) fn UrlField(
     let described = format!("{hint_id} {error_id}");
     view! {
         <div class="field" class:invalid=move || error.with(Option::is_some)>
-            <label for=id.clone()>{field_label(field)}</label>
+            <label for=id.clone()>{field.label()}</label>
             <input
                 id=id
                 type="url"
@@ -114,17 +101,17 @@ pub(super) fn UrlField(
 /// A `<select>` of whole numbers.
 #[component]
 fn NumberSelect(
-    field: &'static str,
+    field: Field,
     options: Vec<(u32, String)>,
     get: fn(&Form) -> u32,
     set: fn(&mut Form, u32),
 ) -> impl IntoView {
     let draft = expect_context::<Draft>();
     let errors = expect_context::<FormState>().errors;
-    let id = field_id(field);
+    let id = field_id(field.name());
     view! {
         <div class="field">
-            <label for=id.clone()>{field_label(field)}</label>
+            <label for=id.clone()>{field.label()}</label>
             <select
                 id=id
                 prop:value=move || draft.form.with(get).to_string()
@@ -153,8 +140,7 @@ fn NumberSelect(
 /// A number input that keeps what is typed while it parses it into the form.
 #[component]
 fn NumberField(
-    field: &'static str,
-    label: &'static str,
+    field: Field,
     suffix: &'static str,
     get: fn(&Form) -> Option<f64>,
     set: fn(&mut Form, Option<f64>),
@@ -162,7 +148,7 @@ fn NumberField(
 ) -> impl IntoView {
     let draft = expect_context::<Draft>();
     let errors = expect_context::<FormState>().errors;
-    let id = field_id(field);
+    let id = field_id(field.name());
     let show = |v: Option<f64>| {
         v.map(|n| format_seconds(seconds_to_ms(n)))
             .unwrap_or_default()
@@ -182,7 +168,7 @@ fn NumberField(
     let error = Signal::derive(move || shown_error(draft, errors, field));
     view! {
         <div class="field" class:invalid=move || error.with(Option::is_some)>
-            <label for=id.clone()>{label}</label>
+            <label for=id.clone()>{field.label()}</label>
             <div class="input-suffix">
                 <input
                     id=id
@@ -224,14 +210,7 @@ pub(super) fn ParamsForm() -> impl IntoView {
     let pro = move || {
         let durations = model::DURATIONS
             .iter()
-            .map(|&d| {
-                let text = if d == model::FOLLOW_AUDIO {
-                    "Follow audio".to_owned()
-                } else {
-                    format!("{d} s")
-                };
-                (d, text)
-            })
+            .map(|&d| (d, model::duration_label(d)))
             .collect();
         let resolutions = model::RESOLUTIONS
             .iter()
@@ -243,12 +222,12 @@ pub(super) fn ParamsForm() -> impl IntoView {
             .collect();
         view! {
             <div class="three-col">
-                <NumberSelect field="duration" options=durations get=|f| f.duration set=|f, v| f.duration = v/>
-                <NumberSelect field="resolution" options=resolutions get=|f| f.resolution set=|f, v| f.resolution = v/>
-                <NumberSelect field="framerate" options=framerates get=|f| f.framerate set=|f, v| f.framerate = v/>
+                <NumberSelect field=Field::Duration options=durations get=|f| f.duration set=|f, v| f.duration = v/>
+                <NumberSelect field=Field::Resolution options=resolutions get=|f| f.resolution set=|f, v| f.resolution = v/>
+                <NumberSelect field=Field::Framerate options=framerates get=|f| f.framerate set=|f, v| f.framerate = v/>
             </div>
             <Show when=move || needs_audio.get()>
-                <NumberField field="audio_duration_seconds" label="Audio length" suffix="s"
+                <NumberField field=Field::AudioDurationSeconds suffix="s"
                     get=|f| f.audio_seconds set=|f, v| f.audio_seconds = v hint=audio_hint/>
             </Show>
             <MotionPrompt/>
@@ -265,12 +244,12 @@ pub(super) fn ParamsForm() -> impl IntoView {
             }
         });
         view! {
-            <NumberField field="audio_duration_seconds" label="Audio length" suffix="s"
+            <NumberField field=Field::AudioDurationSeconds suffix="s"
                 get=|f| f.audio_seconds set=|f, v| f.audio_seconds = v hint=audio_hint/>
             <div class="two-col">
-                <NumberField field="width" label="Width" suffix="px"
+                <NumberField field=Field::Width suffix="px"
                     get=|f| Some(f64::from(f.width)) set=|f, v| f.width = side(v) hint=side_hint/>
-                <NumberField field="height" label="Height" suffix="px"
+                <NumberField field=Field::Height suffix="px"
                     get=|f| Some(f64::from(f.height)) set=|f, v| f.height = side(v) hint=side_hint/>
             </div>
         }
@@ -295,11 +274,12 @@ fn MotionPrompt() -> impl IntoView {
     let draft = expect_context::<Draft>();
     let count = Memo::new(move |_| draft.form.with(|f| prompt_chars(f.motion_prompt.trim())));
     let over = move || count.get() > model::MOTION_PROMPT_MAX_CHARS;
-    let id = field_id("motion_prompt");
+    let field = Field::MotionPrompt;
+    let id = field_id(field.name());
     view! {
         <div class="field" class:invalid=over>
             <div class="label-row">
-                <label for=id.clone()>"Motion prompt"</label>
+                <label for=id.clone()>{field.label()}</label>
                 <span class="counter" class:over=over id="motion-counter" aria-live="polite">
                     {move || format!("{} / {}", count.get(), model::MOTION_PROMPT_MAX_CHARS)}
                 </span>
@@ -314,12 +294,12 @@ fn MotionPrompt() -> impl IntoView {
                     let v = event_target_value(&ev);
                     draft.form.update(|f| f.motion_prompt = v);
                 }
-                on:change=move |_| touch(draft, "motion_prompt")
+                on:change=move |_| touch(draft, field)
             ></textarea>
             <p class="hint" id="motion-hint">
                 {format!("Optional: how the person moves and looks. Empty means \u{201c}{}\u{201d}.", model::DEFAULT_MOTION_PROMPT)}
             </p>
-            <p class="error-text" role="alert">{move || shown_error(draft, errors, "motion_prompt")}</p>
+            <p class="error-text" role="alert">{move || shown_error(draft, errors, field)}</p>
         </div>
     }
 }

@@ -7,12 +7,12 @@ mod fields;
 mod preview;
 mod submit;
 
-use avatar_api::model::Model;
+use avatar_api::model::{Field, Model};
 use avatar_api::{AvatarRequest, FieldError, Quote};
 use leptos::prelude::*;
 
 use crate::api::curl_command;
-use crate::ctx::{Announcer, Connection, Draft};
+use crate::ctx::{Announcer, Connection, Draft, Touched};
 use crate::form::Form;
 use crate::widgets::CopyButton;
 use fields::{Media, ParamsForm, UrlField};
@@ -71,31 +71,31 @@ pub fn CreatePanel() -> impl IntoView {
             <div class="section-title">"Media"</div>
             {move || match model.get() {
                 Model::AvatarPro => view! {
-                    <UrlField field="image_url" kind=Media::Image get=|f| f.image_url.clone() set=|f, v| f.image_url = v
+                    <UrlField field=Field::ImageUrl kind=Media::Image get=|f| f.image_url.clone() set=|f, v| f.image_url = v
                         hint="A clear, front-facing portrait photo (PNG or JPEG)."/>
-                    <UrlField field="audio_url" kind=Media::Audio get=|f| f.audio_url.clone() set=set_billing_audio
+                    <UrlField field=Field::AudioUrl kind=Media::Audio get=|f| f.audio_url.clone() set=set_billing_audio
                         hint="The speech to lip-sync (MP3 or WAV)."/>
                 }.into_any(),
                 Model::DigitalHuman => view! {
                     <SourceToggle/>
                     {move || if draft.form.with(|f| f.use_video) {
-                        view! { <UrlField field="input_video_url" kind=Media::Video get=|f| f.video_url.clone() set=|f, v| f.video_url = v
+                        view! { <UrlField field=Field::InputVideoUrl kind=Media::Video get=|f| f.video_url.clone() set=|f, v| f.video_url = v
                             hint="A short video of the person to animate."/> }.into_any()
                     } else {
-                        view! { <UrlField field="image_url" kind=Media::Image get=|f| f.image_url.clone() set=|f, v| f.image_url = v
+                        view! { <UrlField field=Field::ImageUrl kind=Media::Image get=|f| f.image_url.clone() set=|f, v| f.image_url = v
                             hint="A clear, front-facing portrait photo."/> }.into_any()
                     }}
-                    <UrlField field="audio_url" kind=Media::Audio get=|f| f.audio_url.clone() set=set_billing_audio
+                    <UrlField field=Field::AudioUrl kind=Media::Audio get=|f| f.audio_url.clone() set=set_billing_audio
                         hint="The speech; its length sets the cost."/>
                 }.into_any(),
                 Model::DualAvatar => view! {
-                    <UrlField field="dual_image_url" kind=Media::Image get=|f| f.dual_image_url.clone() set=|f, v| f.dual_image_url = v
+                    <UrlField field=Field::DualImageUrl kind=Media::Image get=|f| f.dual_image_url.clone() set=|f, v| f.dual_image_url = v
                         hint="One picture showing both people."/>
-                    <UrlField field="audio_mix_url" kind=Media::Audio get=|f| f.audio_mix_url.clone() set=set_billing_audio
+                    <UrlField field=Field::AudioMixUrl kind=Media::Audio get=|f| f.audio_mix_url.clone() set=set_billing_audio
                         hint="The whole conversation; its length sets the cost."/>
                     <div class="two-col">
-                        <UrlField field="audio1_url" kind=Media::Plain get=|f| f.audio1_url.clone() set=|f, v| f.audio1_url = v hint="Speaker 1's track alone."/>
-                        <UrlField field="audio2_url" kind=Media::Plain get=|f| f.audio2_url.clone() set=|f, v| f.audio2_url = v hint="Speaker 2's track alone."/>
+                        <UrlField field=Field::Audio1Url kind=Media::Plain get=|f| f.audio1_url.clone() set=|f, v| f.audio1_url = v hint="Speaker 1's track alone."/>
+                        <UrlField field=Field::Audio2Url kind=Media::Plain get=|f| f.audio2_url.clone() set=|f, v| f.audio2_url = v hint="Speaker 2's track alone."/>
                     </div>
                 }.into_any(),
             }}
@@ -199,7 +199,7 @@ fn ModelPicker() -> impl IntoView {
                                 prop:checked=move || draft.form.with(|f| f.model == m)
                                 on:change=move |_| {
                                     draft.form.update(|f| f.model = m);
-                                    draft.touched.set(Vec::new());
+                                    draft.touched.set(Touched::default());
                                 }
                             />
                             <span class="model-name">{m.label()}</span>

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 
 use super::FormState;
 use crate::api::ApiError;
-use crate::ctx::{Announcer, Clock, Connection, Draft, SettingsState, now_ms};
+use crate::ctx::{Announcer, Clock, Connection, Draft, SettingsState, Touched, now_ms};
 use crate::tasks::record::TaskRecord;
 use crate::tasks::store::TaskStore;
 use crate::widgets::{field_id, focus_id};
@@ -209,7 +209,7 @@ pub(super) fn SubmitArea() -> impl IntoView {
             return;
         }
         if let Some(first) = errors.with_untracked(|e| e.first().cloned()) {
-            draft.touched.set(vec!["*".to_owned()]);
+            draft.touched.set(Touched::all());
             announcer.say(first.message.clone());
             focus_id(&field_id(&first.field));
             return;

@@ -3,6 +3,7 @@
 
 use avatar_api::billing::{format_seconds, seconds_to_ms};
 use avatar_api::estimate::{format_duration, progress};
+use avatar_api::model;
 use avatar_api::validate::is_http_url;
 use avatar_api::{AvatarRequest, TaskStatus};
 use leptos::prelude::*;
@@ -19,14 +20,10 @@ use crate::widgets::{CopyButton, field_id, focus_id};
 pub fn summary(request: &AvatarRequest) -> String {
     match request {
         AvatarRequest::Pro(r) => {
-            let length = if r.duration == avatar_api::model::FOLLOW_AUDIO {
-                match r.audio_duration_seconds {
-                    Some(s) => format!("Follow audio ({} s)", format_seconds(seconds_to_ms(s))),
-                    None => "Follow audio".to_owned(),
-                }
-            } else {
-                format!("{} s", r.duration)
-            };
+            let mut length = model::duration_label(r.duration);
+            if let (model::FOLLOW_AUDIO, Some(s)) = (r.duration, r.audio_duration_seconds) {
+                length = format!("{length} ({} s)", format_seconds(seconds_to_ms(s)));
+            }
             format!("{length} · {} px · {} fps", r.resolution, r.framerate)
         }
         AvatarRequest::DigitalHuman(r) => format!(
@@ -184,7 +181,7 @@ pub fn TaskRow(entry: TaskEntry) -> impl IntoView {
             draft.replace(form);
             announcer.say("The task's parameters are in the form.");
             // After the form has re-rendered for the task's model and source.
-            request_animation_frame(move || focus_id(&field_id(first_field)));
+            request_animation_frame(move || focus_id(&field_id(first_field.name())));
         }
     };
     let credits = first.credits;

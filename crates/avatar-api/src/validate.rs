@@ -145,7 +145,8 @@ pub fn pro(r: &ProRequest) -> Vec<FieldError> {
     url(&mut errors, Field::ImageUrl, &r.image_url);
     url(&mut errors, Field::AudioUrl, &r.audio_url);
     if !model::DURATIONS.contains(&r.duration) {
-        errors.push(FieldError::of(Field::Duration,
+        errors.push(FieldError::of(
+            Field::Duration,
             &format!(
                 "Duration must be {} seconds, or 0 to follow the audio.",
                 one_of(&model::DURATIONS[1..])
@@ -159,7 +160,8 @@ pub fn pro(r: &ProRequest) -> Vec<FieldError> {
     };
     audio_seconds(&mut errors, r.audio_duration_seconds, required);
     if !model::RESOLUTIONS.contains(&r.resolution) {
-        errors.push(FieldError::of(Field::Resolution,
+        errors.push(FieldError::of(
+            Field::Resolution,
             &format!(
                 "Resolution must be {} pixels (long edge).",
                 one_of(&model::RESOLUTIONS)
@@ -167,7 +169,8 @@ pub fn pro(r: &ProRequest) -> Vec<FieldError> {
         ));
     }
     if !model::FRAMERATES.contains(&r.framerate) {
-        errors.push(FieldError::of(Field::Framerate,
+        errors.push(FieldError::of(
+            Field::Framerate,
             &format!(
                 "Frame rate must be {} frames per second.",
                 one_of(&model::FRAMERATES)
@@ -177,7 +180,8 @@ pub fn pro(r: &ProRequest) -> Vec<FieldError> {
     if let Some(prompt) = &r.motion_prompt {
         let n = prompt_chars(prompt);
         if n > model::MOTION_PROMPT_MAX_CHARS {
-            errors.push(FieldError::of(Field::MotionPrompt,
+            errors.push(FieldError::of(
+                Field::MotionPrompt,
                 &format!(
                     "Motion prompt is {n} characters long; the limit is {}.",
                     model::MOTION_PROMPT_MAX_CHARS
@@ -194,10 +198,12 @@ pub fn digital_human(r: &DigitalHumanRequest) -> Vec<FieldError> {
     let image = r.image_url.as_deref().filter(|s| !s.is_empty());
     let video = r.input_video_url.as_deref().filter(|s| !s.is_empty());
     match (image, video) {
-        (None, None) => errors.push(FieldError::of(Field::ImageUrl,
+        (None, None) => errors.push(FieldError::of(
+            Field::ImageUrl,
             "Give an Image URL or a Video URL: one of the two is required.",
         )),
-        (Some(_), Some(_)) => errors.push(FieldError::of(Field::InputVideoUrl,
+        (Some(_), Some(_)) => errors.push(FieldError::of(
+            Field::InputVideoUrl,
             "Give an Image URL or a Video URL, not both.",
         )),
         _ => {
@@ -232,7 +238,8 @@ pub fn dual(r: &DualRequest) -> Vec<FieldError> {
     if let Some(mode) = r.resize_mode.as_deref().filter(|m| !m.is_empty())
         && !model::RESIZE_MODES.contains(&mode)
     {
-        errors.push(FieldError::of(Field::ResizeMode,
+        errors.push(FieldError::of(
+            Field::ResizeMode,
             "Resize mode must be \"pad\" or \"crop\".",
         ));
     }
