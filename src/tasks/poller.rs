@@ -1,4 +1,4 @@
-//! Polling: one timer per running task, driven by the contract's schedule
+//! Polling: one loop per running task, driven by the contract's schedule
 //! (`avatar_api::poll::Policy`). A poller is a component keyed by task id,
 //! so removing a task or seeing it finish unmounts it and its timer.
 //!
@@ -14,12 +14,14 @@
 //! A finished task without a usable link is re-checked a few times before
 //! it is shown as finished without a video.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use avatar_api::TaskStatus;
 use avatar_api::estimate::{Sample, progress};
 use avatar_api::poll::{Check, Policy};
 use leptos::prelude::*;
 use leptos_use_document_visibility::use_document_visibility;
-use leptos_use_timeout_fn::use_timeout_fn;
 use web_sys::VisibilityState;
 
 use crate::api::{ApiError, TaskAnswer};
@@ -83,7 +85,6 @@ struct PollState {
     failures: u32,
     retry_after_ms: Option<u64>,
     linkless: u32,
-    busy: bool,
 }
 
 /// What a check's answer asks of the schedule.
@@ -121,120 +122,141 @@ impl Checks {
 }
 
 /// Checks one task on the contract's schedule until it is final, removed,
-/// or past [`AUTO_CHECK_LIMIT_MS`].
+/// or past [`AUTO_CHECK_LIMIT_MS`]: one loop, [`poll`], woken early when
+/// the page comes back from the background or a rejected key is replaced.
 #[component]
 fn TaskPoller(entry: TaskEntry) -> impl IntoView {
     let checks = Checks::from_context();
-    let id = entry.id();
-    let (submitted_ms, shape) = entry.record.with_untracked(|t| (t.submitted_ms, t.shape()));
     let shared = expect_context::<PollShared>();
-    let policy = Policy::default();
-    let state = StoredValue::new(PollState::default());
-    let delay = RwSignal::new(0.0);
-    let fire = RwSignal::new(0u32);
-    let timer = use_timeout_fn(move |()| fire.update(|n| *n += 1), delay);
-    let start = timer.start.clone();
     let paused = Memo::new(move |_| checks.conn.key_rejected());
+    let alarm = Alarm::default();
+    Effect::watch(
+        move || (shared.hidden.get(), paused.get()),
+        {
+            let alarm = alarm.clone();
+            move |&(hidden, paused): &(bool, bool), before: Option<&(bool, bool)>, _| {
+                if let Some(&(was_hidden, was_paused)) = before
+                    && !hidden
+                    && !paused
+                    && (was_hidden || was_paused)
+                {
+                    alarm.ring();
+                }
+            }
+        },
+        false,
+    );
+    // Lives as long as this component: the loop ends when it is gone.
+    let alive = StoredValue::new(());
+    leptos::task::spawn_local(poll(checks, shared, entry, paused.into(), alive, alarm));
+}
 
-    // Arms the timer for the next check, unless checks have run long enough.
-    let schedule = move |wait_ms: u64| {
-        let due = now_ms().saturating_add(wait_ms);
-        if due.saturating_sub(submitted_ms) > AUTO_CHECK_LIMIT_MS {
-            return; // The row offers "Check again".
-        }
-        if delay.try_set(wait_ms as f64).is_some() {
-            return; // Unmounted meanwhile.
-        }
-        start(());
+/// The polling loop of one task.
+async fn poll(
+    checks: Checks,
+    shared: PollShared,
+    entry: TaskEntry,
+    paused: Signal<bool>,
+    alive: StoredValue<()>,
+    alarm: Alarm,
+) {
+    let policy = Policy::default();
+    let Some((id, submitted_ms, shape)) = entry
+        .record
+        .try_with_untracked(|t| (t.task_id.clone(), t.submitted_ms, t.shape()))
+    else {
+        return;
     };
-    let next_delay = move || -> u64 {
-        let s = state.get_value();
-        let Some(reported) = entry.record.try_with_untracked(|t| t.progress) else {
-            return policy.max_delay_ms; // Removed meanwhile.
-        };
+    let mut state = PollState::default();
+    let next_delay = |state: &PollState| -> u64 {
+        let reported = entry.record.try_with_untracked(|t| t.progress).flatten();
         let typical = untrack(|| checks.tasks.typical_total_ms(shape.as_ref()));
         let elapsed = now_ms().saturating_sub(submitted_ms);
         let estimate = progress(elapsed, reported, typical);
         policy.next_delay_ms(&Check {
-            checks_done: s.checks_done,
+            checks_done: state.checks_done,
             elapsed_ms: elapsed,
             expected_total_ms: estimate.expected_total_ms,
             progress_reported: estimate.reported,
-            failures: s.failures,
-            retry_after_ms: s.retry_after_ms,
+            failures: state.failures,
+            retry_after_ms: state.retry_after_ms,
             hidden: shared.hidden.get_untracked(),
             random: js_sys::Math::random(),
         })
     };
-
-    let check = {
-        let id = id.clone();
-        let schedule = schedule.clone();
-        move || {
-            if state.with_value(|s| s.busy) || paused.get_untracked() {
-                return;
-            }
-            if shared.in_flight.get_value() >= policy.max_in_flight {
-                // Too many requests out: try again shortly.
-                schedule(250 + (js_sys::Math::random() * 750.0) as u64);
-                return;
-            }
-            state.update_value(|s| s.busy = true);
-            let slot = Slot::take(shared.in_flight);
-            let client = checks.conn.client();
-            let id = id.clone();
-            let schedule = schedule.clone();
-            leptos::task::spawn_local(async move {
-                let result = client.task(&id).await;
-                drop(slot);
-                let next = apply(checks, entry, result, Some(state));
-                let alive = state.try_update_value(|s| s.busy = false).is_some();
-                match next {
-                    _ if !alive => {}
-                    Next::Schedule => schedule(next_delay()),
-                    Next::After(ms) => schedule(ms),
-                    Next::Stop => {}
-                }
-            });
-        }
+    // `None`: no check is due until the alarm rings (paused, stopped, or
+    // past the limit: the row then offers "Check again").
+    let within_limit = |wait_ms: u64| {
+        now_ms()
+            .saturating_add(wait_ms)
+            .saturating_sub(submitted_ms)
+            <= AUTO_CHECK_LIMIT_MS
     };
-
-    // The timer fired: check now.
-    Effect::watch(
-        move || fire.get(),
-        {
-            let check = check.clone();
-            move |_, _, _| check()
-        },
-        false,
-    );
-    // Back from the background, or a new key after a rejected one: check at
-    // once instead of waiting.
-    let stop = timer.stop.clone();
-    Effect::watch(
-        move || (shared.hidden.get(), paused.get()),
-        {
-            let check = check.clone();
-            move |now: &(bool, bool), before: Option<&(bool, bool)>, _| {
-                let (hidden, paused) = *now;
-                let Some(&(was_hidden, was_paused)) = before else {
-                    return;
-                };
-                if !hidden && !paused && (was_hidden || was_paused) {
-                    stop();
-                    check();
-                }
-            }
-        },
-        false,
-    );
     // First check: soon after submit, or at once for a task found on load.
     let first = if now_ms().saturating_sub(submitted_ms) > 5_000 {
         0
     } else {
-        next_delay()
+        next_delay(&state)
     };
-    schedule(first);
+    let mut wait = Some(first).filter(|ms| within_limit(*ms));
+    loop {
+        let rung = alarm.sleep(wait).await;
+        if alive.try_get_value().is_none() {
+            return;
+        }
+        if wait.is_none() && !rung {
+            continue; // Only the heartbeat that lets a gone poller end.
+        }
+        if paused.get_untracked() {
+            wait = None;
+            continue;
+        }
+        if shared.in_flight.get_value() >= policy.max_in_flight {
+            // Too many requests out: try again shortly.
+            wait = Some(250 + (js_sys::Math::random() * 750.0) as u64);
+            continue;
+        }
+        let slot = Slot::take(shared.in_flight);
+        let result = checks.conn.client().task(&id).await;
+        drop(slot);
+        if alive.try_get_value().is_none() {
+            return;
+        }
+        wait = match apply(checks, entry, result, Some(&mut state)) {
+            Next::Schedule => Some(next_delay(&state)),
+            Next::After(ms) => Some(ms),
+            Next::Stop => None,
+        }
+        .filter(|ms| within_limit(*ms));
+    }
+}
+
+/// What a poller sleeps on: a timer that [`Alarm::ring`] ends early.
+#[derive(Clone, Default)]
+struct Alarm(Rc<RefCell<Option<js_sys::Function>>>);
+
+impl Alarm {
+    /// How often a poller with nothing due wakes to see whether it is gone.
+    const HEARTBEAT_MS: u64 = 30_000;
+
+    /// Sleeps `ms` (or a heartbeat, for `None`) or until rung; true when rung.
+    async fn sleep(&self, ms: Option<u64>) -> bool {
+        let ms = ms.unwrap_or(Self::HEARTBEAT_MS).min(i32::MAX as u64) as i32;
+        let waker = self.0.clone();
+        let promise = js_sys::Promise::new(&mut |resolve, _| {
+            let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+            *waker.borrow_mut() = Some(resolve);
+        });
+        let woken = wasm_bindgen_futures::JsFuture::from(promise).await;
+        woken.ok().is_some_and(|v| v.is_truthy())
+    }
+
+    /// Ends the current sleep now.
+    fn ring(&self) {
+        if let Some(resolve) = self.0.borrow_mut().take() {
+            let _ = resolve.call1(&wasm_bindgen::JsValue::NULL, &wasm_bindgen::JsValue::TRUE);
+        }
+    }
 }
 
 /// Checks a task once, now ("Check now", "Check again"), outside the schedule.
@@ -258,34 +280,26 @@ fn apply(
     checks: Checks,
     entry: TaskEntry,
     result: Result<TaskAnswer, ApiError>,
-    state: Option<StoredValue<PollState>>,
+    mut state: Option<&mut PollState>,
 ) -> Next {
     let now = now_ms();
-    let update_state = |f: &dyn Fn(&mut PollState)| {
-        if let Some(state) = state {
-            let _ = state.try_update_value(|s| f(s));
-        }
-    };
+    let scheduled = state.is_some();
     match result {
         Ok(TaskAnswer {
             task: remote,
             excerpt,
         }) => {
-            update_state(&|s| {
+            if let Some(s) = state.as_deref_mut() {
                 s.checks_done += 1;
                 s.failures = 0;
                 s.retry_after_ms = None;
-            });
+            }
             let link = remote.usable_video_url().map(str::to_owned);
             if remote.status == TaskStatus::Completed && link.is_none() {
-                let linkless = state
-                    .and_then(|s| {
-                        s.try_update_value(|s| {
-                            s.linkless += 1;
-                            s.linkless
-                        })
-                    })
-                    .unwrap_or(LINKLESS_RECHECKS + 1);
+                let linkless = state.as_deref_mut().map_or(LINKLESS_RECHECKS + 1, |s| {
+                    s.linkless += 1;
+                    s.linkless
+                });
                 if linkless <= LINKLESS_RECHECKS {
                     checks.tasks.update(entry, |t| {
                         t.stopped = None;
@@ -377,12 +391,12 @@ fn apply(
             Next::Stop
         }
         Err(e) => {
-            update_state(&|s| {
+            if let Some(s) = state {
                 s.checks_done += 1;
                 s.failures += 1;
                 s.retry_after_ms = e.retry_after_ms();
-            });
-            let text = if state.is_some() {
+            }
+            let text = if scheduled {
                 format!("Last check failed: {e} Retrying automatically.")
             } else {
                 format!("Check failed: {e}")
