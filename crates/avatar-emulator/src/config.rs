@@ -142,6 +142,8 @@ pub enum Quirk {
     NoCorsOnErrors,
     /// `Retry-After` is not in `Access-Control-Expose-Headers`.
     NoExposeRetryAfter,
+    /// Answers under /results/ carry no CORS headers (a `<video>` plays them, `fetch()` cannot read them).
+    ResultsWithoutCors,
     /// 2xx JSON of /api/ is wrapped as `{"data": …}`.
     Wrapped,
     /// A completed task's link is `"result": {"videoUrl": …}`, not top-level.
@@ -261,6 +263,7 @@ mod tests {
             "html-errors",
             "no-cors-on-errors",
             "no-expose-retry-after",
+            "results-without-cors",
             "wrapped",
             "nested-url",
             "numeric-ids",
