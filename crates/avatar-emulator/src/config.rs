@@ -75,6 +75,13 @@ pub struct EmulatorConfig {
     /// Results kept on disk, in MB; the oldest are deleted beyond it.
     #[arg(long, default_value_t = 2048)]
     pub max_results_mb: u64,
+    /// How long a finished task's result link works: SECONDS of wall-clock
+    /// time after its completion (not scaled by --speed; counted from the
+    /// saved completion time, so a restart with --state does not renew it),
+    /// then /results/ answers 410 Gone. The task keeps reporting the same
+    /// videoUrl. Default: links never expire.
+    #[arg(long, value_name = "SECONDS")]
+    pub result_ttl: Option<u64>,
     /// Answer like the real world instead of like the docs (comma-separated,
     /// repeatable; each one is described in the README).
     #[arg(long, value_enum, value_delimiter = ',', value_name = "QUIRK,...")]
@@ -135,6 +142,8 @@ pub enum Quirk {
     NoCorsOnErrors,
     /// `Retry-After` is not in `Access-Control-Expose-Headers`.
     NoExposeRetryAfter,
+    /// Answers under /results/ carry no CORS headers (a `<video>` plays them, `fetch()` cannot read them).
+    ResultsWithoutCors,
     /// 2xx JSON of /api/ is wrapped as `{"data": …}`.
     Wrapped,
     /// A completed task's link is `"result": {"videoUrl": …}`, not top-level.
@@ -224,6 +233,15 @@ mod tests {
     }
 
     #[test]
+    fn result_ttl_defaults_to_never_and_is_whole_seconds() {
+        assert_eq!(defaults().result_ttl, None);
+        let c = EmulatorConfig::parse_from(["x", "--result-ttl", "3"]);
+        assert_eq!(c.result_ttl, Some(3));
+        assert!(EmulatorConfig::try_parse_from(["x", "--result-ttl", "1.5"]).is_err());
+        assert!(EmulatorConfig::try_parse_from(["x", "--result-ttl", "-1"]).is_err());
+    }
+
+    #[test]
     fn quirks_are_comma_separated_repeatable_and_checked() {
         assert!(defaults().quirks.is_empty());
         assert!(!defaults().no_cors);
@@ -245,6 +263,7 @@ mod tests {
             "html-errors",
             "no-cors-on-errors",
             "no-expose-retry-after",
+            "results-without-cors",
             "wrapped",
             "nested-url",
             "numeric-ids",

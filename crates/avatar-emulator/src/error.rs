@@ -24,6 +24,8 @@ pub enum AppError {
     NotFound,
     /// A result file that was deleted to keep the disk within `--max-results-mb`.
     Expired,
+    /// A result link used more than `--result-ttl` seconds after its task completed.
+    LinkExpired,
     /// The route exists, the method doesn't.
     MethodNotAllowed,
     /// The body is larger than the limit (bytes).
@@ -49,7 +51,7 @@ impl AppError {
             AppError::Invalid(_) => StatusCode::BAD_REQUEST,
             AppError::InsufficientCredits { .. } => StatusCode::PAYMENT_REQUIRED,
             AppError::TaskNotFound | AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::Expired => StatusCode::GONE,
+            AppError::Expired | AppError::LinkExpired => StatusCode::GONE,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -90,6 +92,11 @@ impl AppError {
                 NOT_FOUND,
                 INVALID_REQUEST_ERROR,
                 "This result has expired and was deleted; generate the video again.",
+            ),
+            AppError::LinkExpired => ErrorBody::new(
+                NOT_FOUND,
+                INVALID_REQUEST_ERROR,
+                "This result link has expired; generate the video again.",
             ),
             AppError::MethodNotAllowed => ErrorBody::new(
                 NOT_FOUND,

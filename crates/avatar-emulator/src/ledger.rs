@@ -183,6 +183,18 @@ impl Job {
         }
     }
 
+    /// Whether the result link of this completed task no longer works at
+    /// `now_ms`: `ttl_s` (`--result-ttl`, wall-clock seconds) have passed
+    /// since it completed. Never without a TTL or a completion time.
+    pub fn link_expired(&self, ttl_s: Option<u64>, now_ms: u64) -> bool {
+        match (ttl_s, self.finished_at_ms) {
+            (Some(ttl), Some(finished)) => {
+                now_ms >= finished.saturating_add(ttl.saturating_mul(1000))
+            }
+            _ => false,
+        }
+    }
+
     /// The key shown in logs and listings: its first characters only.
     pub fn key_prefix(&self) -> String {
         key_prefix(&self.key)
@@ -376,6 +388,23 @@ mod tests {
         assert_eq!(saved["request"]["image_url"], "https://a/x.png");
         let back: Job = serde_json::from_value(saved).unwrap();
         assert_eq!(back, t);
+    }
+
+    #[test]
+    fn links_expire_ttl_seconds_after_completion_and_the_view_keeps_the_url() {
+        let mut t = job("t", "sk_a", 1);
+        t.phase = Phase::Completed;
+        assert!(!t.link_expired(Some(0), 9_999_999), "no completion time");
+        t.finished_at_ms = Some(10_000);
+        assert!(!t.link_expired(None, u64::MAX));
+        assert!(!t.link_expired(Some(2), 11_999));
+        assert!(t.link_expired(Some(2), 12_000));
+        assert!(t.link_expired(Some(0), 10_000));
+        assert!(!t.link_expired(Some(u64::MAX), u64::MAX - 1));
+        assert_eq!(
+            t.view(99_000, ProgressMode::Rising, "http://h").video_url,
+            Some("http://h/results/t.mp4".to_owned())
+        );
     }
 
     #[test]

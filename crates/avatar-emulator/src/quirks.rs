@@ -2,7 +2,8 @@
 //! docs say. Everything that is a rewrite of what the handlers produce
 //! (HTML error pages, CORS on errors, `{"data": …}`, nested links, numeric
 //! ids, capitalized statuses, error styles) happens in [`rewrite`], on paths
-//! under `/api/` only; the WAF is [`waf`]. Numeric ids are minted by
+//! under `/api/` only, except `results-without-cors`, which drops the CORS
+//! headers of `/results/`; the WAF is [`waf`]. Numeric ids are minted by
 //! [`crate::state::AppState::new_task_id`] and the slow submit waits in the handler.
 
 use std::sync::Arc;
@@ -24,6 +25,23 @@ const BUFFER_LIMIT: usize = 1024 * 1024;
 /// Whether a path belongs to the provider's API (the only one quirks touch).
 fn is_api(path: &str) -> bool {
     path.starts_with("/api/")
+}
+
+/// Whether a path is a result file (or anything else under `/results/`).
+fn is_result(path: &str) -> bool {
+    path.starts_with("/results/")
+}
+
+/// Removes every `Access-Control-*` header.
+fn strip_cors(headers: &mut HeaderMap) {
+    let cors: Vec<_> = headers
+        .keys()
+        .filter(|name| name.as_str().starts_with("access-control-"))
+        .cloned()
+        .collect();
+    for name in cors {
+        headers.remove(name);
+    }
 }
 
 fn is_json(headers: &HeaderMap) -> bool {
@@ -144,12 +162,19 @@ fn success_body(config: &EmulatorConfig, mut body: Value) -> Value {
     body
 }
 
-/// Rewrites the answers of `/api/` paths as the configured quirks say.
+/// Rewrites the answers of `/api/` paths as the configured quirks say, and
+/// drops the CORS headers of `/results/` with `results-without-cors`.
 /// Runs outside the CORS layer so that it sees (and can drop) its headers.
 pub async fn rewrite(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
     let config = &state.config;
-    let api = is_api(request.uri().path());
-    let response = next.run(request).await;
+    let path = request.uri().path();
+    let (api, result) = (is_api(path), is_result(path));
+    let mut response = next.run(request).await;
+    if result && config.has(Quirk::ResultsWithoutCors) {
+        // Every answer there, preflights and errors too: a CDN without CORS.
+        strip_cors(response.headers_mut());
+        return response;
+    }
     if !api || config.quirks.is_empty() {
         return response;
     }
@@ -157,15 +182,7 @@ pub async fn rewrite(State(state): State<Arc<AppState>>, request: Request, next:
     let error = status.is_client_error() || status.is_server_error();
     let (mut parts, body) = response.into_parts();
     if error && config.has(Quirk::NoCorsOnErrors) {
-        let cors: Vec<_> = parts
-            .headers
-            .keys()
-            .filter(|name| name.as_str().starts_with("access-control-"))
-            .cloned()
-            .collect();
-        for name in cors {
-            parts.headers.remove(name);
-        }
+        strip_cors(&mut parts.headers);
     }
     let json = is_json(&parts.headers);
     let rewrites = json

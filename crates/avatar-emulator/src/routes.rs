@@ -312,8 +312,9 @@ async fn sample_file(
     Ok(serve_file(path, request).await)
 }
 
-/// `GET /results/{task_id}.mp4`, with Range support so a `<video>` can seek;
-/// `410 Gone` once the file was deleted by `--max-results-mb`.
+/// `GET /results/{task_id}.mp4` (and HEAD), with Range support so a
+/// `<video>` can seek; `410 Gone` once `--result-ttl` seconds have passed
+/// since the task completed, or once the file was deleted by `--max-results-mb`.
 async fn result_file(
     State(state): State<Arc<AppState>>,
     Path(name): Path<String>,
@@ -329,13 +330,12 @@ async fn result_file(
         })
         .ok_or(AppError::NotFound)?;
     let path = state.dirs.results.join(format!("{id}.mp4"));
-    let completed = state
-        .store()
-        .tasks
-        .get(id)
-        .is_some_and(|t| t.phase == Phase::Completed);
-    if !completed {
-        return Err(AppError::NotFound);
+    let expired = match state.store().tasks.get(id) {
+        Some(t) if t.phase == Phase::Completed => t.link_expired(state.config.result_ttl, now_ms()),
+        _ => return Err(AppError::NotFound),
+    };
+    if expired {
+        return Err(AppError::LinkExpired);
     }
     if !path.is_file() {
         return Err(AppError::Expired);

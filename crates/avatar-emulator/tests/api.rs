@@ -3,9 +3,9 @@
 
 mod common;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use common::{Emu, download, ffprobe};
+use common::{Answer, Emu, download, ffprobe};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -584,6 +584,110 @@ async fn old_results_beyond_the_disk_cap_are_deleted_and_answer_410() {
     );
     // The newest result is always kept.
     download(&emu.client, &urls[1]).await;
+}
+
+/// `url` asked for the ways a `<video>` or a download does: GET, HEAD and a Range GET.
+async fn result_answers(emu: &Emu, url: &str) -> [Answer; 3] {
+    let send = |request: reqwest::RequestBuilder| async move {
+        Emu::answer(request.send().await.unwrap()).await
+    };
+    [
+        send(emu.client.get(url)).await,
+        send(emu.client.head(url)).await,
+        send(emu.client.get(url).header("Range", "bytes=0-99")).await,
+    ]
+}
+
+/// Checks that GET, HEAD and Range of a result link are all its expired 410.
+fn assert_link_expired(answers: &[Answer; 3]) {
+    let expired = json!({"error": {"code": "not_found", "type": "invalid_request_error",
+        "message": "This result link has expired; generate the video again."}});
+    for (answer, method) in answers.iter().zip(["GET", "HEAD", "Range GET"]) {
+        assert_eq!(answer.status, StatusCode::GONE, "{method}");
+        assert_eq!(
+            answer.headers["content-type"], "application/json",
+            "{method}"
+        );
+        assert!(answer.headers.get("content-range").is_none(), "{method}");
+    }
+    assert_eq!(answers[0].body, expired);
+    assert_eq!(answers[1].text, "", "HEAD has no body");
+    assert_eq!(answers[2].body, expired);
+}
+
+/// Sleeps until `ttl` (and a little) has passed since `completed`.
+async fn sleep_past(completed: Instant, ttl: Duration) {
+    tokio::time::sleep_until((completed + ttl + Duration::from_millis(100)).into()).await;
+}
+
+#[tokio::test]
+async fn result_links_answer_410_once_result_ttl_has_passed_but_the_task_keeps_its_url() {
+    const TTL: Duration = Duration::from_secs(2);
+    let emu = Emu::start(&["--speed", "2000", "--result-ttl", "2"]).await;
+    let done = emu
+        .complete_pro(
+            KEY,
+            json!({"duration": 5, "resolution": 720}),
+            Duration::from_secs(60),
+        )
+        .await;
+    let fresh = result_answers(&emu, &done.video_url).await;
+    // Judged only when these answers certainly came within the TTL of the
+    // completion (a machine stalled for that long cannot tell).
+    if done.between.start.elapsed() < TTL {
+        assert_eq!(fresh[0].status, StatusCode::OK);
+        assert_eq!(fresh[0].headers["content-type"], "video/mp4");
+        assert_eq!(fresh[1].status, StatusCode::OK);
+        assert_eq!(fresh[1].headers["content-type"], "video/mp4");
+        assert_eq!(fresh[2].status, StatusCode::PARTIAL_CONTENT);
+        assert!(
+            fresh[2].headers["content-range"]
+                .to_str()
+                .unwrap()
+                .starts_with("bytes 0-99/")
+        );
+    } else {
+        eprintln!("too slow to check the link before its TTL; only its expiry is checked");
+    }
+    sleep_past(done.between.end, TTL).await;
+    assert_link_expired(&result_answers(&emu, &done.video_url).await);
+    // The provider's links just stop working: the task still reports its link.
+    let task = emu
+        .get(&format!("/api/v2/avatar/tasks/{}", done.task_id), KEY)
+        .await;
+    assert_eq!(task.body["status"], "completed");
+    assert_eq!(task.body["videoUrl"], done.video_url);
+}
+
+#[tokio::test]
+async fn result_ttl_counts_from_the_saved_completion_so_a_restart_renews_no_link() {
+    const TTL: Duration = Duration::from_secs(1);
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let state = dir.path().join("state.json").display().to_string();
+    let args = ["--speed", "2000", "--state", &state, "--result-ttl", "1"];
+    let first = Emu::start_in(&data, &args).await;
+    let done = first
+        .complete_pro(
+            KEY,
+            json!({"duration": 5, "resolution": 720}),
+            Duration::from_secs(60),
+        )
+        .await;
+    let path = done.video_url.strip_prefix(&first.base).unwrap().to_owned();
+    sleep_past(done.between.end, TTL).await;
+
+    // A new emulator on the same state and data (its own port).
+    let second = Emu::start_in(&data, &args).await;
+    assert_link_expired(&result_answers(&second, &second.url(&path)).await);
+    let task = second
+        .get(&format!("/api/v2/avatar/tasks/{}", done.task_id), KEY)
+        .await;
+    assert_eq!(task.body["status"], "completed");
+    assert_eq!(task.body["videoUrl"], second.url(&path));
+    // The file was kept: the 410 is the TTL's, and without one the link plays.
+    let third = Emu::start_in(&data, &["--speed", "2000", "--state", &state]).await;
+    download(&third.client, &third.url(&path)).await;
 }
 
 #[tokio::test]

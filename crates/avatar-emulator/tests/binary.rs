@@ -84,6 +84,7 @@ fn help_documents_every_flag_and_bad_flags_are_refused() {
         "--max-download-mb",
         "--download-timeout",
         "--max-results-mb",
+        "--result-ttl",
     ] {
         assert!(text.contains(flag), "--help does not mention {flag}");
     }

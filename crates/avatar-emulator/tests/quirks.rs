@@ -97,8 +97,8 @@ fn unknown_quirks_are_refused_with_the_valid_names() {
     assert!(stderr.contains("no-such-quirk"), "{stderr}");
     assert!(
         stderr.contains(
-            "[possible values: html-errors, no-cors-on-errors, no-expose-retry-after, wrapped, \
-             nested-url, numeric-ids, capitalized-status, string-errors, detail-errors, \
+            "[possible values: html-errors, no-cors-on-errors, no-expose-retry-after, \
+             results-without-cors, wrapped, nested-url, numeric-ids, capitalized-status, string-errors, detail-errors, \
              slow-submit, waf-403]"
         ),
         "{stderr}"
@@ -257,6 +257,58 @@ async fn no_expose_retry_after_leaves_retry_after_unreadable() {
         answer.headers["access-control-expose-headers"],
         "retry-after,content-length,content-range,accept-ranges"
     );
+}
+
+#[tokio::test]
+async fn results_without_cors_serves_results_without_cors_and_nothing_else_changes() {
+    let emu = Emu::start(&["--speed", "2000", "--quirks", "results-without-cors"]).await;
+    let done = emu
+        .complete_pro(KEY, small(), Duration::from_secs(60))
+        .await;
+    let result = done.video_url.strip_prefix(&emu.base).unwrap();
+    let ranged = emu
+        .client
+        .get(&done.video_url)
+        .header("Origin", ORIGIN)
+        .header("Range", "bytes=0-99");
+    let ranged = Emu::answer(ranged.send().await.unwrap()).await;
+    assert_eq!(ranged.status, StatusCode::PARTIAL_CONTENT);
+    let get = send(&emu, Method::GET, result, "", None).await;
+    assert_eq!(get.status, StatusCode::OK);
+    assert_eq!(content_type(&get), "video/mp4");
+    let head = send(&emu, Method::HEAD, result, "", None).await;
+    assert_eq!(head.status, StatusCode::OK);
+    let missing = send(&emu, Method::GET, "/results/none.mp4", "", None).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    let pre = preflight(&emu, result, "GET").await;
+    for answer in [ranged, get, head, missing, pre] {
+        assert!(!has_cors(&answer), "{} {:?}", answer.status, answer.headers);
+    }
+    // Samples and the API (answers, errors, preflights) keep theirs.
+    for answer in [
+        send(&emu, Method::GET, "/samples/portrait-1.png", "", None).await,
+        send(&emu, Method::GET, "/samples/", "", None).await,
+        send(
+            &emu,
+            Method::GET,
+            &format!("/api/v2/avatar/tasks/{}", done.task_id),
+            KEY,
+            None,
+        )
+        .await,
+        send(&emu, Method::GET, UNKNOWN_TASK, KEY, None).await,
+        preflight(&emu, "/api/v2/avatar/generate", "POST").await,
+    ] {
+        assert_eq!(
+            answer.headers["access-control-allow-origin"], "*",
+            "{:?}",
+            answer.headers
+        );
+    }
+    // Without the quirk, results have them.
+    let default = Emu::start(&[]).await;
+    let missing = send(&default, Method::GET, "/results/none.mp4", "", None).await;
+    assert_eq!(missing.headers["access-control-allow-origin"], "*");
 }
 
 #[tokio::test]

@@ -40,8 +40,16 @@ impl Emu {
     /// Starts an emulator in this test's runtime with extra CLI `args`.
     pub async fn start(args: &[&str]) -> Emu {
         let data = tempfile::tempdir().unwrap();
+        let mut emu = Emu::start_in(data.path(), args).await;
+        emu._data = Some(data);
+        emu
+    }
+
+    /// Starts an emulator whose `--data-dir` is `data`, left in place after
+    /// it (so a "restarted" one with the same `--state` finds its results).
+    pub async fn start_in(data: &std::path::Path, args: &[&str]) -> Emu {
         let samples = samples_dir();
-        let data_dir = data.path().display().to_string();
+        let data_dir = data.display().to_string();
         let mut argv = vec![
             "avatar-emulator",
             "--listen",
@@ -58,7 +66,7 @@ impl Emu {
         Emu {
             base,
             client: Client::new(),
-            _data: Some(data),
+            _data: None,
         }
     }
 
@@ -144,12 +152,54 @@ impl Emu {
         }
     }
 
+    /// Submits a Pro request (as [`Emu::submit_pro`]) and polls it until
+    /// it is completed (panics if it fails or takes longer than `limit`).
+    pub async fn complete_pro(&self, key: &str, extra: Value, limit: Duration) -> Completed {
+        let started = Instant::now();
+        let mut not_before = started;
+        let submit = self.submit_pro(key, extra).await;
+        assert_eq!(submit.status, StatusCode::ACCEPTED, "{}", submit.text);
+        let task_id = submit.body["task_id"].as_str().unwrap().to_owned();
+        loop {
+            let sent = Instant::now();
+            let answer = self
+                .get(&format!("/api/v2/avatar/tasks/{task_id}"), key)
+                .await;
+            assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+            match answer.body["status"].as_str().unwrap() {
+                "completed" => {
+                    return Completed {
+                        video_url: answer.body["videoUrl"].as_str().unwrap().to_owned(),
+                        task_id,
+                        between: not_before..Instant::now(),
+                    };
+                }
+                "failed" => panic!("task {task_id} failed: {}", answer.body),
+                status => assert!(
+                    started.elapsed() < limit,
+                    "task {task_id} still {status} after {limit:?}"
+                ),
+            }
+            // Still unfinished when this poll was sent: it completed later.
+            not_before = sent;
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// The ledger of `key`.
     pub async fn account(&self, key: &str) -> Value {
         let answer = self.get(&format!("/_emulator/accounts/{key}"), "").await;
         assert_eq!(answer.status, StatusCode::OK);
         answer.body
     }
+}
+
+/// A completed task, from [`Emu::complete_pro`].
+pub struct Completed {
+    pub task_id: String,
+    pub video_url: String,
+    /// It completed within this span of the test's clock.
+    pub between: std::ops::Range<Instant>,
 }
 
 /// What ffprobe says about a video: (width, height, frames per second, seconds, has audio).
