@@ -64,7 +64,14 @@ pub fn Studio(config: Config, #[prop(optional)] scope: Option<Scope>) -> impl In
         api_key: settings.api_key,
         remember_key: settings.remember,
         rejected_key: RwSignal::new(None),
+        online: RwSignal::new(window().navigator().on_line()),
     };
+    let online = window_event_listener(leptos::ev::online, move |_| conn.online.set(true));
+    let offline = window_event_listener(leptos::ev::offline, move |_| conn.online.set(false));
+    on_cleanup(move || {
+        online.remove();
+        offline.remove();
+    });
     let announcer = Announcer {
         notice: RwSignal::new(None),
         live: RwSignal::new(String::new()),

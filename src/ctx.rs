@@ -32,6 +32,9 @@ pub struct Connection {
     pub remember_key: RwSignal<bool>,
     /// The key the API last answered 401 to (shown as rejected while it is in use).
     pub rejected_key: RwSignal<Option<String>>,
+    /// The browser says it has a network (`navigator.onLine`, kept up to
+    /// date by the `online`/`offline` events).
+    pub online: RwSignal<bool>,
 }
 
 impl Connection {
@@ -51,6 +54,10 @@ impl Connection {
     pub fn wants_key(&self) -> bool {
         self.config.with_value(|c| c.auth == AuthMode::Key)
     }
+
+    /// What Generate and the running tasks say while the browser is offline.
+    pub const OFFLINE: &'static str =
+        "You are offline: Generate and status checks resume when the network is back.";
 
     /// True when the page asks for a key and none usable is set (tracked).
     pub fn missing_key(&self) -> bool {

@@ -62,3 +62,33 @@ async fn copy_to_clipboard(text: &str) -> bool {
     let promise = navigator.clipboard().write_text(text);
     wasm_bindgen_futures::JsFuture::from(promise).await.is_ok()
 }
+
+/// Offers `text` as a file named `file_name` (the browser saves it);
+/// false when the browser refuses.
+pub fn download(file_name: &str, mime: &str, text: &str) -> bool {
+    use wasm_bindgen::JsCast;
+    let parts = js_sys::Array::of1(&text.into());
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options) else {
+        return false;
+    };
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
+        return false;
+    };
+    let Ok(link) = document().create_element("a") else {
+        return false;
+    };
+    let link: web_sys::HtmlAnchorElement = link.unchecked_into();
+    link.set_href(&url);
+    link.set_download(file_name);
+    link.click();
+    // The download has started by then; the URL is not needed after.
+    set_timeout(
+        move || {
+            let _ = web_sys::Url::revoke_object_url(&url);
+        },
+        std::time::Duration::from_secs(60),
+    );
+    true
+}

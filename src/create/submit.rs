@@ -98,6 +98,9 @@ pub(super) fn SubmitArea() -> impl IntoView {
         if sent_until.get() > clock.now() {
             return Some("Sent: the task is in the list.".to_owned());
         }
+        if !conn.online.get() {
+            return Some(Connection::OFFLINE.to_owned());
+        }
         let wait = blocked_until.get().saturating_sub(clock.now());
         if wait > 0 {
             return Some(format!(
@@ -206,6 +209,10 @@ pub(super) fn SubmitArea() -> impl IntoView {
             || blocked_until.get_untracked() > now
             || sent_until.get_untracked() > now
         {
+            return;
+        }
+        if !conn.online.get_untracked() {
+            announcer.error(Connection::OFFLINE);
             return;
         }
         if let Some(first) = errors.with_untracked(|e| e.first().cloned()) {

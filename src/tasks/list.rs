@@ -8,12 +8,13 @@ use avatar_api::validate::is_http_url;
 use avatar_api::{AvatarRequest, TaskStatus};
 use leptos::prelude::*;
 
-use crate::ctx::{Announcer, Clock, Draft};
+use crate::ctx::{Announcer, Clock, Connection, Draft};
 use crate::form::Form;
 use crate::tasks::poller::{AUTO_CHECK_LIMIT_MS, Checks, check_now, taking_long};
 use crate::tasks::record::TaskRecord;
 use crate::tasks::store::TaskEntry;
 use crate::tasks::store::TaskStore;
+use crate::tasks::transfer::HistoryTools;
 use crate::widgets::{CopyButton, field_id, focus_id};
 
 /// A short description of a request's parameters.
@@ -132,6 +133,7 @@ pub fn TaskList() -> impl IntoView {
                     <span class="muted">{move || format!("{} of {} shown", shown.get().min(count()), count())}</span>
                 </div>
             </Show>
+            <HistoryTools/>
         </section>
     }
 }
@@ -144,6 +146,7 @@ pub fn TaskRow(entry: TaskEntry) -> impl IntoView {
     let tasks = expect_context::<TaskStore>();
     let clock = expect_context::<Clock>();
     let draft = expect_context::<Draft>();
+    let conn = expect_context::<Connection>();
     let checks = Checks::from_context();
     let task = entry.record;
     let first = task.get_untracked();
@@ -301,6 +304,7 @@ pub fn TaskRow(entry: TaskEntry) -> impl IntoView {
                         </div>
                     })}
                     {move || problem().map(|p| view! { <p class="task-note warn-text">{p}</p> })}
+                    {move || (!conn.online.get()).then(|| view! { <p class="task-note warn-text offline">{Connection::OFFLINE}</p> })}
                 }.into_any()
             }
         }

@@ -4,6 +4,8 @@
 //!
 //! What a failed check means decides what happens next:
 //! - 401 (with a key): checks pause for every task until the key changes;
+//!   they pause too while the browser is offline, and run at once when it
+//!   is back;
 //! - 404 with the API's JSON: the API no longer knows the task: stop;
 //! - 400, 410: stop, with the API's reason; the row offers "Check again";
 //! - anything else (5xx, 429, 403, network, CORS, an unreadable answer):
@@ -128,7 +130,8 @@ impl Checks {
 fn TaskPoller(entry: TaskEntry) -> impl IntoView {
     let checks = Checks::from_context();
     let shared = expect_context::<PollShared>();
-    let paused = Memo::new(move |_| checks.conn.key_rejected());
+    // No check is sent while the key is rejected or the browser is offline.
+    let paused = Memo::new(move |_| checks.conn.key_rejected() || !checks.conn.online.get());
     let alarm = Alarm::default();
     Effect::watch(
         move || (shared.hidden.get(), paused.get()),

@@ -16,6 +16,7 @@ use std::collections::HashMap;
 use avatar_api::estimate::{self, Sample, Shape};
 use leptos::prelude::*;
 
+use crate::history;
 use crate::storage::{self, Envelope, REMOVED_LIMIT, Scope, StorageError, TaskRecord};
 
 /// One task: the signal holding its record.
@@ -171,6 +172,19 @@ impl TaskStore {
         if save == Some(true) {
             self.save_soon();
         }
+    }
+
+    /// Merges the tasks of a history file in ([`history::merge`]) and saves.
+    pub fn import(&self, tasks: Vec<TaskRecord>) -> history::Imported {
+        let (merged, report) = history::merge(&self.snapshot(), tasks);
+        self.replace(merged);
+        self.save_soon();
+        report
+    }
+
+    /// Every task, newest first, as saved (for the history file).
+    pub fn records(&self) -> Vec<TaskRecord> {
+        self.snapshot().tasks
     }
 
     /// Remembers how long a finished task took, for later estimates.

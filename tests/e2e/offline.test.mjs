@@ -11,8 +11,10 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { journey, configFor, distDir, repoRoot, serveApp, startNginx, waitForAppReady, waitUntil } from './harness.mjs';
-import { choose, enter, field, generate, readyShortSample, see, taskRow, trySample, waitForStatus } from './ui.mjs';
+import { journey, configFor, distDir, repoRoot, serveApp, startNginx, waitForAppReady, waitUntil, DEMO_KEY } from './harness.mjs';
+import {
+  choose, enter, field, generate, generateButton, readyShortSample, see, taskRow, trySample, waitForStatus,
+} from './ui.mjs';
 
 const HASHED = /-[0-9a-f]{8,16}(_bg)?\.(js|wasm|css|svg)$/;
 
@@ -266,4 +268,36 @@ journey('Sub-path behind nginx: the worker\'s scope is /studio/, API calls throu
   await page.reload();
   await waitForAppReady(page);
   await waitForStatus(page, id, 'completed');
+});
+
+journey('The network drops while a task runs: Generate and the row say offline, nothing is sent, both resume when it is back', {
+  emulator: { speed: 3 },
+}, async (s) => {
+  const { page, emu } = s;
+  const OFFLINE = 'You are offline: Generate and status checks resume when the network is back.';
+  await readyShortSample(page, DEMO_KEY);
+  const id = await generate(page);
+  const row = await waitForStatus(page, id, 'pending').catch(() => waitForStatus(page, id, 'processing'));
+  const sent = [];
+  page.on('request', (r) => { if (r.url().startsWith(emu.origin)) sent.push(`${r.method()} ${r.url()}`); });
+
+  await s.context.setOffline(true);
+  await see(page.locator('#submit-reason'), OFFLINE);
+  await see(row, OFFLINE);
+  await page.waitForTimeout(150);
+  // Only aria-disabled: a person can still press it, and is told why nothing happens.
+  await generateButton(page).click({ force: true });
+  await see(page.locator('.notice.error'), OFFLINE);
+  // A person waits a little: no check and no submit leave the page meanwhile.
+  await page.waitForTimeout(3_000);
+  assert.deepEqual(sent, [], 'nothing was sent while offline');
+  assert.equal((await emu.tasks()).length, 1);
+
+  await s.context.setOffline(false);
+  // Back online: the task is checked at once, not at its next scheduled time.
+  await waitUntil(() => sent.some((r) => r.startsWith('GET') && r.includes(`/tasks/${id}`)), { timeoutMs: 2_000, what: 'a check right after the network came back' });
+  assert.ok(!sent.some((r) => r.startsWith('POST')), 'coming back sends nothing by itself');
+  assert.ok(!(await page.locator('#submit-reason').innerText()).includes('offline'), 'Generate is no longer held');
+  await waitForStatus(page, id, 'completed');
+  assert.equal((await emu.tasks()).length, 1, 'one task in all');
 });

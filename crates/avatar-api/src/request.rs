@@ -255,43 +255,41 @@ impl AvatarRequest {
 /// [`AvatarRequest`] alone can't say which endpoint a body was for). Use with
 /// `#[serde(with = "avatar_api::request::tagged")]`.
 pub mod tagged {
+    use serde::de::Error as _;
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use serde_json::Value;
 
-    use super::{AvatarRequest, DigitalHumanRequest, DualRequest, ProRequest};
+    use super::AvatarRequest;
+    use crate::model::Model;
 
     #[derive(Serialize)]
-    #[serde(tag = "model", content = "body", rename_all = "kebab-case")]
-    enum Ref<'a> {
-        AvatarPro(&'a ProRequest),
-        DigitalHuman(&'a DigitalHumanRequest),
-        DualAvatar(&'a DualRequest),
+    struct Out<'a> {
+        model: Model,
+        body: &'a AvatarRequest,
     }
 
+    // Read through a `Value` and [`AvatarRequest::from_json`], the parser the
+    // emulator uses on the wire: one parser in the wasm, not a second one
+    // derived for the tagged shape.
     #[derive(Deserialize)]
-    #[serde(tag = "model", content = "body", rename_all = "kebab-case")]
-    enum Owned {
-        AvatarPro(ProRequest),
-        DigitalHuman(DigitalHumanRequest),
-        DualAvatar(DualRequest),
+    struct In {
+        model: Model,
+        body: Value,
     }
 
     /// Writes `request` with its model.
     pub fn serialize<S: Serializer>(request: &AvatarRequest, s: S) -> Result<S::Ok, S::Error> {
-        match request {
-            AvatarRequest::Pro(r) => Ref::AvatarPro(r),
-            AvatarRequest::DigitalHuman(r) => Ref::DigitalHuman(r),
-            AvatarRequest::Dual(r) => Ref::DualAvatar(r),
+        Out {
+            model: request.model(),
+            body: request,
         }
         .serialize(s)
     }
 
     /// Reads a request written by [`serialize`].
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<AvatarRequest, D::Error> {
-        Ok(match Owned::deserialize(d)? {
-            Owned::AvatarPro(r) => AvatarRequest::Pro(r),
-            Owned::DigitalHuman(r) => AvatarRequest::DigitalHuman(r),
-            Owned::DualAvatar(r) => AvatarRequest::Dual(r),
-        })
+        let saved = In::deserialize(d)?;
+        AvatarRequest::from_json(saved.model, &saved.body).map_err(|e| D::Error::custom(e.message))
     }
 }
 
