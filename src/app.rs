@@ -5,6 +5,7 @@
 use leptos::prelude::*;
 use leptos_use_interval_fn::use_interval_fn;
 
+use crate::compare::Compare;
 use crate::config::Config;
 use crate::create::CreatePanel;
 use crate::ctx::{Announcer, Clock, Connection, Draft, SettingsState, Touched, now_ms};
@@ -109,6 +110,7 @@ pub fn Studio(config: Config, #[prop(optional)] scope: Option<Scope>) -> impl In
             <NoticeBanner/>
             <CreatePanel/>
             <TaskList/>
+            <Compare/>
         </main>
         <Pollers/>
         <div class="sr-only" role="status" aria-live="polite" aria-atomic="true">

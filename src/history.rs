@@ -7,7 +7,7 @@
 //! "tasks": [task, …]}`, each task exactly as the page saves it (the request
 //! sent, its status and outcome). It never holds an API key or video bytes.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 
 use crate::storage::{self, Envelope, TaskRecord};
@@ -84,7 +84,8 @@ pub fn read(text: &str) -> Result<Vec<TaskRecord>, ImportError> {
         .iter()
         .enumerate()
         .map(|(i, task)| {
-            TaskRecord::deserialize(task)
+            // From an owned value, like the saved list: one decoder in the wasm.
+            serde_json::from_value(task.clone())
                 .map_err(|e| ImportError::Damaged(format!("task {} cannot be read ({e})", i + 1)))
         })
         .collect()

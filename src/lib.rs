@@ -6,11 +6,12 @@
 //! configuration ([`config`]), the HTTP client ([`api`]), what is kept in
 //! the browser ([`storage`]) and the history file ([`history`]), the form model ([`form`]), the contexts
 //! ([`ctx`]), and the components: the page ([`app`]), settings
-//! ([`settings`]), the create card ([`create`]) and the tasks ([`tasks`]:
-//! records, store, list, status checks).
+//! ([`settings`]), the create card ([`create`]), the tasks ([`tasks`]:
+//! records, store, list, status checks) and side-by-side viewing ([`compare`]).
 
 pub mod api;
 pub mod app;
+pub mod compare;
 pub mod config;
 pub mod create;
 pub mod ctx;

@@ -1,0 +1,239 @@
+//! "Compare videos": pick two or more finished videos and watch them side
+//! by side (stacked on a phone), playing and seeking together, each with
+//! its parameters and cost. One set of controls drives them all: a Play /
+//! Pause button, a Position slider and a "Sound from" choice (the others
+//! are muted), so keyboard and screen reader users have all of it.
+
+use avatar_api::TaskStatus;
+use avatar_api::billing::format_seconds;
+use avatar_api::number::parse_decimal;
+use avatar_api::validate::is_http_url;
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::HtmlVideoElement;
+
+use crate::tasks::record::TaskRecord;
+use crate::tasks::store::{TaskEntry, TaskStore};
+use crate::tasks::summary;
+
+/// Followers further than this from the first video are moved to it.
+const DRIFT_S: f64 = 0.15;
+
+/// A finished task that has a video to compare.
+fn comparable(t: &TaskRecord) -> bool {
+    t.status == TaskStatus::Completed && t.video_url.as_deref().is_some_and(is_http_url)
+}
+
+/// The videos on screen, in the order shown.
+fn players() -> Vec<HtmlVideoElement> {
+    let Ok(found) = document().query_selector_all("#compare-grid video") else {
+        return Vec::new();
+    };
+    (0..found.length())
+        .filter_map(|i| found.get(i)?.dyn_into::<HtmlVideoElement>().ok())
+        .collect()
+}
+
+/// Milliseconds of a media time in seconds (NaN and negatives are 0).
+fn ms(seconds: f64) -> u64 {
+    if seconds.is_finite() && seconds > 0.0 {
+        (seconds * 1000.0).round() as u64
+    } else {
+        0
+    }
+}
+
+/// The compare card, shown once two videos have finished.
+#[component]
+pub fn Compare() -> impl IntoView {
+    let tasks = expect_context::<TaskStore>();
+    let finished = Memo::new(move |_| {
+        tasks
+            .newest(usize::MAX)
+            .into_iter()
+            .filter(|e| e.record.with(comparable))
+            .collect::<Vec<TaskEntry>>()
+    });
+    let chosen = RwSignal::new(Vec::<String>::new());
+    // Chosen and still comparable (a removed task leaves the comparison).
+    let shown = Memo::new(move |_| {
+        let ids = chosen.get();
+        finished
+            .get()
+            .into_iter()
+            .filter(|e| ids.contains(&e.id()))
+            .collect::<Vec<TaskEntry>>()
+    });
+    let toggle = move |id: String, on: bool| {
+        chosen.update(|c| {
+            c.retain(|x| *x != id);
+            if on {
+                c.push(id);
+            }
+        });
+    };
+    let picker = move || {
+        finished
+            .get()
+            .into_iter()
+            .map(|entry| {
+                let t = entry.record.get_untracked();
+                let id = t.task_id.clone();
+                let input_id = format!("cmp-{id}");
+                let checked = {
+                    let id = id.clone();
+                    move || chosen.with(|c| c.contains(&id))
+                };
+                let text = format!(
+                    "{} · {} · {} credits",
+                    t.model().label(),
+                    summary(&t.request),
+                    t.credits
+                );
+                view! {
+                    <li>
+                        <input type="checkbox" id=input_id.clone() prop:checked=checked
+                            on:change=move |ev| toggle(id.clone(), event_target_checked(&ev))/>
+                        <label for=input_id>{text}</label>
+                    </li>
+                }
+                .into_any()
+            })
+            .collect::<Vec<_>>()
+    };
+    view! {
+        <Show when=move || { finished.with(|f| f.len() >= 2) }>
+            <section class="card compare" id="compare" aria-labelledby="compare-title">
+                <div class="card-head">
+                    <h2 id="compare-title">"Compare videos"</h2>
+                    <span class="muted">"Pick two or more to watch side by side."</span>
+                </div>
+                <fieldset class="compare-pick">
+                    <legend class="sr-only">"Videos to compare"</legend>
+                    <ul>{picker}</ul>
+                </fieldset>
+                <Show when=move || { shown.with(|s| s.len() >= 2) }
+                    fallback=|| view! { <p class="muted">"Tick at least two videos."</p> }>
+                    <Player shown/>
+                </Show>
+            </section>
+        </Show>
+    }
+}
+
+/// The chosen videos with their shared controls.
+#[component]
+fn Player(shown: Memo<Vec<TaskEntry>>) -> impl IntoView {
+    let playing = RwSignal::new(false);
+    let position_ms = RwSignal::new(0u64);
+    let length_ms = RwSignal::new(0u64);
+    let sound = RwSignal::new(0usize);
+    let play_pause = move |_| {
+        let videos = players();
+        let Some(first) = videos.first() else {
+            return;
+        };
+        if playing.get_untracked() {
+            for v in &videos {
+                let _ = v.pause();
+            }
+            let at = first.current_time();
+            for v in &videos[1..] {
+                v.set_current_time(at);
+            }
+            playing.set(false);
+        } else {
+            let at = first.current_time();
+            for v in &videos {
+                v.set_current_time(at);
+                let _ = v.play();
+            }
+            playing.set(true);
+        }
+    };
+    let seek = move |ev: leptos::ev::Event| {
+        // The page's own decimal parser: `str::parse::<f64>` would add
+        // core's float parsing to the wasm.
+        let Some(seconds) = parse_decimal(&event_target_value(&ev)) else {
+            return;
+        };
+        for v in players() {
+            v.set_current_time(seconds);
+        }
+        position_ms.set(ms(seconds));
+    };
+    // The first video leads: the slider follows it and the others keep up.
+    let on_time = move |_| {
+        let videos = players();
+        let Some(first) = videos.first() else {
+            return;
+        };
+        let at = first.current_time();
+        position_ms.set(ms(at));
+        if !first.paused() {
+            for v in &videos[1..] {
+                if !v.ended() && (v.current_time() - at).abs() > DRIFT_S {
+                    v.set_current_time(at);
+                }
+            }
+        }
+    };
+    let on_meta = move |_| {
+        let longest = players()
+            .iter()
+            .map(|v| ms(v.duration()))
+            .max()
+            .unwrap_or(0);
+        length_ms.set(longest);
+    };
+    let columns = move || {
+        shown
+            .get()
+            .into_iter()
+            .enumerate()
+            .map(|(i, entry)| {
+                let t = entry.record.get_untracked();
+                let url = t.video_url.clone().unwrap_or_default();
+                let label = format!("{} · {}", t.model().label(), summary(&t.request));
+                let radio_id = format!("cmp-sound-{i}");
+                view! {
+                    <figure class="compare-item">
+                        <video src=url playsinline preload="auto" prop:muted=move || sound.get() != i
+                            aria-label=label.clone()
+                            on:timeupdate=on_time on:seeked=on_time on:loadedmetadata=on_meta
+                            on:ended=move |_| if i == 0 { playing.set(false) }></video>
+                        <figcaption>
+                            <strong>{t.model().label()}</strong>
+                            <span>{summary(&t.request)}</span>
+                            <span>{format!("{} credits", t.credits)}</span>
+                            <span class="sound">
+                                <input type="radio" name="cmp-sound" id=radio_id.clone()
+                                    prop:checked=move || sound.get() == i
+                                    on:change=move |_| sound.set(i)/>
+                                <label for=radio_id>"Sound from this one"</label>
+                            </span>
+                        </figcaption>
+                    </figure>
+                }
+                .into_any()
+            })
+            .collect::<Vec<_>>()
+    };
+    view! {
+        <div class="compare-controls">
+            <button type="button" class="btn primary" id="compare-play" on:click=play_pause>
+                {move || if playing.get() { "Pause all" } else { "Play all" }}
+            </button>
+            <label for="compare-position">"Position"</label>
+            <input type="range" id="compare-position" min="0" step="0.05"
+                max=move || format_seconds(length_ms.get())
+                prop:value=move || format_seconds(position_ms.get())
+                aria-valuetext=move || format!("{} s of {} s", format_seconds(position_ms.get()), format_seconds(length_ms.get()))
+                on:input=seek/>
+            <span class="muted" aria-hidden="true">
+                {move || format!("{} s / {} s", format_seconds(position_ms.get()), format_seconds(length_ms.get()))}
+            </span>
+        </div>
+        <div class="compare-grid" id="compare-grid">{columns}</div>
+    }
+}

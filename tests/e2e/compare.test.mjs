@@ -1,0 +1,73 @@
+// Compare videos (README, "Using the page"): a person makes two takes of one portrait, ticks both,
+// and watches them side by side: one Play all, one Position slider, and the two stay within a
+// quarter of a second of each other after a seek; on a phone they stack.
+
+import assert from 'node:assert/strict';
+import { journey, DEMO_KEY } from './harness.mjs';
+import { choose, generate, readyShortSample, see, waitForStatus } from './ui.mjs';
+
+/** Each compared video's playback state, in the order shown. */
+const players = (page) => page.locator('#compare-grid video').evaluateAll((videos) =>
+  videos.map((v) => ({ t: v.currentTime, paused: v.paused, muted: v.muted, ready: v.readyState })));
+
+/** Makes two finished takes (720 px and 1280 px) and ticks both, 150 ms apart, as a person would. */
+async function twoTakes(page) {
+  await readyShortSample(page, DEMO_KEY);
+  const first = await generate(page);
+  await choose(page, 'Resolution', /^\s*1280/);
+  const second = await generate(page);
+  await waitForStatus(page, first, 'completed');
+  await waitForStatus(page, second, 'completed');
+  const compare = page.locator('#compare');
+  await see(compare, 'Compare videos');
+  const boxes = compare.getByRole('checkbox');
+  assert.equal(await boxes.count(), 2);
+  await boxes.nth(0).check();
+  await see(compare, 'Tick at least two videos.');
+  await page.waitForTimeout(150);
+  await boxes.nth(1).check();
+  await page.locator('#compare-grid video').nth(1).waitFor();
+  return compare;
+}
+
+journey('Compare: two takes side by side play and seek together, one of them heard', async (s) => {
+  const { page } = s;
+  const compare = await twoTakes(page);
+  await page.waitForFunction(() => [...document.querySelectorAll('#compare-grid video')].every((v) => v.readyState >= 2));
+  const [a, b] = await compare.locator('figure').all();
+  assert.ok((await a.boundingBox()).y === (await b.boundingBox()).y, 'side by side on a desktop');
+  const captions = [await a.innerText(), await b.innerText()].sort();
+  assert.match(captions[0], /1280 px/, 'each video shows its parameters');
+  assert.match(captions[1], /720 px/);
+  assert.ok(captions.every((c) => /\b\d+ credits/.test(c)), 'and its cost');
+
+  await compare.getByRole('button', { name: 'Play all' }).click();
+  await page.waitForTimeout(400);
+  let now = await players(page);
+  assert.ok(now.every((p) => !p.paused), `both play: ${JSON.stringify(now)}`);
+  assert.deepEqual(now.map((p) => p.muted), [false, true], 'one sound at a time');
+
+  // Seek with the slider (as the keyboard or a drag would), then read both clocks.
+  await page.locator('#compare-position').fill('2.5');
+  await page.waitForTimeout(300);
+  now = await players(page);
+  assert.ok(now.every((p) => p.t >= 2.4), `both moved to the new position: ${JSON.stringify(now)}`);
+  assert.ok(Math.abs(now[0].t - now[1].t) <= 0.25, `in sync after the seek: ${JSON.stringify(now)}`);
+
+  await compare.getByRole('button', { name: 'Pause all' }).click();
+  now = await players(page);
+  assert.ok(now.every((p) => p.paused), 'both paused');
+  assert.ok(Math.abs(now[0].t - now[1].t) <= 0.25, `in sync when paused: ${JSON.stringify(now)}`);
+
+  // The sound follows the choice.
+  await compare.getByLabel('Sound from this one').nth(1).check();
+  assert.deepEqual((await players(page)).map((p) => p.muted), [true, false]);
+  await s.screenshot('compare', page, { at: compare });
+});
+
+journey('Compare on a phone: the videos stack', { viewport: 'phone' }, async (s) => {
+  const { page } = s;
+  const compare = await twoTakes(page);
+  const [a, b] = await compare.locator('figure').all();
+  assert.ok((await b.boundingBox()).y > (await a.boundingBox()).y + (await a.boundingBox()).height - 1, 'stacked');
+});
