@@ -90,6 +90,7 @@ pub fn Studio(config: Config, #[prop(optional)] scope: Option<Scope>) -> impl In
         form: RwSignal::new(initial_form),
         touched: RwSignal::new(Touched::default()),
         server_errors: RwSignal::new(Vec::new()),
+        variants: RwSignal::new(Vec::new()),
     });
     let _clock = use_interval_fn(move || clock.0.set(now_ms()), 1000);
 

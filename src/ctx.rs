@@ -157,6 +157,9 @@ pub struct Draft {
     pub touched: RwSignal<Touched>,
     /// Field problems reported by the API on the last submit.
     pub server_errors: RwSignal<Vec<FieldError>>,
+    /// The batch's other rows (the form is the first): each keeps its own
+    /// [`crate::batch::varied_fields`] and shares the rest with the form.
+    pub variants: RwSignal<Vec<Form>>,
 }
 
 impl Draft {

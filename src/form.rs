@@ -98,6 +98,65 @@ impl Form {
         self.model != Model::AvatarPro || self.duration == model::FOLLOW_AUDIO
     }
 
+    /// What `field` holds, as a text input shows it (`None` for a field this
+    /// form has no input for).
+    pub fn text(&self, field: Field) -> String {
+        let number = |n: u32| n.to_string();
+        match field {
+            Field::ImageUrl => self.image_url.clone(),
+            Field::InputVideoUrl => self.video_url.clone(),
+            Field::AudioUrl => self.audio_url.clone(),
+            Field::Duration => number(self.duration),
+            Field::Resolution => number(self.resolution),
+            Field::Framerate => number(self.framerate),
+            Field::MotionPrompt => self.motion_prompt.clone(),
+            Field::Width => number(self.width),
+            Field::Height => number(self.height),
+            Field::DualImageUrl => self.dual_image_url.clone(),
+            Field::AudioMixUrl => self.audio_mix_url.clone(),
+            Field::Audio1Url => self.audio1_url.clone(),
+            Field::Audio2Url => self.audio2_url.clone(),
+            Field::AudioDurationSeconds => self
+                .audio_seconds
+                .map(|s| avatar_api::billing::format_seconds(avatar_api::billing::seconds_to_ms(s)))
+                .unwrap_or_default(),
+            Field::Mask1Url | Field::ResizeMode => String::new(),
+        }
+    }
+
+    /// Sets `field` from what was typed; a number that does not parse
+    /// becomes 0 (or no audio length), which validation then reports.
+    pub fn set_text(&mut self, field: Field, text: &str) {
+        let number = || text.trim().parse::<u32>().unwrap_or(0);
+        match field {
+            Field::ImageUrl => self.image_url = clean(text),
+            Field::InputVideoUrl => self.video_url = clean(text),
+            Field::AudioUrl => {
+                if self.audio_url != clean(text) {
+                    self.audio_seconds = None;
+                }
+                self.audio_url = clean(text);
+            }
+            Field::Duration => self.duration = number(),
+            Field::Resolution => self.resolution = number(),
+            Field::Framerate => self.framerate = number(),
+            Field::MotionPrompt => self.motion_prompt = text.to_owned(),
+            Field::Width => self.width = number(),
+            Field::Height => self.height = number(),
+            Field::DualImageUrl => self.dual_image_url = clean(text),
+            Field::AudioMixUrl => {
+                if self.audio_mix_url != clean(text) {
+                    self.audio_seconds = None;
+                }
+                self.audio_mix_url = clean(text);
+            }
+            Field::Audio1Url => self.audio1_url = clean(text),
+            Field::Audio2Url => self.audio2_url = clean(text),
+            Field::AudioDurationSeconds => self.audio_seconds = parse_decimal(text.trim()),
+            Field::Mask1Url | Field::ResizeMode => {}
+        }
+    }
+
     /// The request this form sends (URLs trimmed; validation is the contract's).
     pub fn to_request(&self) -> AvatarRequest {
         match self.model {

@@ -11,6 +11,7 @@
 
 pub mod api;
 pub mod app;
+pub mod batch;
 pub mod compare;
 pub mod config;
 pub mod create;

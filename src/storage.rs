@@ -226,6 +226,11 @@ impl Scope {
         self.name("tasks")
     }
 
+    /// Where a batch being sent keeps its rows (`localStorage`).
+    pub fn batch(&self) -> String {
+        self.name("batch")
+    }
+
     /// Where an unreadable task list is set aside (`localStorage`).
     pub fn unreadable(&self) -> String {
         self.name("tasks.unreadable")

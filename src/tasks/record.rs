@@ -47,6 +47,9 @@ pub struct TaskRecord {
     /// check for good, e.g. 400 or 410). "Check again" clears it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stopped: Option<String>,
+    /// The batch it was sent in, as which row.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch: Option<crate::batch::BatchTag>,
     /// What the API said when it reported the task finished without a
     /// usable video link (an excerpt of its answer).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -80,6 +83,7 @@ impl TaskRecord {
             check_problem: None,
             outcome_unknown: false,
             stopped: None,
+            batch: None,
             answer: None,
         }
     }
