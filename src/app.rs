@@ -7,6 +7,7 @@ use leptos_use_interval_fn::use_interval_fn;
 
 use crate::config::Config;
 use crate::create::CreatePanel;
+use crate::credits::view::{CreditBalances, CreditLog};
 use crate::ctx::{Announcer, Clock, Connection, Draft, SettingsState, Touched, now_ms};
 use crate::form::Form;
 use crate::settings::{SettingsPanel, load_settings};
@@ -74,6 +75,7 @@ pub fn Studio(config: Config, #[prop(optional)] scope: Option<Scope>) -> impl In
     provide_context(announcer);
     provide_context(clock);
     provide_context(tasks);
+    provide_context(CreditBalances::load(&scope));
     provide_context(SettingsState {
         open: RwSignal::new(false),
         notify: RwSignal::new(false),
@@ -102,6 +104,7 @@ pub fn Studio(config: Config, #[prop(optional)] scope: Option<Scope>) -> impl In
             <NoticeBanner/>
             <CreatePanel/>
             <TaskList/>
+            <CreditLog/>
         </main>
         <Pollers/>
         <div class="sr-only" role="status" aria-live="polite" aria-atomic="true">

@@ -6,13 +6,14 @@
 //! configuration ([`config`]), the HTTP client ([`api`]), what is kept in
 //! the browser ([`storage`]), the form model ([`form`]), the contexts
 //! ([`ctx`]), and the components: the page ([`app`]), settings
-//! ([`settings`]), the create card ([`create`]) and the tasks ([`tasks`]:
-//! records, store, list, status checks).
+//! ([`settings`]), the create card ([`create`]), the tasks ([`tasks`]:
+//! records, store, list, status checks) and the credit log ([`credits`]).
 
 pub mod api;
 pub mod app;
 pub mod config;
 pub mod create;
+pub mod credits;
 pub mod ctx;
 pub mod form;
 pub mod settings;

@@ -1,0 +1,255 @@
+//! The "Credits" panel under the task list: the log's rows for one key or
+//! all, totals by period, the last balance the API reported, and "Export
+//! CSV". Its rows are computed only while the panel is open.
+
+use leptos::prelude::*;
+use wasm_bindgen::{JsCast, JsValue};
+
+use super::{Balance, Balances, Row, csv, decode_balances, iso_utc, keys, periods, row};
+use crate::ctx::{Announcer, Clock};
+use crate::storage::Scope;
+use crate::tasks::store::TaskStore;
+
+/// The file name the CSV is saved under.
+pub const CSV_FILE: &str = "avatar-studio-credits.csv";
+
+/// The last balance the API reported per key prefix, kept in
+/// `localStorage` under [`Scope::balances`]. A `Copy` handle (context).
+#[derive(Clone, Copy)]
+pub struct CreditBalances {
+    map: RwSignal<Balances>,
+    item: StoredValue<String>,
+}
+
+impl CreditBalances {
+    /// Reads the balances saved in `scope`.
+    pub fn load(scope: &Scope) -> CreditBalances {
+        let item = scope.balances();
+        let map = local()
+            .and_then(|s| s.get_item(&item).ok().flatten())
+            .map(|raw| decode_balances(&raw))
+            .unwrap_or_default();
+        CreditBalances {
+            map: RwSignal::new(map),
+            item: StoredValue::new(item),
+        }
+    }
+
+    /// Remembers that the API said `key` (a prefix) had `credits` at `at_ms`.
+    pub fn remember(&self, key: String, credits: u64, at_ms: u64) {
+        self.map.update(|m| {
+            m.insert(key, Balance { credits, at_ms });
+        });
+        if let (Some(s), Ok(text)) = (local(), serde_json::to_string(&self.map.get_untracked())) {
+            let _ = self.item.with_value(|item| s.set_item(item, &text));
+        }
+    }
+}
+
+fn local() -> Option<web_sys::Storage> {
+    window().local_storage().ok().flatten()
+}
+
+/// The log's rows, newest first (tracked on every task).
+pub fn rows_of(tasks: TaskStore) -> Vec<Row> {
+    tasks
+        .newest(usize::MAX)
+        .into_iter()
+        .filter_map(|e| e.record.try_with(row))
+        .collect()
+}
+
+/// Local midnight before `now_ms`.
+fn day_start(now_ms: u64) -> u64 {
+    let d = js_sys::Date::new(&JsValue::from_f64(now_ms as f64));
+    d.set_hours(0);
+    d.set_minutes(0);
+    d.set_seconds(0);
+    d.set_milliseconds(0);
+    d.get_time() as u64
+}
+
+/// `YYYY-MM-DD HH:MM`, local time.
+fn local_time(ms: u64) -> String {
+    let d = js_sys::Date::new(&JsValue::from_f64(ms as f64));
+    format!(
+        "{}-{:02}-{:02} {:02}:{:02}",
+        d.get_full_year(),
+        d.get_month() + 1,
+        d.get_date(),
+        d.get_hours(),
+        d.get_minutes()
+    )
+}
+
+/// A `blob:` URL holding `text` as a CSV file.
+fn csv_url(text: &str) -> Option<String> {
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("text/csv;charset=utf-8");
+    let parts = js_sys::Array::of1(&JsValue::from_str(text));
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).ok()?;
+    web_sys::Url::create_object_url_with_blob(&blob).ok()
+}
+
+/// The panel.
+#[component]
+pub fn CreditLog() -> impl IntoView {
+    let tasks = expect_context::<TaskStore>();
+    let balances = expect_context::<CreditBalances>();
+    let clock = expect_context::<Clock>();
+    let announcer = expect_context::<Announcer>();
+    let open = RwSignal::new(false);
+    // The key shown ("" = every key).
+    let key = RwSignal::new(String::new());
+    let all = Memo::new(move |_| {
+        if open.get() {
+            rows_of(tasks)
+        } else {
+            Vec::new()
+        }
+    });
+    let shown = Memo::new(move |_| {
+        key.with(|k| {
+            all.with(|rows| {
+                rows.iter()
+                    .filter(|r| k.is_empty() || r.key == *k)
+                    .cloned()
+                    .collect::<Vec<_>>()
+            })
+        })
+    });
+    let totals = Memo::new(move |_| {
+        let now = clock.now();
+        shown.with(|rows| periods(rows, now, day_start(now)))
+    });
+    let export = RwSignal::new(None::<String>);
+    let revoke = move || {
+        if let Some(url) = export.try_get_untracked().flatten() {
+            let _ = web_sys::Url::revoke_object_url(&url);
+        }
+    };
+    on_cleanup(revoke);
+    let export_csv = move |_| {
+        let Some(url) = shown.with_untracked(|rows| csv_url(&csv(rows))) else {
+            announcer.error("This browser could not make the CSV file.");
+            return;
+        };
+        revoke();
+        export.set(Some(url));
+        announcer.say(format!("{CSV_FILE} is ready."));
+        request_animation_frame(|| {
+            if let Some(a) = document().get_element_by_id("credits-csv") {
+                a.unchecked_into::<web_sys::HtmlElement>().click();
+            }
+        });
+    };
+    let on_toggle = move |ev: leptos::ev::Event| {
+        let details = event_target::<web_sys::Element>(&ev);
+        open.set(details.has_attribute("open"));
+    };
+    let balance_lines = move || {
+        let k = key.get();
+        balances.map.with(|m| {
+            m.iter()
+                .filter(|(name, _)| k.is_empty() || **name == k)
+                .map(|(name, b)| {
+                    view! {
+                        <li>
+                            {format!("{name}: {} credits, ", b.credits)}
+                            <time datetime=iso_utc(b.at_ms)>{local_time(b.at_ms)}</time>
+                        </li>
+                    }
+                })
+                .collect_view()
+        })
+    };
+    let total_row = move |label: &'static str, pick: fn(&super::Periods) -> super::Totals| {
+        view! {
+            <tr>
+                <th scope="row">{label}</th>
+                {move || {
+                    let t = pick(&totals.get());
+                    view! {
+                        <td>{t.charged}</td>
+                        <td>{t.refunded}</td>
+                        <td>{t.net()}</td>
+                        <td>{t.maybe_charged}</td>
+                    }
+                }}
+            </tr>
+        }
+    };
+    view! {
+        <details class="card credits" id="credits" on:toggle=on_toggle>
+            <summary><h2 class="credits-title">"Credits"</h2></summary>
+            <p class="muted">"What this browser has seen charged and refunded, from the tasks in its list (a removed task leaves the log). The API has no balance endpoint: your provider account is the authority."</p>
+            <div class="credits-tools">
+                <label for="credits-key">"Key"</label>
+                    <select id="credits-key" on:change=move |ev| key.set(event_target_value(&ev))>
+                        <option value="" prop:selected=move || key.with(String::is_empty)>"All keys"</option>
+                        {move || all.with(|rows| keys(rows)).into_iter().map(|k| {
+                            let (value, selected) = (k.clone(), k.clone());
+                            view! { <option value=value prop:selected=move || key.with(|s| *s == selected)>{k}</option> }
+                        }).collect_view()}
+                    </select>
+                <button type="button" class="btn small" id="credits-export" on:click=export_csv>"Export CSV"</button>
+                {move || export.get().map(|url| view! {
+                    <a id="credits-csv" class="btn small ghost" href=url download=CSV_FILE>{format!("Save {CSV_FILE}")}</a>
+                })}
+            </div>
+            <table class="credit-table" id="credit-totals">
+                <caption>"Totals (credits)"</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"Period"</th>
+                        <th scope="col">"Charged"</th>
+                        <th scope="col">"Refunded"</th>
+                        <th scope="col">"Net"</th>
+                        <th scope="col">"May have been charged"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {total_row("Today", |p| p.today)}
+                    {total_row("Last 7 days", |p| p.week)}
+                    {total_row("All", |p| p.all)}
+                </tbody>
+            </table>
+            <p class="credits-balance">"Last balance the API reported (with a 402): "
+                {move || if balances.map.with(|m| m.is_empty()) { Some("none yet.") } else { None }}
+            </p>
+            <ul class="credits-balances" id="credit-balances">{balance_lines}</ul>
+            <div class="credit-scroll">
+                <table class="credit-table" id="credit-log">
+                    <caption>"Charges and refunds, newest first"</caption>
+                    <thead>
+                        <tr>
+                            <th scope="col">"When"</th>
+                            <th scope="col">"Key"</th>
+                            <th scope="col">"Model"</th>
+                            <th scope="col">"Parameters"</th>
+                            <th scope="col">"Charged"</th>
+                            <th scope="col">"Refunded"</th>
+                            <th scope="col">"Note"</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {move || shown.get().into_iter().map(|r| {
+                            let charged = if r.maybe_charged > 0 { format!("{}?", r.maybe_charged) } else { r.charged.to_string() };
+                            view! {
+                                <tr data-task-id=r.task_id data-status=r.status>
+                                    <td><time datetime=iso_utc(r.at_ms)>{local_time(r.at_ms)}</time></td>
+                                    <td><code>{r.key}</code></td>
+                                    <td>{r.model}</td>
+                                    <td>{r.parameters}</td>
+                                    <td>{charged}</td>
+                                    <td>{r.refunded}</td>
+                                    <td>{r.note}</td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        </details>
+    }
+}
