@@ -185,35 +185,37 @@ pub fn CreditLog() -> impl IntoView {
             <p class="muted">"What this browser has seen charged and refunded, from the tasks in its list (a removed task leaves the log). The API has no balance endpoint: your provider account is the authority."</p>
             <div class="credits-tools">
                 <label for="credits-key">"Key"</label>
-                    <select id="credits-key" on:change=move |ev| key.set(event_target_value(&ev))>
-                        <option value="" prop:selected=move || key.with(String::is_empty)>"All keys"</option>
-                        {move || all.with(|rows| keys(rows)).into_iter().map(|k| {
-                            let (value, selected) = (k.clone(), k.clone());
-                            view! { <option value=value prop:selected=move || key.with(|s| *s == selected)>{k}</option> }
-                        }).collect_view()}
-                    </select>
+                <select id="credits-key" on:change=move |ev| key.set(event_target_value(&ev))>
+                    <option value="" prop:selected=move || key.with(String::is_empty)>"All keys"</option>
+                    {move || all.with(|rows| keys(rows)).into_iter().map(|k| {
+                        let (value, selected) = (k.clone(), k.clone());
+                        view! { <option value=value prop:selected=move || key.with(|s| *s == selected)>{k}</option> }
+                    }).collect_view()}
+                </select>
                 <button type="button" class="btn small" id="credits-export" on:click=export_csv>"Export CSV"</button>
                 {move || export.get().map(|url| view! {
                     <a id="credits-csv" class="btn small ghost" href=url download=CSV_FILE>{format!("Save {CSV_FILE}")}</a>
                 })}
             </div>
-            <table class="credit-table" id="credit-totals">
-                <caption>"Totals (credits)"</caption>
-                <thead>
-                    <tr>
-                        <th scope="col">"Period"</th>
-                        <th scope="col">"Charged"</th>
-                        <th scope="col">"Refunded"</th>
-                        <th scope="col">"Net"</th>
-                        <th scope="col">"May have been charged"</th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {total_row("Today", |p| p.today)}
-                    {total_row("Last 7 days", |p| p.week)}
-                    {total_row("All", |p| p.all)}
-                </tbody>
-            </table>
+            <div class="credit-scroll">
+                <table class="credit-table" id="credit-totals">
+                    <caption>"Totals (credits)"</caption>
+                    <thead>
+                        <tr>
+                            <th scope="col">"Period"</th>
+                            <th scope="col">"Charged"</th>
+                            <th scope="col">"Refunded"</th>
+                            <th scope="col">"Net"</th>
+                            <th scope="col">"May have been charged"</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {total_row("Today", |p| p.today)}
+                        {total_row("Last 7 days", |p| p.week)}
+                        {total_row("All", |p| p.all)}
+                    </tbody>
+                </table>
+            </div>
             <p class="credits-balance">"Last balance the API reported (with a 402): "
                 {move || if balances.map.with(|m| m.is_empty()) { Some("none yet.") } else { None }}
             </p>
