@@ -6,10 +6,6 @@
 //!
 //! Everything here is pure (tested natively) except [`view`], the panel.
 
-use std::collections::BTreeMap;
-
-use serde::{Deserialize, Serialize};
-
 use crate::tasks::record::TaskRecord;
 use crate::tasks::summary;
 
@@ -167,7 +163,7 @@ pub fn periods(rows: &[Row], now_ms: u64, day_start_ms: u64) -> Periods {
 }
 
 /// The last balance the API reported for a key (a 402 carries it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Balance {
     /// Credits the key had.
     pub credits: u64,
@@ -175,12 +171,29 @@ pub struct Balance {
     pub at_ms: u64,
 }
 
-/// The last balance per key prefix, as saved (`localStorage`, JSON).
-pub type Balances = BTreeMap<String, Balance>;
+/// The last balance per key prefix, oldest report first.
+pub type Balances = Vec<(String, Balance)>;
 
-/// Reads saved balances; anything unreadable is no balance.
+/// Balances as saved (`localStorage`): a line `credits at_ms prefix` per
+/// key (plain text, not JSON: no serde code for it in the wasm).
+pub fn encode_balances(balances: &Balances) -> String {
+    balances
+        .iter()
+        .map(|(key, b)| format!("{} {} {key}\n", b.credits, b.at_ms))
+        .collect()
+}
+
+/// Reads saved balances; an unreadable line is no balance.
 pub fn decode_balances(raw: &str) -> Balances {
-    serde_json::from_str(raw).unwrap_or_default()
+    raw.lines()
+        .filter_map(|line| {
+            let mut parts = line.splitn(3, ' ');
+            let credits = parts.next()?.parse().ok()?;
+            let at_ms = parts.next()?.parse().ok()?;
+            let key = parts.next().filter(|k| !k.is_empty())?;
+            Some((key.to_owned(), Balance { credits, at_ms }))
+        })
+        .collect()
 }
 
 /// An instant as ISO-8601 UTC to the second, `2026-12-01T19:04:47Z`.
@@ -386,14 +399,25 @@ mod tests {
         .map(row)
         .collect();
         assert_eq!(keys(&rows), ["sk_a…", UNKNOWN_KEY]);
-        let b = decode_balances(r#"{"sk_a…":{"credits":7,"at_ms":5}}"#);
-        assert_eq!(
-            b["sk_a…"],
-            Balance {
-                credits: 7,
-                at_ms: 5
-            }
-        );
-        assert!(decode_balances("nonsense").is_empty());
+        let b: Balances = vec![
+            (
+                "sk_a…".into(),
+                Balance {
+                    credits: 7,
+                    at_ms: 5,
+                },
+            ),
+            (
+                PROXY_KEY.into(),
+                Balance {
+                    credits: 0,
+                    at_ms: 9,
+                },
+            ),
+        ];
+        let text = encode_balances(&b);
+        assert_eq!(text, "7 5 sk_a…\n0 9 site proxy\n");
+        assert_eq!(decode_balances(&text), b);
+        assert!(decode_balances("nonsense\n1 x k\n2 3 \n").is_empty());
     }
 }
