@@ -8,6 +8,7 @@ use leptos_use_interval_fn::use_interval_fn;
 use crate::compare::Compare;
 use crate::config::Config;
 use crate::create::CreatePanel;
+use crate::credits::view::{CreditBalances, CreditLog};
 use crate::ctx::{Announcer, Clock, Connection, Draft, SettingsState, Touched, now_ms};
 use crate::form::Form;
 use crate::settings::{SettingsPanel, load_settings};
@@ -82,6 +83,7 @@ pub fn Studio(config: Config, #[prop(optional)] scope: Option<Scope>) -> impl In
     provide_context(announcer);
     provide_context(clock);
     provide_context(tasks);
+    provide_context(CreditBalances::load(&scope));
     provide_context(SettingsState {
         open: RwSignal::new(false),
         notify: RwSignal::new(false),
@@ -112,6 +114,7 @@ pub fn Studio(config: Config, #[prop(optional)] scope: Option<Scope>) -> impl In
             <CreatePanel/>
             <TaskList/>
             <Compare/>
+            <CreditLog/>
         </main>
         <Pollers/>
         <div class="sr-only" role="status" aria-live="polite" aria-atomic="true">

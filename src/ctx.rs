@@ -8,7 +8,9 @@
 //! - [`Clock`]: the time, ticking every second;
 //! - [`SettingsState`]: the settings panel and the notification choice;
 //! - [`Draft`]: the form being edited, shared by the create card and the
-//!   task list's "Reuse these parameters".
+//!   task list's "Reuse these parameters";
+//! - [`crate::credits::view::CreditBalances`]: the last balance the API
+//!   reported per key prefix (the submit records it, the credit log shows it).
 
 use avatar_api::FieldError;
 use avatar_api::connection::{ClearTextKey, key_in_clear};

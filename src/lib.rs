@@ -7,7 +7,8 @@
 //! the browser ([`storage`]) and the history file ([`history`]), the form model ([`form`]), the contexts
 //! ([`ctx`]), and the components: the page ([`app`]), settings
 //! ([`settings`]), the create card ([`create`]), the tasks ([`tasks`]:
-//! records, store, list, status checks) and side-by-side viewing ([`compare`]).
+//! records, store, list, status checks), side-by-side viewing ([`compare`])
+//! and the credit log ([`credits`]).
 
 pub mod api;
 pub mod app;
@@ -15,6 +16,7 @@ pub mod batch;
 pub mod compare;
 pub mod config;
 pub mod create;
+pub mod credits;
 pub mod ctx;
 pub mod form;
 pub mod history;

@@ -246,6 +246,11 @@ impl Scope {
         self.name("api-base")
     }
 
+    /// The last balance the API reported, per key prefix (`localStorage`).
+    pub fn balances(&self) -> String {
+        self.name("balances")
+    }
+
     fn name(&self, item: &str) -> String {
         format!("{}.{item}", self.prefix)
     }
@@ -520,6 +525,7 @@ mod tests {
         );
         assert_eq!(scope.api_key(), "avatar-studio@/studio/.api-key");
         assert_eq!(scope.api_base(), "avatar-studio@/studio/.api-base");
+        assert_eq!(scope.balances(), "avatar-studio@/studio/.balances");
         assert_ne!(
             Scope::from_base_uri("https://example.com/a/").api_key(),
             Scope::from_base_uri("https://example.com/b/").api_key()

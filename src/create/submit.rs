@@ -7,6 +7,8 @@ use leptos::prelude::*;
 
 use super::FormState;
 use crate::api::ApiError;
+use crate::credits::charged_to;
+use crate::credits::view::CreditBalances;
 use crate::ctx::{Announcer, Clock, Connection, Draft, SettingsState, Touched, now_ms};
 use crate::tasks::record::TaskRecord;
 use crate::tasks::store::TaskStore;
@@ -84,6 +86,7 @@ pub(super) fn SubmitArea() -> impl IntoView {
     let tasks = expect_context::<TaskStore>();
     let clock = expect_context::<Clock>();
     let draft = expect_context::<Draft>();
+    let balances = expect_context::<CreditBalances>();
     let pending = RwSignal::new(false);
     let blocked_until = RwSignal::new(0u64);
     let sent_until = RwSignal::new(0u64);
@@ -163,6 +166,7 @@ pub(super) fn SubmitArea() -> impl IntoView {
     // Sends `request` once. Every way out of here clears `pending`.
     let send = move |request: AvatarRequest, credits: u64| {
         let client = conn.client();
+        let key = charged_to(client.key.as_deref());
         announcer.clear();
         draft.server_errors.set(Vec::new());
         confirm.set(None);
@@ -182,6 +186,7 @@ pub(super) fn SubmitArea() -> impl IntoView {
                         credits,
                         sent_ms,
                         accepted.status,
+                        Some(key),
                     ));
                     let text = format!(
                         "Submitted: {credits} credits charged. The video appears in the task list when it is ready."
@@ -190,8 +195,13 @@ pub(super) fn SubmitArea() -> impl IntoView {
                     request_animation_frame(move || focus_id(&id));
                 }
                 Err(e) if e.outcome_unknown() => {
-                    let record =
-                        TaskRecord::outcome_unknown(&request, credits, sent_ms, e.to_string());
+                    let record = TaskRecord::outcome_unknown(
+                        &request,
+                        credits,
+                        sent_ms,
+                        e.to_string(),
+                        Some(key),
+                    );
                     let id = format!("task-{}", record.task_id);
                     tasks.add(record);
                     announcer.error(format!(
@@ -199,7 +209,15 @@ pub(super) fn SubmitArea() -> impl IntoView {
                     ));
                     request_animation_frame(move || focus_id(&id));
                 }
-                Err(e) => show_error(e),
+                Err(e) => {
+                    if let ApiError::NotEnoughCredits {
+                        balance: Some(b), ..
+                    } = e
+                    {
+                        balances.remember(key, b, now_ms());
+                    }
+                    show_error(e)
+                }
             }
         });
     };

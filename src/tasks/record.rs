@@ -17,6 +17,11 @@ pub struct TaskRecord {
     pub credits: u64,
     /// When it was submitted, Unix ms (this browser's clock).
     pub submitted_ms: u64,
+    /// Which key it was sent with, by its prefix only
+    /// ([`crate::credits::key_prefix`]), never the key; `None` for tasks
+    /// saved before the page recorded it ("unknown key").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_prefix: Option<String>,
     /// Last known status.
     #[serde(default)]
     pub status: TaskStatus,
@@ -61,19 +66,22 @@ fn is_false(b: &bool) -> bool {
 }
 
 impl TaskRecord {
-    /// A task the API accepted just now.
+    /// A task the API accepted just now, charged to the key `key_prefix`
+    /// stands for.
     pub fn accepted(
         task_id: String,
         request: &AvatarRequest,
         credits: u64,
         submitted_ms: u64,
         status: TaskStatus,
+        key_prefix: Option<String>,
     ) -> TaskRecord {
         TaskRecord {
             task_id,
             request: request.clone(),
             credits,
             submitted_ms,
+            key_prefix,
             status,
             progress: None,
             video_url: None,
@@ -95,6 +103,7 @@ impl TaskRecord {
         credits: u64,
         submitted_ms: u64,
         why: String,
+        key_prefix: Option<String>,
     ) -> TaskRecord {
         TaskRecord {
             outcome_unknown: true,
@@ -105,6 +114,7 @@ impl TaskRecord {
                 credits,
                 submitted_ms,
                 TaskStatus::Pending,
+                key_prefix,
             )
         }
     }

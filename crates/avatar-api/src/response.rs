@@ -75,9 +75,10 @@ pub enum TaskStatus {
     Completed,
     /// Failed; credits are refunded.
     Failed,
-    /// Cancelled.
+    /// Cancelled (the provider documents no refund for it).
     Cancelled,
-    /// The provider dropped the task (e.g. its result expired): final.
+    /// The provider dropped the task (e.g. its result expired): final. The
+    /// provider documents no refund for it.
     Expired,
     /// A status this contract does not know (treated as still running).
     Other(String),
@@ -128,6 +129,16 @@ impl TaskStatus {
             "expired" => TaskStatus::Expired,
             _ => TaskStatus::Other(s.to_owned()),
         }
+    }
+
+    /// True when the provider gives the task's credits back in this
+    /// status. The provider charges at submit and documents one refund:
+    /// "Credits are refunded automatically when a task fails". Nothing is
+    /// said of cancelled or expired tasks, so they count as charged (change
+    /// it here if the provider says otherwise); a task still running may yet
+    /// fail and be refunded.
+    pub fn is_refunded(&self) -> bool {
+        matches!(self, TaskStatus::Failed)
     }
 
     /// True when the task will not change any more (stop polling).
@@ -1017,6 +1028,11 @@ mod tests {
         assert_eq!(TaskStatus::parse("Uploading"), Other("Uploading".into()));
         assert!(!TaskStatus::parse("Uploading").is_final());
         assert!(Expired.is_final());
+        assert!(Failed.is_refunded());
+        assert!(TaskStatus::parse("error").is_refunded());
+        for kept in [Pending, Processing, Completed, Cancelled, Expired] {
+            assert!(!kept.is_refunded(), "{kept:?}");
+        }
         for s in [Pending, Processing, Completed, Failed, Cancelled, Expired] {
             let wire = serde_json::to_value(&s).unwrap();
             assert_eq!(wire, s.as_str());
