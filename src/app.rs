@@ -54,12 +54,9 @@ pub fn Studio(config: Config, #[prop(optional)] scope: Option<Scope>) -> impl In
     }
     let settings = load_settings(&config, &scope);
     let tasks = TaskStore::load(&scope);
-    let initial_form = window()
-        .location()
-        .hash()
-        .ok()
-        .and_then(|h| Form::from_fragment(&h))
-        .unwrap_or_default();
+    let fragment = window().location().hash().unwrap_or_default();
+    let initial_form = Form::from_fragment(&fragment).unwrap_or_default();
+    let initial_variants = Form::variants_in_fragment(&fragment);
     let conn = Connection {
         config: StoredValue::new(config),
         api_base: settings.api_base,
@@ -79,6 +76,7 @@ pub fn Studio(config: Config, #[prop(optional)] scope: Option<Scope>) -> impl In
         live: RwSignal::new(String::new()),
     };
     let clock = Clock(RwSignal::new(now_ms()));
+    provide_context(scope.clone());
     provide_context(conn);
     provide_context(announcer);
     provide_context(clock);
@@ -92,7 +90,7 @@ pub fn Studio(config: Config, #[prop(optional)] scope: Option<Scope>) -> impl In
         form: RwSignal::new(initial_form),
         touched: RwSignal::new(Touched::default()),
         server_errors: RwSignal::new(Vec::new()),
-        variants: RwSignal::new(Vec::new()),
+        variants: RwSignal::new(initial_variants),
     });
     let _clock = use_interval_fn(move || clock.0.set(now_ms()), 1000);
 

@@ -287,6 +287,8 @@ impl Form {
             match name {
                 "model" => model = Model::from_id(&value),
                 "use_video" => use_video = value == "1",
+                // A batch's other rows: [`Form::variants_in_fragment`].
+                "variant" => {}
                 _ => {
                     let number: Option<Value> = parse_decimal(&value).and_then(|n| {
                         if name.ends_with("_url") || name == "motion_prompt" {
@@ -305,6 +307,30 @@ impl Form {
         let mut form = Form::from_body(model, &Value::Object(body));
         form.use_video = form.use_video || use_video;
         Some(form)
+    }
+}
+
+/// A share fragment for `form` and a batch's `variants` (each as its own
+/// fragment in a `variant=` parameter).
+pub fn batch_fragment(form: &Form, variants: &[Form]) -> String {
+    let mut text = form.to_fragment();
+    for v in variants {
+        text.push_str("&variant=");
+        text.push_str(&percent_encode(&v.to_fragment()));
+    }
+    text
+}
+
+impl Form {
+    /// The variants of a batch's share fragment ([`batch_fragment`]).
+    pub fn variants_in_fragment(fragment: &str) -> Vec<Form> {
+        let fragment = fragment.strip_prefix('#').unwrap_or(fragment);
+        fragment
+            .split('&')
+            .filter_map(|pair| pair.strip_prefix("variant="))
+            .filter_map(percent_decode)
+            .filter_map(|f| Form::from_fragment(&f))
+            .collect()
     }
 }
 
@@ -412,5 +438,29 @@ mod tests {
         assert_eq!(Form::from_fragment("#section-2"), None);
         assert_eq!(Form::from_fragment("#model=nope"), None);
         assert_eq!(Form::from_fragment("#model=avatar-pro&x=%ZZ"), None);
+    }
+
+    #[test]
+    fn a_batch_share_link_carries_every_variant() {
+        let form = Form {
+            image_url: "https://a/p.png".into(),
+            audio_url: "https://a/1.mp3".into(),
+            ..Form::default()
+        };
+        let variants = vec![
+            Form {
+                audio_url: "https://a/2.mp3?x=1&y=2".into(),
+                resolution: 720,
+                ..form.clone()
+            },
+            Form {
+                motion_prompt: "waves, then smiles".into(),
+                ..form.clone()
+            },
+        ];
+        let link = batch_fragment(&form, &variants);
+        assert_eq!(Form::from_fragment(&link), Some(form.clone()));
+        assert_eq!(Form::variants_in_fragment(&link), variants);
+        assert!(Form::variants_in_fragment(&form.to_fragment()).is_empty());
     }
 }

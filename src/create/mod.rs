@@ -3,6 +3,7 @@
 //! button (`submit`), plus share link and curl. What the form means (its
 //! request, problems and price) is worked out once, in [`FormState`].
 
+mod batch;
 mod fields;
 mod preview;
 mod submit;
@@ -15,6 +16,7 @@ use crate::api::curl_command;
 use crate::ctx::{Announcer, Connection, Draft, Touched};
 use crate::form::Form;
 use crate::widgets::CopyButton;
+use batch::Variants;
 use fields::{Media, ParamsForm, UrlField};
 use submit::{CostPanel, SubmitArea};
 
@@ -29,18 +31,96 @@ pub struct FormState {
     pub errors: Memo<Vec<FieldError>>,
     /// Its price, when it has one.
     pub quote: Memo<Option<Quote>>,
+    /// The batch's other rows ([`Draft::variants`] with the form's portrait).
+    pub variants: Memo<Vec<BatchRow>>,
+}
+
+/// One variant of a batch: its request, problems and price.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BatchRow {
+    /// The request it sends.
+    pub request: AvatarRequest,
+    /// Its problems (empty when valid).
+    pub errors: Vec<FieldError>,
+    /// Its price, when it has one.
+    pub quote: Option<Quote>,
+}
+
+impl BatchRow {
+    fn of(request: AvatarRequest) -> BatchRow {
+        BatchRow {
+            errors: request.validate().err().unwrap_or_default(),
+            quote: request.quote(),
+            request,
+        }
+    }
 }
 
 impl FormState {
-    fn new(form: RwSignal<Form>) -> FormState {
+    fn new(draft: Draft) -> FormState {
+        let form = draft.form;
         let request = Memo::new(move |_| form.with(Form::to_request));
         let errors = Memo::new(move |_| request.with(|r| r.validate().err().unwrap_or_default()));
         let quote = Memo::new(move |_| request.with(AvatarRequest::quote));
+        let variants = Memo::new(move |_| {
+            form.with(|base| {
+                draft.variants.with(|v| {
+                    v.iter()
+                        .map(|variant| {
+                            BatchRow::of(crate::batch::with_shared(base, variant).to_request())
+                        })
+                        .collect()
+                })
+            })
+        });
         FormState {
             request,
             errors,
             quote,
+            variants,
         }
+    }
+
+    /// Videos the button sends: the form and its variants.
+    pub fn videos(&self) -> usize {
+        1 + self.variants.with(Vec::len)
+    }
+
+    /// What the whole batch costs, when every row has a price (tracked).
+    pub fn batch_credits(&self) -> Option<u64> {
+        let first = self.quote.with(|q| q.as_ref().map(|q| q.credits))?;
+        self.variants.with(|rows| {
+            rows.iter()
+                .map(|r| r.quote.as_ref().map(|q| q.credits))
+                .sum::<Option<u64>>()
+                .map(|rest| first + rest)
+        })
+    }
+
+    /// The first problem of a variant, as "Variant 3: …" (tracked).
+    pub fn variant_problem(&self) -> Option<String> {
+        self.variants.with(|rows| {
+            rows.iter().enumerate().find_map(|(i, r)| {
+                r.errors
+                    .first()
+                    .map(|e| format!("Variant {}: {}", i + 2, e.message))
+            })
+        })
+    }
+
+    /// Every row's request and price, the form first (untracked), when
+    /// all have a price.
+    pub fn batch_rows(&self) -> Option<Vec<(AvatarRequest, u64)>> {
+        let first = (
+            self.request.get_untracked(),
+            self.quote.get_untracked()?.credits,
+        );
+        let mut rows = vec![first];
+        for r in self.variants.get_untracked() {
+            let credits = r.quote.as_ref()?.credits;
+            rows.push((r.request, credits));
+        }
+        Some(rows)
     }
 }
 
@@ -48,7 +128,7 @@ impl FormState {
 #[component]
 pub fn CreatePanel() -> impl IntoView {
     let draft = expect_context::<Draft>();
-    let state = FormState::new(draft.form);
+    let state = FormState::new(draft);
     provide_context(state);
     let model = Memo::new(move |_| draft.form.with(|f| f.model));
     // A changed form makes the API's last field messages stale.
@@ -101,6 +181,7 @@ pub fn CreatePanel() -> impl IntoView {
             }}
             <div class="section-title">"Parameters"</div>
             <ParamsForm/>
+            <Variants/>
             <CostPanel/>
             <SubmitArea/>
             <ShareTools/>
@@ -253,11 +334,14 @@ fn SourceToggle() -> impl IntoView {
 fn ShareTools() -> impl IntoView {
     let conn = expect_context::<Connection>();
     let draft = expect_context::<Draft>();
-    let request = expect_context::<FormState>().request;
+    let state = expect_context::<FormState>();
     let link = Signal::derive(move || {
         let href = window().location().href().unwrap_or_default();
         let base = href.split('#').next().unwrap_or_default().to_owned();
-        format!("{base}#{}", draft.form.with(Form::to_fragment))
+        let fragment = draft
+            .form
+            .with(|f| draft.variants.with(|v| crate::form::batch_fragment(f, v)));
+        format!("{base}#{fragment}")
     });
     let curl = Signal::derive(move || {
         let key = conn.wants_key().then(|| conn.api_key.get());
@@ -267,7 +351,19 @@ fn ShareTools() -> impl IntoView {
         } else {
             base
         };
-        request.with(|r| curl_command(&base, key.as_deref(), r))
+        // One command per video of the batch.
+        let mut commands = vec![
+            state
+                .request
+                .with(|r| curl_command(&base, key.as_deref(), r)),
+        ];
+        state.variants.with(|rows| {
+            commands.extend(
+                rows.iter()
+                    .map(|r| curl_command(&base, key.as_deref(), &r.request)),
+            )
+        });
+        commands.join("\n\n")
     });
     view! {
         <div class="share">

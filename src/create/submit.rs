@@ -7,9 +7,11 @@ use leptos::prelude::*;
 
 use super::FormState;
 use crate::api::ApiError;
+use crate::batch::{Plan, RowState, load_plan, save_plan};
 use crate::credits::charged_to;
 use crate::credits::view::CreditBalances;
 use crate::ctx::{Announcer, Clock, Connection, Draft, SettingsState, Touched, now_ms};
+use crate::storage::Scope;
 use crate::tasks::record::TaskRecord;
 use crate::tasks::store::TaskStore;
 use crate::widgets::{field_id, focus_id};
@@ -18,7 +20,8 @@ use crate::widgets::{field_id, focus_id};
 #[component]
 pub(super) fn CostPanel() -> impl IntoView {
     let draft = expect_context::<Draft>();
-    let quote = expect_context::<FormState>().quote;
+    let state = expect_context::<FormState>();
+    let quote = state.quote;
     view! {
         <div class="cost" id="cost" aria-live="polite">
             <div class="cost-label">"Cost"</div>
@@ -39,6 +42,14 @@ pub(super) fn CostPanel() -> impl IntoView {
                     }.into_any()
                 }
             }}
+            {move || (state.videos() > 1).then(|| view! {
+                <div class="cost-total" id="cost-total">
+                    {match state.batch_credits() {
+                        Some(total) => format!("The form is variant 1 of {}: {total} credits for the whole batch.", state.videos()),
+                        None => format!("The form is variant 1 of {}: the total appears once every variant has a price.", state.videos()),
+                    }}
+                </div>
+            })}
             <div class="cost-rule">{move || draft.form.with(|f| f.model.price_rule())}</div>
         </div>
     }
@@ -114,16 +125,27 @@ pub(super) fn SubmitArea() -> impl IntoView {
         if let Some(first) = errors.with(|e| e.first().cloned()) {
             return Some(first.message);
         }
+        if let Some(problem) = state.variant_problem() {
+            return Some(problem);
+        }
         if conn.missing_key() {
             return Some("Add your API key in Settings to generate.".to_owned());
         }
         None
     };
-    let label = move || match (pending.get(), quote.get()) {
-        (true, _) => "Generating… sending the request".to_owned(),
-        _ if sent_until.get() > clock.now() => "Sent ✓".to_owned(),
-        (false, Some(q)) => format!("Generate · {} credits", q.credits),
-        (false, None) => "Generate".to_owned(),
+    let label = move || {
+        let videos = state.videos();
+        match (pending.get(), quote.get()) {
+            (true, _) if videos > 1 => "Generating… sending the batch".to_owned(),
+            (true, _) => "Generating… sending the request".to_owned(),
+            _ if sent_until.get() > clock.now() => "Sent ✓".to_owned(),
+            _ if videos > 1 => match state.batch_credits() {
+                Some(total) => format!("Generate {videos} videos · {total} credits"),
+                None => format!("Generate {videos} videos"),
+            },
+            (false, Some(q)) => format!("Generate · {} credits", q.credits),
+            (false, None) => "Generate".to_owned(),
+        }
     };
     // Puts a failed submit's words where the user can act on them.
     let show_error = move |e: ApiError| match &e {
@@ -221,6 +243,114 @@ pub(super) fn SubmitArea() -> impl IntoView {
             }
         });
     };
+    // A batch: its rows not sent yet go out one after another, each once;
+    // the first answer that is not an acceptance stops it (the plan, saved
+    // before every POST, says what went out).
+    let scope = StoredValue::new(expect_context::<Scope>());
+    let plan = RwSignal::new(None::<Plan>);
+    let send_batch = move |mut sending: Plan| {
+        let client = conn.client();
+        let key = charged_to(client.key.as_deref());
+        announcer.clear();
+        draft.server_errors.set(Vec::new());
+        pending.set(true);
+        announcer.say("Sending the batch…");
+        leptos::task::spawn_local(async move {
+            let mut stop = None;
+            for i in sending.unsent() {
+                sending.rows[i].state = RowState::Sending;
+                sending.stopped = None;
+                scope.with_value(|scope| save_plan(scope, Some(&sending)));
+                let _ = plan.try_set(Some(sending.clone()));
+                let row = sending.rows[i].clone();
+                let sent_ms = now_ms();
+                match client.submit(&row.request).await {
+                    Ok(accepted) => {
+                        sending.rows[i].state = RowState::Accepted;
+                        let mut record = TaskRecord::accepted(
+                            accepted.task_id,
+                            &row.request,
+                            row.credits,
+                            sent_ms,
+                            accepted.status,
+                            Some(key.clone()),
+                        );
+                        record.batch = Some(sending.tag(i));
+                        tasks.add(record);
+                    }
+                    Err(e) => {
+                        if e.outcome_unknown() {
+                            sending.rows[i].state = RowState::Unknown;
+                            let mut record = TaskRecord::outcome_unknown(
+                                &row.request,
+                                row.credits,
+                                sent_ms,
+                                e.to_string(),
+                                Some(key.clone()),
+                            );
+                            record.batch = Some(sending.tag(i));
+                            tasks.add(record);
+                        } else {
+                            sending.rows[i].state = RowState::Unsent;
+                        }
+                        sending.stopped = Some(format!("Variant {}: {e}", i + 1));
+                        stop = Some(e);
+                        break;
+                    }
+                }
+            }
+            let _ = pending.try_set(false);
+            let done = sending.unsent().is_empty() && stop.is_none();
+            scope.with_value(|scope| save_plan(scope, (!done).then_some(&sending)));
+            let report = sending.report();
+            let _ = plan.try_set((!done).then_some(sending));
+            match stop {
+                None => {
+                    let _ = sent_until.try_set(now_ms() + SENT_LOCK_MS);
+                    announcer.info(format!(
+                        "Batch sent. {report} The videos appear in the list as they finish."
+                    ));
+                }
+                Some(e) => {
+                    if let ApiError::NotEnoughCredits {
+                        balance: Some(b), ..
+                    } = e
+                    {
+                        balances.remember(key, b, now_ms());
+                    }
+                    if !e.outcome_unknown() {
+                        show_error(e.clone());
+                    }
+                    announcer.error(format!("The batch stopped: {e} {report}"));
+                    request_animation_frame(|| focus_id("batch-status"));
+                }
+            }
+        });
+    };
+    // A batch the page was sending when it was left: its POST in flight
+    // counts as outcome unknown; the rest waits for the user.
+    if let Some(mut interrupted) = scope.with_value(load_plan) {
+        for i in interrupted.interrupted() {
+            let row = interrupted.rows[i].clone();
+            let mut record = TaskRecord::outcome_unknown(
+                &row.request,
+                row.credits,
+                now_ms(),
+                "The page was closed while this request was being sent.".to_owned(),
+                None,
+            );
+            record.batch = Some(interrupted.tag(i));
+            tasks.add(record);
+        }
+        if interrupted.unsent().is_empty() {
+            scope.with_value(|scope| save_plan(scope, None));
+        } else {
+            interrupted.stopped =
+                Some("The page was closed while the batch was being sent.".to_owned());
+            scope.with_value(|scope| save_plan(scope, Some(&interrupted)));
+            plan.set(Some(interrupted));
+        }
+    }
     let submit = move |_| {
         let now = now_ms();
         if pending.get_untracked()
@@ -243,6 +373,18 @@ pub(super) fn SubmitArea() -> impl IntoView {
             panel.open.set(true);
             announcer.error("Add your API key in Settings to generate.");
             focus_id("api-key");
+            return;
+        }
+        if state.videos() > 1 {
+            if let Some(problem) = untrack(|| state.variant_problem()) {
+                announcer.error(problem);
+                focus_id("variants");
+                return;
+            }
+            let Some(rows) = state.batch_rows() else {
+                return;
+            };
+            send_batch(Plan::new(format!("batch-{now}"), rows));
             return;
         }
         let request = state.request.get_untracked();
@@ -291,6 +433,35 @@ pub(super) fn SubmitArea() -> impl IntoView {
                 {label}
             </button>
             <p id="submit-reason" class="submit-reason">{move || reason()}</p>
+            {move || plan.get().filter(|p| !p.unsent().is_empty()).map(|p| {
+                let rest = p.unsent().len();
+                let credits = p.unsent_credits();
+                let again = send_batch;
+                let kept = p.clone();
+                view! {
+                    <div class="confirm batch-status" id="batch-status" tabindex="-1" role="region" aria-label="Batch">
+                        <p>{p.stopped.clone().unwrap_or_default()}</p>
+                        <p>{p.report()}</p>
+                        <div class="task-actions">
+                            <button type="button" class="btn primary" id="send-rest"
+                                on:click=move |_| {
+                                    if pending.get_untracked() || !conn.online.get_untracked() || blocked_until.get_untracked() > now_ms() {
+                                        announcer.error(reason().unwrap_or_else(|| "Not now.".to_owned()));
+                                        return;
+                                    }
+                                    again(kept.clone())
+                                }>
+                                {format!("Send the remaining {rest} · {credits} credits")}
+                            </button>
+                            <button type="button" class="btn ghost" on:click=move |_| {
+                                scope.with_value(|scope| save_plan(scope, None));
+                                plan.set(None);
+                                announcer.say("The rest of the batch will not be sent.");
+                            }>"Don't send them"</button>
+                        </div>
+                    </div>
+                }
+            })}
             {move || question().map(|q| view! {
                 <div class="confirm" role="alertdialog" aria-labelledby="confirm-text">
                     <p id="confirm-text">{q}</p>

@@ -189,6 +189,22 @@ pub fn TaskRow(entry: TaskEntry) -> impl IntoView {
     };
     let credits = first.credits;
     let poster = thumb.clone();
+    // A batch's rows say which one they are and how far the batch is.
+    let batch = first.batch.clone().map(|tag| {
+        let finished = Memo::new({
+            let id = tag.id.clone();
+            move |_| tasks.batch_finished(&id)
+        });
+        move || {
+            format!(
+                "Batch · variant {} of {} · {} of {} finished",
+                tag.index,
+                tag.size,
+                finished.get(),
+                tag.size
+            )
+        }
+    });
     // Rebuilt when the status changes, not on every progress tick (the
     // result and error arrive together with the final status).
     let phase = Memo::new(move |_| {
@@ -328,6 +344,7 @@ pub fn TaskRow(entry: TaskEntry) -> impl IntoView {
                         </span>
                     </div>
                     <div class="task-sub">{details}</div>
+                    {batch.map(|line| view! { <div class="task-sub batch-line">{line}</div> })}
                     <div class="task-sub muted">
                         {format!("{credits} credits · ")}
                         <code class="task-id">{id.clone()}</code>

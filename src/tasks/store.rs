@@ -174,6 +174,22 @@ impl TaskStore {
         }
     }
 
+    /// How many tasks of batch `id` have finished (tracked).
+    pub fn batch_finished(&self, id: &str) -> usize {
+        self.entries.with(|entries| {
+            entries
+                .iter()
+                .filter(|e| {
+                    e.record
+                        .try_with(|t| {
+                            t.batch.as_ref().is_some_and(|b| b.id == id) && !t.is_running()
+                        })
+                        .unwrap_or(false)
+                })
+                .count()
+        })
+    }
+
     /// Merges the tasks of a history file in ([`history::merge`]) and saves.
     pub fn import(&self, tasks: Vec<TaskRecord>) -> history::Imported {
         let (merged, report) = history::merge(&self.snapshot(), tasks);
