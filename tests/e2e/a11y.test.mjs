@@ -101,3 +101,40 @@ journey('The whole journey with the keyboard alone', async (s) => {
   assert.ok(reached, 'the finished video can be focused with Tab');
   assert.equal((await emu.account(DEMO_KEY)).charged, proCost(720, 10));
 });
+
+journey('axe on the batch table, Compare, the credit log and a stopped batch', { emulator: { keys: { sk_demo: 500, sk_two: 16 } } }, async (s) => {
+  const { page } = s;
+  await setKey(page, DEMO_KEY);
+  await trySample(page);
+  await waitForCost(page, 20);
+  await page.getByRole('button', { name: 'Add variant' }).click();
+  await page.waitForTimeout(150);
+  await page.getByLabel('Variant 2: Audio URL', { exact: true }).fill('');
+  await see(page, /Variant 2: Audio URL is required/);
+  await auditA11y(page, 'batch with a problem');
+  await trySample(page);
+  await page.getByLabel('Variant 2: Audio URL', { exact: true }).fill(await field(page, 'Audio URL').inputValue());
+  await page.getByLabel('Variant 2: Resolution', { exact: true }).selectOption({ label: '720 px' });
+  await see(generateButton(page), /^Generate 2 videos · \d+ credits/);
+  await generateButton(page).click();
+  await see(page, /Batch sent/);
+  const ids = (await s.emu.tasks()).map((t) => t.task_id);
+  for (const id of ids) await waitForStatus(page, id, 'completed');
+  const boxes = page.locator('#compare').getByRole('checkbox');
+  await boxes.nth(0).check();
+  await page.waitForTimeout(150);
+  await boxes.nth(1).check();
+  await page.locator('#compare-grid video').nth(1).waitFor();
+  await auditA11y(page, 'compare');
+  await page.locator('#credits > summary').click();
+  await auditA11y(page, 'credit log open');
+
+  // A batch stopped by a 402, with its offer to send the rest.
+  await setKey(page, 'sk_two');
+  await page.getByRole('button', { name: 'Add variant' }).click();
+  await page.waitForTimeout(150);
+  await page.getByRole('button', { name: 'Add variant' }).click();
+  await generateButton(page).click();
+  await see(page.locator('#batch-status'), /Not sent/);
+  await auditA11y(page, 'batch stopped');
+});
