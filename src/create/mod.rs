@@ -108,6 +108,20 @@ impl FormState {
         })
     }
 
+    /// True when the form (and its variants) still hold exactly `rows` (tracked).
+    pub fn holds(&self, rows: &[(AvatarRequest, u64)]) -> bool {
+        let Some((first, rest)) = rows.split_first() else {
+            return false;
+        };
+        self.request.with(|r| *r == first.0)
+            && self.variants.with(|v| {
+                v.len() == rest.len()
+                    && v.iter()
+                        .zip(rest)
+                        .all(|(row, (request, _))| row.request == *request)
+            })
+    }
+
     /// Every row's request and price, the form first (untracked), when
     /// all have a price.
     pub fn batch_rows(&self) -> Option<Vec<(AvatarRequest, u64)>> {

@@ -74,6 +74,14 @@ fn recent_duplicate(tasks: TaskStore, request: &AvatarRequest, now: u64) -> Opti
         })
 }
 
+/// `text` with its first letter upper case.
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
+}
+
 /// "It was sent at 21:40:03 (20 credits) and its outcome is unknown…"
 fn duplicate_question(task: &TaskRecord, now: u64) -> String {
     let ago = avatar_api::estimate::format_duration(now.saturating_sub(task.submitted_ms));
@@ -102,7 +110,9 @@ pub(super) fn SubmitArea() -> impl IntoView {
     let blocked_until = RwSignal::new(0u64);
     let sent_until = RwSignal::new(0u64);
     // The question asked before sending a duplicate, with the request it is about.
-    let confirm = RwSignal::new(None::<(AvatarRequest, String)>);
+    // The question asked before sending a duplicate, with the rows it is
+    // about (one for a single request).
+    let confirm = RwSignal::new(None::<(Vec<(AvatarRequest, u64)>, String)>);
     let state = expect_context::<FormState>();
     let (quote, errors) = (state.quote, state.errors);
     let reason = move || -> Option<String> {
@@ -384,7 +394,21 @@ pub(super) fn SubmitArea() -> impl IntoView {
             let Some(rows) = state.batch_rows() else {
                 return;
             };
-            send_batch(Plan::new(format!("batch-{now}"), rows));
+            let repeated: Vec<usize> = (0..rows.len())
+                .filter(|&i| recent_duplicate(tasks, &rows[i].0, now).is_some())
+                .collect();
+            if repeated.is_empty() {
+                send_batch(Plan::new(format!("batch-{now}"), rows));
+            } else {
+                let question = format!(
+                    "{} of this batch repeat{} a request you sent in the last 10 minutes (or whose outcome is unknown). Send the whole batch and pay again?",
+                    capitalized(&crate::batch::variants(&repeated)),
+                    if repeated.len() == 1 { "s" } else { "" }
+                );
+                announcer.say(question.clone());
+                confirm.set(Some((rows, question)));
+                request_animation_frame(|| focus_id("confirm-send"));
+            }
             return;
         }
         let request = state.request.get_untracked();
@@ -394,26 +418,31 @@ pub(super) fn SubmitArea() -> impl IntoView {
         if let Some(earlier) = recent_duplicate(tasks, &request, now) {
             let question = duplicate_question(&earlier, now);
             announcer.say(question.clone());
-            confirm.set(Some((request, question)));
+            confirm.set(Some((vec![(request, quote.credits)], question)));
             request_animation_frame(|| focus_id("confirm-send"));
             return;
         }
         send(request, quote.credits);
     };
-    // The question stays only while the form still holds that request.
+    // The question stays only while the form still holds those rows.
     let question = move || {
         confirm.with(|c| {
             c.as_ref()
-                .filter(|(r, _)| state.request.with(|now| r == now))
-                .map(|(_, q)| q.clone())
+                .filter(|(rows, _)| state.holds(rows))
+                .map(|(rows, q)| (q.clone(), rows.iter().map(|r| r.1).sum::<u64>()))
         })
     };
     let confirmed = move |_| {
-        let Some((request, _)) = confirm.get_untracked() else {
+        let Some((mut rows, _)) = confirm.get_untracked() else {
             return;
         };
-        let Some(quote) = request.quote() else { return };
-        send(request, quote.credits);
+        if rows.len() == 1 {
+            let (request, credits) = rows.remove(0);
+            send(request, credits);
+        } else {
+            confirm.set(None);
+            send_batch(Plan::new(format!("batch-{}", now_ms()), rows));
+        }
     };
     let cancel = move |_| {
         confirm.set(None);
@@ -462,15 +491,12 @@ pub(super) fn SubmitArea() -> impl IntoView {
                     </div>
                 }
             })}
-            {move || question().map(|q| view! {
+            {move || question().map(|(q, credits)| view! {
                 <div class="confirm" role="alertdialog" aria-labelledby="confirm-text">
                     <p id="confirm-text">{q}</p>
                     <div class="task-actions">
                         <button type="button" id="confirm-send" class="btn primary" on:click=confirmed>
-                            {move || match quote.get() {
-                                Some(q) => format!("Send again · {} credits", q.credits),
-                                None => "Send again".to_owned(),
-                            }}
+                            {format!("Send again · {credits} credits")}
                         </button>
                         <button type="button" class="btn ghost" on:click=cancel>"Don't send"</button>
                     </div>

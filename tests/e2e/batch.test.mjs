@@ -64,6 +64,15 @@ journey('Batch: four variants, one total, sent one after another, each charged o
   await see(taskRows(page).first(), 'Batch · variant 4 of 4 · 4 of 4 finished');
   assert.equal((await emu.account(DEMO_KEY)).charged, total, 'the ledger charged exactly the total');
   await s.screenshot('batch', page, { at: page.locator('#variants') });
+  // The same batch again asks first, and "Don't send" sends nothing.
+  await page.waitForTimeout(2_000);
+  await generateButton(page).click();
+  const question = page.getByRole('alertdialog');
+  await see(question, 'Variants 1, 2, 3 and 4 of this batch repeat a request you sent in the last 10 minutes');
+  await see(question, `Send again · ${total} credits`);
+  await question.getByRole('button', { name: "Don't send" }).click();
+  await page.waitForTimeout(500);
+  assert.equal(posts.length, 4, 'nothing more was sent');
 });
 
 journey('Batch stopped by a 402 at the third row: two charged once, the rest not sent, named', {
