@@ -9,6 +9,7 @@ use crate::config::Config;
 use crate::create::CreatePanel;
 use crate::ctx::{Announcer, Clock, Connection, Draft, SettingsState, Touched, now_ms};
 use crate::form::Form;
+use crate::saved::{SavedCopies, Savers};
 use crate::settings::{SettingsPanel, load_settings};
 use crate::storage::{self, Scope};
 use crate::tasks::TaskList;
@@ -52,6 +53,7 @@ pub fn Studio(config: Config, #[prop(optional)] scope: Option<Scope>) -> impl In
     }
     let settings = load_settings(&config, &scope);
     let tasks = TaskStore::load(&scope);
+    let saved = SavedCopies::new(&scope);
     let initial_form = window()
         .location()
         .hash()
@@ -81,6 +83,7 @@ pub fn Studio(config: Config, #[prop(optional)] scope: Option<Scope>) -> impl In
     provide_context(announcer);
     provide_context(clock);
     provide_context(tasks);
+    provide_context(saved);
     provide_context(SettingsState {
         open: RwSignal::new(false),
         notify: RwSignal::new(false),
@@ -111,6 +114,7 @@ pub fn Studio(config: Config, #[prop(optional)] scope: Option<Scope>) -> impl In
             <TaskList/>
         </main>
         <Pollers/>
+        <Savers/>
         <div class="sr-only" role="status" aria-live="polite" aria-atomic="true">
             {move || announcer.live.get()}
         </div>

@@ -10,6 +10,7 @@ use leptos::prelude::*;
 
 use crate::ctx::{Announcer, Clock, Connection, Draft};
 use crate::form::Form;
+use crate::saved::{Kept, ObjectUrl, SavedCopies, note, result_url};
 use crate::tasks::poller::{AUTO_CHECK_LIMIT_MS, Checks, check_now, taking_long};
 use crate::tasks::record::TaskRecord;
 use crate::tasks::store::TaskEntry;
@@ -168,9 +169,14 @@ pub fn TaskRow(entry: TaskEntry) -> impl IntoView {
         (elapsed, progress(elapsed, reported, typical))
     };
     let row_id = format!("task-{id}");
+    let saved = expect_context::<SavedCopies>();
     let remove = {
         let id = id.clone();
         move |_| {
+            // Its saved copy goes with it.
+            if let Some(url) = task.with_untracked(|t| result_url(t).map(str::to_owned)) {
+                saved.remove(&url);
+            }
             tasks.remove(&id);
             announcer.say("Task removed from the list.");
             focus_id("tasks-title");
@@ -230,17 +236,7 @@ pub fn TaskRow(entry: TaskEntry) -> impl IntoView {
         }
         match &status {
             TaskStatus::Completed => match t.video_url.clone().filter(|u| is_http_url(u)) {
-                Some(url) => {
-                    let link = Signal::stored(url.clone());
-                    view! {
-                        <video class="result" controls playsinline preload="metadata" src=url.clone() poster=poster.clone()></video>
-                        <div class="task-actions">
-                            <a class="btn small" href=url download="" target="_blank" rel="noopener noreferrer">"Download"</a>
-                            <CopyButton label="Copy link" text=link/>
-                        </div>
-                        <p class="hint">"Result links expire after a day or two: download what you want to keep."</p>
-                    }.into_any()
-                }
+                Some(url) => view! { <ResultVideo entry url poster=poster.clone()/> }.into_any(),
                 None => view! {
                     <p class="task-error">"Finished, but the API gave no video link."</p>
                     {t.answer.clone().map(|a| view! { <p class="task-note">"It said: " <code class="answer">{a}</code></p> })}
@@ -343,6 +339,108 @@ pub fn TaskRow(entry: TaskEntry) -> impl IntoView {
         </li>
     }
     .into_any()
+}
+
+/// A finished task's video with its actions, and its copy saved in this
+/// browser ([`crate::saved`]): once the provider's link no longer works
+/// (the `<video>` fails to load it, or a check of the link when play is
+/// pressed answers 403/404/410 or fails although the link was saved from
+/// before), the row plays the copy from a `blob:` URL, revoked when the row
+/// goes.
+#[component]
+fn ResultVideo(entry: TaskEntry, url: String, poster: Option<String>) -> impl IntoView {
+    let saved = expect_context::<SavedCopies>();
+    let tasks = expect_context::<TaskStore>();
+    let conn = expect_context::<Connection>();
+    let kept = saved.state(&url);
+    let broken = RwSignal::new(false);
+    let copy = RwSignal::new(None::<ObjectUrl>);
+    let link = StoredValue::new(url.clone());
+    // The copy plays while the link is broken and a copy is kept.
+    Effect::new(move |_| {
+        let has_copy = matches!(kept.get(), Kept::Saved(_));
+        if !broken.get() || !has_copy {
+            if copy.with_untracked(Option::is_some) {
+                copy.set(None);
+            }
+            return;
+        }
+        if copy.with_untracked(Option::is_none) {
+            leptos::task::spawn_local(async move {
+                let found = saved.object_url(&link.get_value()).await;
+                // A row gone meanwhile drops (and so revokes) the URL.
+                let _ = copy.try_set(found);
+            });
+        }
+    });
+    let src = move || {
+        copy.with(|c| c.as_ref().map(|c| c.0.clone()))
+            .unwrap_or_else(|| link.get_value())
+    };
+    let on_error = move |_| {
+        if copy.with_untracked(Option::is_none) {
+            broken.set(true);
+        }
+    };
+    // Pressing play on a link that was saved from: is it still there?
+    let on_play = move |_| {
+        if broken.get_untracked()
+            || !matches!(kept.get_untracked(), Kept::Saved(_))
+            || !conn.online.get_untracked()
+        {
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            let head = gloo_net::http::RequestBuilder::new(&link.get_value())
+                .method(gloo_net::http::Method::HEAD)
+                .cache(web_sys::RequestCache::NoStore)
+                .send()
+                .await;
+            if head.map_or(true, |r| matches!(r.status(), 403 | 404 | 410)) {
+                let _ = broken.try_set(true);
+            }
+        });
+    };
+    let shown = move || {
+        !broken.get() || matches!(kept.get(), Kept::Saved(_) | Kept::Unknown | Kept::Checking)
+    };
+    let remove_copy = move |_| {
+        tasks.update(entry, |t| t.copy_removed = true);
+        saved.remove(&link.get_value());
+    };
+    let save_copy = move |_| {
+        tasks.update(entry, |t| t.copy_removed = false);
+        saved.save_again(&link.get_value());
+    };
+    let copy_button = move || {
+        if broken.get() {
+            return None;
+        }
+        Some(match kept.get() {
+            Kept::Saved(_) => view! {
+                <button type="button" class="btn small ghost" on:click=remove_copy>"Remove saved copy"</button>
+            }.into_any(),
+            Kept::Removed | Kept::Full | Kept::Failed(_) => view! {
+                <button type="button" class="btn small ghost" on:click=save_copy>"Save a copy"</button>
+            }.into_any(),
+            _ => return None,
+        })
+    };
+    view! {
+        <Show when=shown>
+            <video class="result" controls playsinline preload="metadata" src=src poster=poster.clone()
+                on:error=on_error on:play=on_play></video>
+        </Show>
+        <p class="task-note saved-note" aria-live="polite">
+            {move || note(&kept.get(), broken.get(), conn.online.get())}
+        </p>
+        <div class="task-actions">
+            <a class="btn small" href=src download="" target="_blank" rel="noopener noreferrer">"Download"</a>
+            <CopyButton label="Copy link" text=Signal::stored(url)/>
+            {copy_button}
+        </div>
+        <p class="hint">"Result links expire after a day or two: download what you want to keep."</p>
+    }
 }
 
 #[cfg(test)]

@@ -27,6 +27,9 @@ pub struct TaskEntry {
     /// Whether it is still checked on: changes with its status only, so the
     /// list of running tasks is not recomputed on every progress tick.
     running: Memo<bool>,
+    /// The result link whose copy is kept, and whether to save one
+    /// ([`crate::saved`]): changes when the task finishes, not on progress.
+    result: Memo<Option<(String, bool)>>,
 }
 
 impl TaskEntry {
@@ -128,6 +131,13 @@ impl TaskStore {
     pub fn running(&self) -> Vec<TaskEntry> {
         self.entries
             .with(|e| e.iter().filter(|t| t.running.get()).copied().collect())
+    }
+
+    /// The completed tasks' result links, each with whether a copy is
+    /// wanted (tracked, also on each task's outcome).
+    pub fn results(&self) -> Vec<(String, bool)> {
+        self.entries
+            .with(|e| e.iter().filter_map(|t| t.result.get()).collect())
     }
 
     /// Expected total time of a task of this shape, learned from the
@@ -308,6 +318,11 @@ impl TaskStore {
                 TaskEntry {
                     record,
                     running: Memo::new(move |_| record.with(TaskRecord::is_running)),
+                    result: Memo::new(move |_| {
+                        record.with(|t| {
+                            crate::saved::result_url(t).map(|u| (u.to_owned(), !t.copy_removed))
+                        })
+                    }),
                 }
             })
         })
