@@ -15,11 +15,8 @@
 //! When: once per task, when it is found completed (just finished, or on
 //! load, or from another tab or a history file), unless a copy is there
 //! already or the user removed it ([`TaskRecord::copy_removed`], the only
-//! trace of copies in `localStorage`). [`SavedCopies::ensure`] acts only on
-//! a copy it has not looked for yet, so one task is never saved twice at
-//! once.
-
-use std::collections::HashMap;
+//! trace of copies in `localStorage`), one at a time. A copy is claimed
+//! before it is looked for, so one task is never saved twice at once.
 
 use leptos::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
@@ -28,7 +25,7 @@ use wasm_bindgen_futures::JsFuture;
 use crate::ctx::Connection;
 use crate::storage::Scope;
 use crate::tasks::record::TaskRecord;
-use crate::tasks::store::TaskStore;
+use crate::tasks::store::{TaskEntry, TaskStore};
 
 /// What this browser holds of one result video.
 #[derive(Debug, Clone, PartialEq)]
@@ -125,13 +122,12 @@ impl Drop for ObjectUrl {
     }
 }
 
-/// The saved copies and what each row knows of its copy. A `Copy` handle,
-/// provided by [`crate::app::Studio`].
+/// The saved copies of this deployment (what each task knows of its own
+/// copy is its [`TaskEntry::copy`]). A `Copy` handle, provided by
+/// [`crate::app::Studio`].
 #[derive(Clone, Copy)]
 pub struct SavedCopies {
     cache: StoredValue<String>,
-    rows: StoredValue<HashMap<String, RwSignal<Kept>>>,
-    owner: StoredValue<Owner>,
     /// Bumped when copies are added or removed (Settings re-reads the estimate).
     pub changed: RwSignal<u32>,
 }
@@ -172,45 +168,48 @@ fn error_name(e: &JsValue) -> String {
         .unwrap_or_default()
 }
 
+/// The task's result link, and whether a copy is wanted.
+fn link(entry: TaskEntry) -> Option<(String, bool)> {
+    entry
+        .record
+        .try_with_untracked(|t| result_url(t).map(|u| (u.to_owned(), !t.copy_removed)))
+        .flatten()
+}
+
 impl SavedCopies {
     /// The copies of `scope`'s deployment.
     pub fn new(scope: &Scope) -> SavedCopies {
         SavedCopies {
             cache: StoredValue::new(scope.videos()),
-            rows: StoredValue::new(HashMap::new()),
-            owner: StoredValue::new(Owner::current().unwrap_or_default()),
             changed: RwSignal::new(0),
         }
     }
 
-    /// What is known of the copy of `url` (one signal per link).
-    pub fn state(&self, url: &str) -> RwSignal<Kept> {
-        if let Some(s) = self.rows.with_value(|r| r.get(url).copied()) {
-            return s;
+    /// Claims a completed task's copy for looking up (and saving, unless
+    /// the user removed it): only a copy not looked for yet is claimed, so
+    /// no copy is ever saved twice at once. Its link, whether to save, and
+    /// its state.
+    fn claim(&self, entry: TaskEntry) -> Option<(String, bool, RwSignal<Kept>)> {
+        let (url, save) = link(entry)?;
+        if entry.copy.get_untracked() != Kept::Unknown {
+            return None;
         }
-        let kept = if caches().is_some() {
-            Kept::Unknown
-        } else {
-            Kept::Unsupported
-        };
-        let s = self
-            .owner
-            .with_value(|owner| owner.with(|| RwSignal::new(kept)));
-        self.rows.update_value(|r| {
-            r.insert(url.to_owned(), s);
-        });
-        s
+        entry.copy.set(Kept::Checking);
+        Some((url, save, entry.copy))
     }
 
-    /// Looks for the copy of `url` and, when there is none and `save`,
-    /// fetches and keeps one. Only a copy not looked for yet is touched.
-    pub fn ensure(&self, url: &str, save: bool) {
-        let state = self.state(url);
-        if state.get_untracked() != Kept::Unknown {
+    /// Looks up, and saves when missing, the copies in `todo`, one after
+    /// the other (a long history found on load is not downloaded all at once).
+    fn keep_all(&self, todo: Vec<(String, bool, RwSignal<Kept>)>) {
+        if todo.is_empty() {
             return;
         }
-        state.set(Kept::Checking);
-        leptos::task::spawn_local(self.keep(url.to_owned(), state, save));
+        let saved = *self;
+        leptos::task::spawn_local(async move {
+            for (url, save, state) in todo {
+                saved.keep(url, state, save).await;
+            }
+        });
     }
 
     async fn keep(self, url: String, state: RwSignal<Kept>, save: bool) {
@@ -268,11 +267,13 @@ impl SavedCopies {
         }
     }
 
-    /// Forgets the copy of `url` (the task keeps its record).
-    pub fn remove(&self, url: &str) {
-        self.state(url).set(Kept::Removed);
+    /// Forgets the copy of a task's video (the task keeps its record).
+    pub fn remove(&self, entry: TaskEntry) {
+        let Some((url, _)) = link(entry) else {
+            return;
+        };
+        entry.copy.set(Kept::Removed);
         let name = self.cache.get_value();
-        let url = url.to_owned();
         let changed = self.changed;
         leptos::task::spawn_local(async move {
             if let Some(cache) = open(&name).await {
@@ -282,32 +283,13 @@ impl SavedCopies {
         });
     }
 
-    /// Deletes every copy of this deployment; resolves once done.
-    pub async fn remove_all(&self) -> bool {
-        self.rows.with_value(|rows| {
-            for s in rows.values() {
-                if s.get_untracked() != Kept::Unsupported {
-                    s.set(Kept::Removed);
-                }
-            }
-        });
-        let Some(caches) = caches() else {
-            return false;
-        };
-        let name = self.cache.get_value();
-        let done = JsFuture::from(caches.delete(&name)).await.is_ok();
-        let _ = self.changed.try_update(|n| *n += 1);
-        done
-    }
-
-    /// Looks for the copy of `url` again and saves one if missing ("Save a copy").
-    pub fn save_again(&self, url: &str) {
-        let state = self.state(url);
-        if matches!(state.get_untracked(), Kept::Saving | Kept::Checking) {
+    /// Looks for the copy again and saves one if missing ("Save a copy").
+    pub fn save_again(&self, entry: TaskEntry) {
+        if matches!(entry.copy.get_untracked(), Kept::Saving | Kept::Checking) {
             return;
         }
-        state.set(Kept::Unknown);
-        self.ensure(url, true);
+        entry.copy.set(Kept::Unknown);
+        self.keep_all(self.claim(entry).into_iter().collect());
     }
 
     /// A `blob:` URL of the copy of `url`, to play it.
@@ -328,12 +310,11 @@ pub fn Savers() -> impl IntoView {
     let saved = expect_context::<SavedCopies>();
     let conn = expect_context::<Connection>();
     Effect::new(move |_| {
-        if !conn.online.get() {
-            return;
-        }
-        for (url, save) in tasks.results() {
-            saved.ensure(&url, save);
-        }
+        // Again when the network is back, for the copies skipped meanwhile
+        // (those saved are found offline too).
+        conn.online.track();
+        let todo = tasks.results().into_iter().filter_map(|e| saved.claim(e));
+        saved.keep_all(todo.collect());
     });
 }
 
@@ -362,15 +343,25 @@ pub fn SavedSettings(open: RwSignal<bool>) -> impl IntoView {
     };
     let remove_all = move |_| {
         for entry in tasks.newest(usize::MAX) {
-            let done = entry
-                .record
-                .with_untracked(|t| result_url(t).is_some() && !t.copy_removed);
-            if done {
+            let Some((_, wanted)) = link(entry) else {
+                continue;
+            };
+            if entry.copy.get_untracked() != Kept::Unsupported {
+                entry.copy.set(Kept::Removed);
+            }
+            if wanted {
                 tasks.update(entry, |t| t.copy_removed = true);
             }
         }
         leptos::task::spawn_local(async move {
-            let text = if saved.remove_all().await {
+            let done = match caches() {
+                Some(c) => JsFuture::from(c.delete(&saved.cache.get_value()))
+                    .await
+                    .is_ok(),
+                None => false,
+            };
+            let _ = saved.changed.try_update(|n| *n += 1);
+            let text = if done {
                 "Saved copies removed: every task keeps its record and its provider link."
             } else {
                 "This browser keeps no saved copies for this page."

@@ -10,7 +10,7 @@ use leptos::prelude::*;
 
 use crate::ctx::{Announcer, Clock, Connection, Draft};
 use crate::form::Form;
-use crate::saved::{Kept, ObjectUrl, SavedCopies, note, result_url};
+use crate::saved::{Kept, ObjectUrl, SavedCopies, note};
 use crate::tasks::poller::{AUTO_CHECK_LIMIT_MS, Checks, check_now, taking_long};
 use crate::tasks::record::TaskRecord;
 use crate::tasks::store::TaskEntry;
@@ -174,9 +174,7 @@ pub fn TaskRow(entry: TaskEntry) -> impl IntoView {
         let id = id.clone();
         move |_| {
             // Its saved copy goes with it.
-            if let Some(url) = task.with_untracked(|t| result_url(t).map(str::to_owned)) {
-                saved.remove(&url);
-            }
+            saved.remove(entry);
             tasks.remove(&id);
             announcer.say("Task removed from the list.");
             focus_id("tasks-title");
@@ -352,7 +350,7 @@ fn ResultVideo(entry: TaskEntry, url: String, poster: Option<String>) -> impl In
     let saved = expect_context::<SavedCopies>();
     let tasks = expect_context::<TaskStore>();
     let conn = expect_context::<Connection>();
-    let kept = saved.state(&url);
+    let kept = entry.copy;
     let broken = RwSignal::new(false);
     let copy = RwSignal::new(None::<ObjectUrl>);
     let link = StoredValue::new(url.clone());
@@ -401,43 +399,37 @@ fn ResultVideo(entry: TaskEntry, url: String, poster: Option<String>) -> impl In
             }
         });
     };
-    let shown = move || {
-        !broken.get() || matches!(kept.get(), Kept::Saved(_) | Kept::Unknown | Kept::Checking)
+    // No copy to play and a dead link: nothing to show but the words.
+    let dead = move || {
+        broken.get() && !matches!(kept.get(), Kept::Saved(_) | Kept::Unknown | Kept::Checking)
     };
-    let remove_copy = move |_| {
-        tasks.update(entry, |t| t.copy_removed = true);
-        saved.remove(&link.get_value());
+    // "Remove saved copy" while one is kept, "Save a copy" when none is.
+    let copy_action = move || match kept.get() {
+        _ if broken.get() => None,
+        Kept::Saved(_) => Some("Remove saved copy"),
+        Kept::Removed | Kept::Full | Kept::Failed(_) => Some("Save a copy"),
+        _ => None,
     };
-    let save_copy = move |_| {
-        tasks.update(entry, |t| t.copy_removed = false);
-        saved.save_again(&link.get_value());
-    };
-    let copy_button = move || {
-        if broken.get() {
-            return None;
+    let on_copy_action = move |_| {
+        let keep = !matches!(kept.get_untracked(), Kept::Saved(_));
+        tasks.update(entry, |t| t.copy_removed = !keep);
+        if keep {
+            saved.save_again(entry);
+        } else {
+            saved.remove(entry);
         }
-        Some(match kept.get() {
-            Kept::Saved(_) => view! {
-                <button type="button" class="btn small ghost" on:click=remove_copy>"Remove saved copy"</button>
-            }.into_any(),
-            Kept::Removed | Kept::Full | Kept::Failed(_) => view! {
-                <button type="button" class="btn small ghost" on:click=save_copy>"Save a copy"</button>
-            }.into_any(),
-            _ => return None,
-        })
     };
     view! {
-        <Show when=shown>
-            <video class="result" controls playsinline preload="metadata" src=src poster=poster.clone()
-                on:error=on_error on:play=on_play></video>
-        </Show>
+        <video class="result" controls playsinline preload="metadata" src=src poster=poster
+            hidden=dead on:error=on_error on:play=on_play></video>
         <p class="task-note saved-note" aria-live="polite">
             {move || note(&kept.get(), broken.get(), conn.online.get())}
         </p>
         <div class="task-actions">
             <a class="btn small" href=src download="" target="_blank" rel="noopener noreferrer">"Download"</a>
             <CopyButton label="Copy link" text=Signal::stored(url)/>
-            {copy_button}
+            <button type="button" class="btn small ghost" hidden=move || copy_action().is_none()
+                on:click=on_copy_action>{move || copy_action().unwrap_or_default()}</button>
         </div>
         <p class="hint">"Result links expire after a day or two: download what you want to keep."</p>
     }

@@ -147,6 +147,9 @@ journey('Offline: after one visit the page opens with no network, the history is
   await page.reload();
   await waitForAppReady(page);
   await waitForStatus(page, id, 'completed');
+  // The result link is out of reach: the row plays the copy the page saved (src/saved.rs).
+  await see(taskRow(page, id), 'You are offline: playing the copy saved in this browser.');
+  await page.waitForFunction((id) => document.querySelector(`[data-task-id="${id}"] video`)?.currentSrc.startsWith('blob:'), id);
   responses.stop();
   const own = responses.seen.filter((r) => r.url.startsWith(s.app.url));
   assert.ok(own.length >= 5, `the page's files were answered: ${JSON.stringify(own)}`);
