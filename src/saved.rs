@@ -26,6 +26,7 @@ use crate::ctx::Connection;
 use crate::storage::Scope;
 use crate::tasks::record::TaskRecord;
 use crate::tasks::store::{TaskEntry, TaskStore};
+use crate::widgets::effect;
 
 /// What this browser holds of one result video.
 #[derive(Debug, Clone, PartialEq)]
@@ -111,15 +112,14 @@ pub fn result_url(task: &TaskRecord) -> Option<&str> {
         .filter(|u| avatar_api::validate::is_http_url(u))
 }
 
-/// A `blob:` URL, revoked when dropped (when the row that plays it goes,
-/// or another replaces it).
-#[derive(Debug, PartialEq)]
-pub struct ObjectUrl(pub String);
+/// Records in the task that the user removed its copy (or wants one again).
+pub fn mark_removed(tasks: TaskStore, entry: TaskEntry, removed: bool) {
+    tasks.update(entry, |t| t.copy_removed = removed);
+}
 
-impl Drop for ObjectUrl {
-    fn drop(&mut self) {
-        let _ = web_sys::Url::revoke_object_url(&self.0);
-    }
+/// Frees a `blob:` URL made by [`SavedCopies::object_url`].
+pub fn revoke(url: &str) {
+    let _ = web_sys::Url::revoke_object_url(url);
 }
 
 /// The saved copies of this deployment (what each task knows of its own
@@ -129,7 +129,7 @@ impl Drop for ObjectUrl {
 pub struct SavedCopies {
     cache: StoredValue<String>,
     /// Bumped when copies are added or removed (Settings re-reads the estimate).
-    pub changed: RwSignal<u32>,
+    pub changed: RwSignal<u64>,
 }
 
 fn caches() -> Option<web_sys::CacheStorage> {
@@ -292,13 +292,11 @@ impl SavedCopies {
         self.keep_all(self.claim(entry).into_iter().collect());
     }
 
-    /// A `blob:` URL of the copy of `url`, to play it.
-    pub async fn object_url(&self, url: &str) -> Option<ObjectUrl> {
+    /// A `blob:` URL of the copy of `url`, to play it (to be [`revoke`]d).
+    pub async fn object_url(&self, url: &str) -> Option<String> {
         let cache = open(&self.cache.try_get_value()?).await?;
         let body = blob(&find(&cache, url).await?).await?;
-        web_sys::Url::create_object_url_with_blob(&body)
-            .ok()
-            .map(ObjectUrl)
+        web_sys::Url::create_object_url_with_blob(&body).ok()
     }
 }
 
@@ -309,7 +307,7 @@ pub fn Savers() -> impl IntoView {
     let tasks = expect_context::<TaskStore>();
     let saved = expect_context::<SavedCopies>();
     let conn = expect_context::<Connection>();
-    Effect::new(move |_| {
+    effect(move || {
         // Again when the network is back, for the copies skipped meanwhile
         // (those saved are found offline too).
         conn.online.track();
@@ -326,7 +324,7 @@ pub fn SavedSettings(open: RwSignal<bool>) -> impl IntoView {
     let tasks = expect_context::<TaskStore>();
     let usage = RwSignal::new(None::<String>);
     let outcome = RwSignal::new(None::<String>);
-    Effect::new(move |_| {
+    effect(move || {
         saved.changed.track();
         if open.get() {
             leptos::task::spawn_local(async move {
@@ -350,7 +348,7 @@ pub fn SavedSettings(open: RwSignal<bool>) -> impl IntoView {
                 entry.copy.set(Kept::Removed);
             }
             if wanted {
-                tasks.update(entry, |t| t.copy_removed = true);
+                mark_removed(tasks, entry, true);
             }
         }
         leptos::task::spawn_local(async move {

@@ -10,13 +10,13 @@ use leptos::prelude::*;
 
 use crate::ctx::{Announcer, Clock, Connection, Draft};
 use crate::form::Form;
-use crate::saved::{Kept, ObjectUrl, SavedCopies, note};
+use crate::saved::{Kept, SavedCopies, mark_removed, note, revoke};
 use crate::tasks::poller::{AUTO_CHECK_LIMIT_MS, Checks, check_now, taking_long};
 use crate::tasks::record::TaskRecord;
 use crate::tasks::store::TaskEntry;
 use crate::tasks::store::TaskStore;
 use crate::tasks::transfer::HistoryTools;
-use crate::widgets::{CopyButton, field_id, focus_id};
+use crate::widgets::{CopyButton, effect, field_id, focus_id};
 
 /// A short description of a request's parameters.
 pub fn summary(request: &AvatarRequest) -> String {
@@ -352,13 +352,21 @@ fn ResultVideo(entry: TaskEntry, url: String, poster: Option<String>) -> impl In
     let conn = expect_context::<Connection>();
     let kept = entry.copy;
     let broken = RwSignal::new(false);
-    let copy = RwSignal::new(None::<ObjectUrl>);
+    // The copy's `blob:` URL while it plays; revoked when replaced or when the row goes.
+    let copy = RwSignal::new(None::<String>);
     let link = StoredValue::new(url.clone());
+    let drop_copy = move || {
+        if let Some(Some(url)) = copy.try_get_untracked() {
+            revoke(&url);
+        }
+    };
+    on_cleanup(drop_copy);
     // The copy plays while the link is broken and a copy is kept.
-    Effect::new(move |_| {
+    effect(move || {
         let has_copy = matches!(kept.get(), Kept::Saved(_));
         if !broken.get() || !has_copy {
             if copy.with_untracked(Option::is_some) {
+                drop_copy();
                 copy.set(None);
             }
             return;
@@ -366,15 +374,13 @@ fn ResultVideo(entry: TaskEntry, url: String, poster: Option<String>) -> impl In
         if copy.with_untracked(Option::is_none) {
             leptos::task::spawn_local(async move {
                 let found = saved.object_url(&link.get_value()).await;
-                // A row gone meanwhile drops (and so revokes) the URL.
-                let _ = copy.try_set(found);
+                if let Some(Some(gone)) = copy.try_set(found) {
+                    revoke(&gone); // The row went meanwhile.
+                }
             });
         }
     });
-    let src = move || {
-        copy.with(|c| c.as_ref().map(|c| c.0.clone()))
-            .unwrap_or_else(|| link.get_value())
-    };
+    let src = move || copy.get().unwrap_or_else(|| link.get_value());
     let on_error = move |_| {
         if copy.with_untracked(Option::is_none) {
             broken.set(true);
@@ -412,7 +418,7 @@ fn ResultVideo(entry: TaskEntry, url: String, poster: Option<String>) -> impl In
     };
     let on_copy_action = move |_| {
         let keep = !matches!(kept.get_untracked(), Kept::Saved(_));
-        tasks.update(entry, |t| t.copy_removed = !keep);
+        mark_removed(tasks, entry, !keep);
         if keep {
             saved.save_again(entry);
         } else {
