@@ -373,9 +373,19 @@ fn ResultVideo(entry: TaskEntry, url: String, poster: Option<String>) -> impl In
         }
         if copy.with_untracked(Option::is_none) {
             leptos::task::spawn_local(async move {
-                let found = saved.object_url(&link.get_value()).await;
-                if let Some(Some(gone)) = copy.try_set(found) {
-                    revoke(&gone); // The row went meanwhile.
+                let Some(found) = saved.object_url(&link.get_value()).await else {
+                    return;
+                };
+                // Unless the row went, the copy was removed, or another load won meanwhile.
+                let taken = copy.try_update(|c| {
+                    let wanted = c.is_none() && matches!(kept.get_untracked(), Kept::Saved(_));
+                    if wanted {
+                        *c = Some(found.clone());
+                    }
+                    wanted
+                });
+                if taken != Some(true) {
+                    revoke(&found);
                 }
             });
         }
@@ -432,7 +442,7 @@ fn ResultVideo(entry: TaskEntry, url: String, poster: Option<String>) -> impl In
             {move || note(&kept.get(), broken.get(), conn.online.get())}
         </p>
         <div class="task-actions">
-            <a class="btn small" href=src download="" target="_blank" rel="noopener noreferrer">"Download"</a>
+            <a class="btn small" href=src download=format!("{}.mp4", entry.id()) target="_blank" rel="noopener noreferrer">"Download"</a>
             <CopyButton label="Copy link" text=Signal::stored(url)/>
             <button type="button" class="btn small ghost" hidden=move || copy_action().is_none()
                 on:click=on_copy_action>{move || copy_action().unwrap_or_default()}</button>
