@@ -11,6 +11,7 @@ use crate::create::CreatePanel;
 use crate::credits::view::{CreditBalances, CreditLog};
 use crate::ctx::{Announcer, Clock, Connection, Draft, SettingsState, Touched, now_ms};
 use crate::form::Form;
+use crate::saved::{SavedCopies, Savers};
 use crate::settings::{SettingsPanel, load_settings};
 use crate::storage::{self, Scope};
 use crate::tasks::TaskList;
@@ -54,6 +55,7 @@ pub fn Studio(config: Config, #[prop(optional)] scope: Option<Scope>) -> impl In
     }
     let settings = load_settings(&config, &scope);
     let tasks = TaskStore::load(&scope);
+    let saved = SavedCopies::new(&scope);
     let fragment = window().location().hash().unwrap_or_default();
     let initial_form = Form::from_fragment(&fragment).unwrap_or_default();
     let initial_variants = Form::variants_in_fragment(&fragment);
@@ -82,6 +84,7 @@ pub fn Studio(config: Config, #[prop(optional)] scope: Option<Scope>) -> impl In
     provide_context(clock);
     provide_context(tasks);
     provide_context(CreditBalances::load(&scope));
+    provide_context(saved);
     provide_context(SettingsState {
         open: RwSignal::new(false),
         notify: RwSignal::new(false),
@@ -115,6 +118,7 @@ pub fn Studio(config: Config, #[prop(optional)] scope: Option<Scope>) -> impl In
             <CreditLog/>
         </main>
         <Pollers/>
+        <Savers/>
         <div class="sr-only" role="status" aria-live="polite" aria-atomic="true">
             {move || announcer.live.get()}
         </div>

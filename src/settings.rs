@@ -1,6 +1,7 @@
 //! Settings: API base URL (checked and applied on confirmation) and API key
 //! (cleaned as typed; session-only unless remembered), "Check key", and
-//! browser notifications.
+//! browser notifications, and the saved videos (storage used, persistent
+//! storage, "Remove all saved copies": [`crate::saved`]).
 //!
 //! What the user types stays in the fields; only what is usable reaches
 //! the [`Connection`]: `api_base` changes when a base passes
@@ -14,6 +15,7 @@ use leptos::prelude::*;
 use crate::api::{ApiError, Client};
 use crate::config::Config;
 use crate::ctx::{Announcer, Connection, SettingsState};
+use crate::saved::SavedSettings;
 use crate::storage::Scope;
 use crate::widgets::focus_id;
 
@@ -432,6 +434,7 @@ pub fn SettingsPanel() -> impl IntoView {
                         "Notify me when a video is ready while this tab is in the background"
                     </label>
                 </div>
+                <SavedSettings open=panel.open/>
             </div>
         </section>
     }

@@ -251,6 +251,12 @@ impl Scope {
         self.name("balances")
     }
 
+    /// The saved copies of finished videos (a Cache Storage cache, see
+    /// [`crate::saved`]; deploy/sw.js.in never deletes it).
+    pub fn videos(&self) -> String {
+        self.name("videos")
+    }
+
     fn name(&self, item: &str) -> String {
         format!("{}.{item}", self.prefix)
     }
@@ -526,6 +532,7 @@ mod tests {
         assert_eq!(scope.api_key(), "avatar-studio@/studio/.api-key");
         assert_eq!(scope.api_base(), "avatar-studio@/studio/.api-base");
         assert_eq!(scope.balances(), "avatar-studio@/studio/.balances");
+        assert_eq!(scope.videos(), "avatar-studio@/studio/.videos");
         assert_ne!(
             Scope::from_base_uri("https://example.com/a/").api_key(),
             Scope::from_base_uri("https://example.com/b/").api_key()

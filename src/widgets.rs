@@ -1,5 +1,5 @@
-//! Small pieces shared by the page's parts: focus and field ids, and the
-//! copy-to-clipboard button.
+//! Small pieces shared by the page's parts: focus and field ids, the
+//! copy-to-clipboard button, and [`effect`].
 
 use leptos::prelude::*;
 
@@ -17,6 +17,14 @@ pub fn focus_id(id: &str) {
     {
         let _ = el.focus();
     }
+}
+
+/// Runs `f` now and again whenever a signal it reads changes, like
+/// `Effect::new`, but through one shared instantiation of it: each effect
+/// made here adds only its closure to the wasm.
+pub fn effect(f: impl FnMut() + 'static) {
+    let f: Box<dyn FnMut()> = Box::new(f);
+    Effect::new(f);
 }
 
 /// A button that copies text and says "Copied ✓" for 1.5 s (from the last copy).

@@ -10,12 +10,13 @@ use leptos::prelude::*;
 
 use crate::ctx::{Announcer, Clock, Connection, Draft};
 use crate::form::Form;
+use crate::saved::{Kept, SavedCopies, mark_removed, note, revoke};
 use crate::tasks::poller::{AUTO_CHECK_LIMIT_MS, Checks, check_now, taking_long};
 use crate::tasks::record::TaskRecord;
 use crate::tasks::store::TaskEntry;
 use crate::tasks::store::TaskStore;
 use crate::tasks::transfer::HistoryTools;
-use crate::widgets::{CopyButton, field_id, focus_id};
+use crate::widgets::{CopyButton, effect, field_id, focus_id};
 
 /// A short description of a request's parameters.
 pub fn summary(request: &AvatarRequest) -> String {
@@ -168,9 +169,12 @@ pub fn TaskRow(entry: TaskEntry) -> impl IntoView {
         (elapsed, progress(elapsed, reported, typical))
     };
     let row_id = format!("task-{id}");
+    let saved = expect_context::<SavedCopies>();
     let remove = {
         let id = id.clone();
         move |_| {
+            // Its saved copy goes with it.
+            saved.remove(entry);
             tasks.remove(&id);
             announcer.say("Task removed from the list.");
             focus_id("tasks-title");
@@ -246,17 +250,7 @@ pub fn TaskRow(entry: TaskEntry) -> impl IntoView {
         }
         match &status {
             TaskStatus::Completed => match t.video_url.clone().filter(|u| is_http_url(u)) {
-                Some(url) => {
-                    let link = Signal::stored(url.clone());
-                    view! {
-                        <video class="result" controls playsinline preload="metadata" src=url.clone() poster=poster.clone()></video>
-                        <div class="task-actions">
-                            <a class="btn small" href=url download="" target="_blank" rel="noopener noreferrer">"Download"</a>
-                            <CopyButton label="Copy link" text=link/>
-                        </div>
-                        <p class="hint">"Result links expire after a day or two: download what you want to keep."</p>
-                    }.into_any()
-                }
+                Some(url) => view! { <ResultVideo entry url poster=poster.clone()/> }.into_any(),
                 None => view! {
                     <p class="task-error">"Finished, but the API gave no video link."</p>
                     {t.answer.clone().map(|a| view! { <p class="task-note">"It said: " <code class="answer">{a}</code></p> })}
@@ -360,6 +354,118 @@ pub fn TaskRow(entry: TaskEntry) -> impl IntoView {
         </li>
     }
     .into_any()
+}
+
+/// A finished task's video with its actions, and its copy saved in this
+/// browser ([`crate::saved`]): once the provider's link no longer works
+/// (the `<video>` fails to load it, or a check of the link when play is
+/// pressed answers 403/404/410 or fails although the link was saved from
+/// before), the row plays the copy from a `blob:` URL, revoked when the row
+/// goes.
+#[component]
+fn ResultVideo(entry: TaskEntry, url: String, poster: Option<String>) -> impl IntoView {
+    let saved = expect_context::<SavedCopies>();
+    let tasks = expect_context::<TaskStore>();
+    let conn = expect_context::<Connection>();
+    let kept = entry.copy;
+    let broken = RwSignal::new(false);
+    // The copy's `blob:` URL while it plays; revoked when replaced or when the row goes.
+    let copy = RwSignal::new(None::<String>);
+    let link = StoredValue::new(url.clone());
+    let drop_copy = move || {
+        if let Some(Some(url)) = copy.try_get_untracked() {
+            revoke(&url);
+        }
+    };
+    on_cleanup(drop_copy);
+    // The copy plays while the link is broken and a copy is kept.
+    effect(move || {
+        let has_copy = matches!(kept.get(), Kept::Saved(_));
+        if !broken.get() || !has_copy {
+            if copy.with_untracked(Option::is_some) {
+                drop_copy();
+                copy.set(None);
+            }
+            return;
+        }
+        if copy.with_untracked(Option::is_none) {
+            leptos::task::spawn_local(async move {
+                let Some(found) = saved.object_url(&link.get_value()).await else {
+                    return;
+                };
+                // Unless the row went, the copy was removed, or another load won meanwhile.
+                let taken = copy.try_update(|c| {
+                    let wanted = c.is_none() && matches!(kept.get_untracked(), Kept::Saved(_));
+                    if wanted {
+                        *c = Some(found.clone());
+                    }
+                    wanted
+                });
+                if taken != Some(true) {
+                    revoke(&found);
+                }
+            });
+        }
+    });
+    let src = move || copy.get().unwrap_or_else(|| link.get_value());
+    let on_error = move |_| {
+        if copy.with_untracked(Option::is_none) {
+            broken.set(true);
+        }
+    };
+    // Pressing play on a link that was saved from: is it still there?
+    let on_play = move |_| {
+        if broken.get_untracked()
+            || !matches!(kept.get_untracked(), Kept::Saved(_))
+            || !conn.online.get_untracked()
+        {
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            let head = gloo_net::http::RequestBuilder::new(&link.get_value())
+                .method(gloo_net::http::Method::HEAD)
+                .cache(web_sys::RequestCache::NoStore)
+                .send()
+                .await;
+            if head.map_or(true, |r| matches!(r.status(), 403 | 404 | 410)) {
+                let _ = broken.try_set(true);
+            }
+        });
+    };
+    // No copy to play and a dead link: nothing to show but the words.
+    let dead = move || {
+        broken.get() && !matches!(kept.get(), Kept::Saved(_) | Kept::Unknown | Kept::Checking)
+    };
+    // "Remove saved copy" while one is kept, "Save a copy" when none is.
+    let copy_action = move || match kept.get() {
+        _ if broken.get() => None,
+        Kept::Saved(_) => Some("Remove saved copy"),
+        Kept::Removed | Kept::Full | Kept::Failed(_) => Some("Save a copy"),
+        _ => None,
+    };
+    let on_copy_action = move |_| {
+        let keep = !matches!(kept.get_untracked(), Kept::Saved(_));
+        mark_removed(tasks, entry, !keep);
+        if keep {
+            saved.save_again(entry);
+        } else {
+            saved.remove(entry);
+        }
+    };
+    view! {
+        <video class="result" controls playsinline preload="metadata" src=src poster=poster
+            hidden=dead on:error=on_error on:play=on_play></video>
+        <p class="task-note saved-note" aria-live="polite">
+            {move || note(&kept.get(), broken.get(), conn.online.get())}
+        </p>
+        <div class="task-actions">
+            <a class="btn small" href=src download=format!("{}.mp4", entry.id()) target="_blank" rel="noopener noreferrer">"Download"</a>
+            <CopyButton label="Copy link" text=Signal::stored(url)/>
+            <button type="button" class="btn small ghost" hidden=move || copy_action().is_none()
+                on:click=on_copy_action>{move || copy_action().unwrap_or_default()}</button>
+        </div>
+        <p class="hint">"Result links expire after a day or two: download what you want to keep."</p>
+    }
 }
 
 #[cfg(test)]

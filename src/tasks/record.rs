@@ -59,6 +59,10 @@ pub struct TaskRecord {
     /// usable video link (an excerpt of its answer).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub answer: Option<String>,
+    /// The user removed the copy of its video saved in this browser
+    /// ([`crate::saved`]): it is not saved again unless asked.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub copy_removed: bool,
 }
 
 fn is_false(b: &bool) -> bool {
@@ -93,6 +97,7 @@ impl TaskRecord {
             stopped: None,
             batch: None,
             answer: None,
+            copy_removed: false,
         }
     }
 

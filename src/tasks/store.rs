@@ -17,6 +17,7 @@ use avatar_api::estimate::{self, Sample, Shape};
 use leptos::prelude::*;
 
 use crate::history;
+use crate::saved::{Kept, result_url};
 use crate::storage::{self, Envelope, REMOVED_LIMIT, Scope, StorageError, TaskRecord};
 
 /// One task: the signal holding its record.
@@ -27,6 +28,11 @@ pub struct TaskEntry {
     /// Whether it is still checked on: changes with its status only, so the
     /// list of running tasks is not recomputed on every progress tick.
     running: Memo<bool>,
+    /// It has a result link whose copy may be kept ([`crate::saved`]):
+    /// changes when the task finishes, not on progress.
+    result: Memo<bool>,
+    /// What this browser holds of its video ([`crate::saved`]).
+    pub copy: RwSignal<Kept>,
 }
 
 impl TaskEntry {
@@ -128,6 +134,13 @@ impl TaskStore {
     pub fn running(&self) -> Vec<TaskEntry> {
         self.entries
             .with(|e| e.iter().filter(|t| t.running.get()).copied().collect())
+    }
+
+    /// The tasks completed with a result link (tracked, also on each
+    /// task's outcome).
+    pub fn results(&self) -> Vec<TaskEntry> {
+        self.entries
+            .with(|e| e.iter().filter(|t| t.result.get()).copied().collect())
     }
 
     /// Expected total time of a task of this shape, learned from the
@@ -324,6 +337,8 @@ impl TaskStore {
                 TaskEntry {
                     record,
                     running: Memo::new(move |_| record.with(TaskRecord::is_running)),
+                    result: Memo::new(move |_| record.with(|t| result_url(t).is_some())),
+                    copy: RwSignal::new(Kept::Unknown),
                 }
             })
         })

@@ -104,7 +104,8 @@ export async function freePort() {
  *
  * options: keys ({sk_demo: 500}), speed, progress ('rising'|'null'),
  * failRate, errorRate, latency, rateLimit, retryAfter, quirks (['html-errors', …]),
- * slowSubmitMs, noCors, seed, port (0 = any), dir (tmp dir holding data/ and state.json),
+ * slowSubmitMs, noCors, resultTtl (seconds until a result link answers 410), seed, port (0 = any),
+ * dir (tmp dir holding data/ and state.json),
  * args (extra CLI arguments).
  */
 export async function startEmulator(options = {}) {
@@ -150,6 +151,7 @@ export class Emulator {
     if (quirks) args.push('--quirks', quirks);
     if (o.slowSubmitMs != null) args.push('--slow-submit-ms', String(o.slowSubmitMs));
     if (o.noCors) args.push('--no-cors');
+    if (o.resultTtl != null) args.push('--result-ttl', String(o.resultTtl));
     const samples = o.samplesDir ?? process.env.AVATAR_E2E_SAMPLES_DIR;
     if (samples) args.push('--samples-dir', samples);
     return args.concat(o.args || []);

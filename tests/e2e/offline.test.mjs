@@ -40,13 +40,19 @@ function controlled(page) {
   );
 }
 
-/** Cache Storage as the page sees it: {cache name: [URL, …]}. */
-function cacheContents(page) {
-  return page.evaluate(async () => {
+/**
+ * The worker's caches as the page sees them: {cache name: [URL, …]}. Left out unless `all`: the page's
+ * own saved copies of result videos (`avatar-studio@/.videos`, src/saved.rs, tests/e2e/saved.test.mjs)
+ * and the decoy caches of another deployment (`/:b/`) that the update journey adds.
+ */
+function cacheContents(page, { all = false } = {}) {
+  return page.evaluate(async (all) => {
     const out = {};
-    for (const name of await caches.keys()) out[name] = (await (await caches.open(name)).keys()).map((r) => r.url).sort();
+    for (const name of await caches.keys()) {
+      if (all || !/\.videos$|^avatar-studio@\/:b\//.test(name)) out[name] = (await (await caches.open(name)).keys()).map((r) => r.url).sort();
+    }
     return out;
-  });
+  }, all);
 }
 
 /** Every cached URL is one of the deployment's own files: nothing from /api/, nothing from another origin. */
@@ -130,6 +136,8 @@ journey('Offline: after one visit the page opens with no network, the history is
   assert.deepEqual(Object.keys(caches), [`avatar-studio@/:${build}`], 'one cache, this build\'s');
   assert.deepEqual(caches[`avatar-studio@/:${build}`], precacheOf(distDir, s.app.url), 'exactly the build\'s files');
   assertOnlyOwnFiles(caches, s.app.url);
+  // The page (not the worker) kept a copy of the video, under its own name.
+  await waitUntil(async () => (await cacheContents(page, { all: true }))['avatar-studio@/.videos']?.join() === videoUrl, { what: 'the saved copy of the video' });
 
   // No network at all: the browser is offline, and the page's server and the API are gone.
   await s.context.setOffline(true);
@@ -139,6 +147,9 @@ journey('Offline: after one visit the page opens with no network, the history is
   await page.reload();
   await waitForAppReady(page);
   await waitForStatus(page, id, 'completed');
+  // The result link is out of reach: the row plays the copy the page saved (src/saved.rs).
+  await see(taskRow(page, id), 'You are offline: playing the copy saved in this browser.');
+  await page.waitForFunction((id) => document.querySelector(`[data-task-id="${id}"] video`)?.currentSrc.startsWith('blob:'), id);
   responses.stop();
   const own = responses.seen.filter((r) => r.url.startsWith(s.app.url));
   assert.ok(own.length >= 5, `the page's files were answered: ${JSON.stringify(own)}`);
@@ -169,6 +180,10 @@ journey('Update: a new deployment takes over at the next visit, never mixing two
     await controlled(page);
     assert.deepEqual(await running(page), { css: [second.old], marker: '' });
     await waitUntil(async () => Object.keys(await cacheContents(page)).join() === `avatar-studio@/:${first}`, { what: 'the first build cached' });
+    // What the clean-up of older builds must never delete: the saved videos, and the caches of a
+    // deployment under a sub-path whose name starts like ours (/:b/ on this origin).
+    const keep = ['avatar-studio@/.videos', `avatar-studio@/:b/:${first}`, 'avatar-studio@/:b/.videos'];
+    await page.evaluate((keep) => Promise.all(keep.map(async (name) => (await caches.open(name)).put('/kept', new Response('kept')))), keep);
 
     // Deployed. The first visit after it (a reload, the tab still open) gets the new page in full from
     // the network; the new worker installs beside the old one, which keeps the tab.
@@ -193,7 +208,8 @@ journey('Update: a new deployment takes over at the next visit, never mixing two
     const again = await s.newPage({ url: app.url });
     await controlled(again);
     assert.deepEqual(await running(again), { css: [second.css], marker: '"2"' });
-    await waitUntil(async () => Object.keys(await cacheContents(again)).join() === `avatar-studio@/:${next}`, { what: 'only the new build\'s cache left' });
+    await waitUntil(async () => !(`avatar-studio@/:${first}` in (await cacheContents(again))), { what: 'the old build\'s cache deleted' });
+    assert.deepEqual(Object.keys(await cacheContents(again, { all: true })).sort(), [`avatar-studio@/:${next}`, ...keep].sort(), 'only the old build\'s cache went');
     const caches = await cacheContents(again);
     assert.deepEqual(caches[`avatar-studio@/:${next}`], precacheOf(second.dir, app.url));
     assert.ok(await again.evaluate(async () => !(await navigator.serviceWorker.getRegistration()).waiting), 'nothing left waiting');

@@ -1,0 +1,494 @@
+//! Saved copies: each finished video is fetched once and kept in this
+//! browser, so that it still plays once the provider's link has expired.
+//!
+//! Where: Cache Storage, one cache per deployment ([`Scope::videos`], e.g.
+//! `avatar-studio@/studio/.videos`), each copy under its result URL. Why
+//! Cache Storage rather than the origin-private file system (OPFS): a whole
+//! `Response` is put atomically (a copy is there complete or not at all), a
+//! full disk surfaces as a rejected `put` (`QuotaExceededError`), a copy is
+//! deleted by its URL, and no worker is needed (OPFS writes that are both
+//! fast and simple are worker-only). Playback reads the cached body as a
+//! `Blob` and plays a `blob:` URL of it, which seeks like a file. The
+//! service worker's clean-up of older builds never touches this cache
+//! (deploy/sw.js.in deletes only `…:<build id>` names).
+//!
+//! When: once per task, when it is found completed (just finished, or on
+//! load, or from another tab or a history file), unless a copy is there
+//! already or the user removed it ([`TaskRecord::copy_removed`], the only
+//! trace of copies in `localStorage`), one at a time. A copy is claimed
+//! before it is looked for, so one task is never saved twice at once.
+
+use leptos::prelude::*;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+use crate::ctx::Connection;
+use crate::storage::Scope;
+use crate::tasks::record::TaskRecord;
+use crate::tasks::store::{TaskEntry, TaskStore};
+use crate::widgets::effect;
+
+/// What this browser holds of one result video.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Kept {
+    /// Not looked for yet.
+    Unknown,
+    /// Looking in the cache.
+    Checking,
+    /// Fetching the video to keep it.
+    Saving,
+    /// A copy of this many bytes is kept.
+    Saved(u64),
+    /// `fetch()` failed: the video host does not allow the page to read it (CORS).
+    Blocked,
+    /// The browser refused to store it (quota).
+    Full,
+    /// The link answered this HTTP status (0: the download broke off).
+    Failed(u16),
+    /// None kept: the user removed it.
+    Removed,
+    /// This browser gives the page no Cache Storage (e.g. plain http).
+    Unsupported,
+}
+
+/// What a row says about its copy and its link, if anything: `broken` when
+/// the provider's link no longer works, `online` as the browser says.
+pub fn note(kept: &Kept, broken: bool, online: bool) -> Option<String> {
+    let text = match (kept, broken) {
+        (Kept::Unknown | Kept::Checking, true) => return None,
+        (Kept::Saved(bytes), true) if online => format!(
+            "The provider's link has expired: playing the copy saved in this browser ({}).",
+            format_size(*bytes)
+        ),
+        (Kept::Saved(_), true) => "You are offline: playing the copy saved in this browser.".into(),
+        (_, true) => {
+            "The provider's link no longer works and no copy was saved in this browser.".into()
+        }
+        (Kept::Saved(bytes), false) => format!("Saved in this browser · {}", format_size(*bytes)),
+        (Kept::Saving, false) => "Saving a copy…".into(),
+        (Kept::Blocked, false) => {
+            "Not saved: the video host does not allow it; use Download".into()
+        }
+        (Kept::Full, false) => "Not saved: this browser's storage is full".into(),
+        (Kept::Failed(0), false) => "Not saved: the download broke off".into(),
+        (Kept::Failed(status), false) => format!("Not saved: the link answered HTTP {status}"),
+        (Kept::Removed, false) => "No copy saved in this browser".into(),
+        (Kept::Unknown | Kept::Checking | Kept::Unsupported, false) => return None,
+    };
+    Some(text)
+}
+
+/// A size in words, one decimal below 100 units (`3.2 MB`, `870 kB`,
+/// `1.5 GB`), with integer arithmetic only.
+pub fn format_size(bytes: u64) -> String {
+    let (unit, scale) = match bytes {
+        1_000_000_000.. => ("GB", 1_000_000_000),
+        1_000_000.. => ("MB", 1_000_000),
+        _ => ("kB", 1_000),
+    };
+    let tenths = (bytes.saturating_mul(10) + scale / 2) / scale;
+    if tenths >= 1_000 || tenths.is_multiple_of(10) {
+        format!("{} {unit}", (bytes + scale / 2) / scale)
+    } else {
+        format!("{}.{} {unit}", tenths / 10, tenths % 10)
+    }
+}
+
+/// What a failed `Cache.put` means.
+pub fn put_failure(error_name: &str) -> Kept {
+    if error_name == "QuotaExceededError" {
+        Kept::Full
+    } else {
+        Kept::Failed(0)
+    }
+}
+
+/// The result link a record's copy is kept under, if it has one to keep:
+/// completed with an `http(s)` link.
+pub fn result_url(task: &TaskRecord) -> Option<&str> {
+    (task.status == avatar_api::TaskStatus::Completed)
+        .then_some(task.video_url.as_deref())
+        .flatten()
+        .filter(|u| avatar_api::validate::is_http_url(u))
+}
+
+/// Records in the task that the user removed its copy (or wants one again).
+pub fn mark_removed(tasks: TaskStore, entry: TaskEntry, removed: bool) {
+    tasks.update(entry, |t| t.copy_removed = removed);
+}
+
+/// Frees a `blob:` URL made by [`SavedCopies::object_url`].
+pub fn revoke(url: &str) {
+    let _ = web_sys::Url::revoke_object_url(url);
+}
+
+/// The saved copies of this deployment (what each task knows of its own
+/// copy is its [`TaskEntry::copy`]). A `Copy` handle, provided by
+/// [`crate::app::Studio`].
+#[derive(Clone, Copy)]
+pub struct SavedCopies {
+    cache: StoredValue<String>,
+    /// Bumped when copies are added or removed (Settings re-reads the estimate).
+    pub changed: RwSignal<u64>,
+}
+
+fn caches() -> Option<web_sys::CacheStorage> {
+    window().caches().ok().filter(|c| !c.is_undefined())
+}
+
+async fn open(name: &str) -> Option<web_sys::Cache> {
+    let cache = JsFuture::from(caches()?.open(name)).await.ok()?;
+    Some(cache.unchecked_into())
+}
+
+/// The cached answer for `url`, if any.
+async fn find(cache: &web_sys::Cache, url: &str) -> Option<web_sys::Response> {
+    let found = JsFuture::from(cache.match_with_str(url)).await.ok()?;
+    found.dyn_into().ok()
+}
+
+async fn blob(response: &web_sys::Response) -> Option<web_sys::Blob> {
+    let body = JsFuture::from(response.blob().ok()?).await.ok()?;
+    body.dyn_into().ok()
+}
+
+/// The size of a cached answer: its `Content-Length`, else its body's.
+async fn size(response: &web_sys::Response) -> u64 {
+    let length = response.headers().get("content-length").ok().flatten();
+    match length.and_then(|l| l.trim().parse().ok()) {
+        Some(n) => n,
+        None => blob(response).await.map_or(0, |b| b.size() as u64),
+    }
+}
+
+fn error_name(e: &JsValue) -> String {
+    js_sys::Reflect::get(e, &"name".into())
+        .ok()
+        .and_then(|n| n.as_string())
+        .unwrap_or_default()
+}
+
+/// The task's result link, and whether a copy is wanted.
+fn link(entry: TaskEntry) -> Option<(String, bool)> {
+    entry
+        .record
+        .try_with_untracked(|t| result_url(t).map(|u| (u.to_owned(), !t.copy_removed)))
+        .flatten()
+}
+
+impl SavedCopies {
+    /// The copies of `scope`'s deployment.
+    pub fn new(scope: &Scope) -> SavedCopies {
+        SavedCopies {
+            cache: StoredValue::new(scope.videos()),
+            changed: RwSignal::new(0),
+        }
+    }
+
+    /// Claims a completed task's copy for looking up (and saving, unless
+    /// the user removed it): only a copy not looked for yet is claimed, so
+    /// no copy is ever saved twice at once. Its link, whether to save, and
+    /// its state.
+    fn claim(&self, entry: TaskEntry) -> Option<(String, bool, RwSignal<Kept>)> {
+        let (url, save) = link(entry)?;
+        if entry.copy.get_untracked() != Kept::Unknown {
+            return None;
+        }
+        entry.copy.set(Kept::Checking);
+        Some((url, save, entry.copy))
+    }
+
+    /// Looks up, and saves when missing, the copies in `todo`, one after
+    /// the other (a long history found on load is not downloaded all at once).
+    fn keep_all(&self, todo: Vec<(String, bool, RwSignal<Kept>)>) {
+        if todo.is_empty() {
+            return;
+        }
+        let saved = *self;
+        leptos::task::spawn_local(async move {
+            for (url, save, state) in todo {
+                saved.keep(url, state, save).await;
+            }
+        });
+    }
+
+    async fn keep(self, url: String, state: RwSignal<Kept>, save: bool) {
+        let Some(name) = self.cache.try_get_value() else {
+            return;
+        };
+        let Some(cache) = open(&name).await else {
+            let _ = state.try_set(Kept::Unsupported);
+            return;
+        };
+        if let Some(found) = find(&cache, &url).await {
+            let _ = state.try_set(Kept::Saved(size(&found).await));
+            return;
+        }
+        if !save {
+            let _ = state.try_set(Kept::Removed);
+            return;
+        }
+        if !window().navigator().on_line() {
+            // Tried again when the network is back.
+            let _ = state.try_set(Kept::Unknown);
+            return;
+        }
+        let _ = state.try_set(Kept::Saving);
+        let answer = match gloo_net::http::Request::get(&url).send().await {
+            Ok(answer) => answer,
+            // A TypeError (the host sends no CORS headers) or no network.
+            Err(_) => {
+                let _ = state.try_set(Kept::Blocked);
+                return;
+            }
+        };
+        if answer.status() != 200 {
+            let _ = state.try_set(Kept::Failed(answer.status()));
+            return;
+        }
+        let response = web_sys::Response::from(answer);
+        let put = JsFuture::from(cache.put_with_str(&url, &response)).await;
+        let kept = match put {
+            Ok(_) => match find(&cache, &url).await {
+                Some(found) => Kept::Saved(size(&found).await),
+                None => Kept::Failed(0),
+            },
+            Err(e) => put_failure(&error_name(&e)),
+        };
+        if state.try_get_untracked() != Some(Kept::Saving) {
+            // Removed meanwhile: keep nothing.
+            let _ = JsFuture::from(cache.delete_with_str(&url)).await;
+            return;
+        }
+        let saved = matches!(kept, Kept::Saved(_));
+        let _ = state.try_set(kept);
+        if saved {
+            let _ = self.changed.try_update(|n| *n += 1);
+        }
+    }
+
+    /// Forgets the copy of a task's video (the task keeps its record).
+    pub fn remove(&self, entry: TaskEntry) {
+        let Some((url, _)) = link(entry) else {
+            return;
+        };
+        entry.copy.set(Kept::Removed);
+        let name = self.cache.get_value();
+        let changed = self.changed;
+        leptos::task::spawn_local(async move {
+            if let Some(cache) = open(&name).await {
+                let _ = JsFuture::from(cache.delete_with_str(&url)).await;
+            }
+            let _ = changed.try_update(|n| *n += 1);
+        });
+    }
+
+    /// Looks for the copy again and saves one if missing ("Save a copy").
+    pub fn save_again(&self, entry: TaskEntry) {
+        if matches!(entry.copy.get_untracked(), Kept::Saving | Kept::Checking) {
+            return;
+        }
+        entry.copy.set(Kept::Unknown);
+        self.keep_all(self.claim(entry).into_iter().collect());
+    }
+
+    /// A `blob:` URL of the copy of `url`, to play it (to be [`revoke`]d).
+    pub async fn object_url(&self, url: &str) -> Option<String> {
+        let cache = open(&self.cache.try_get_value()?).await?;
+        let body = blob(&find(&cache, url).await?).await?;
+        web_sys::Url::create_object_url_with_blob(&body).ok()
+    }
+}
+
+/// Saves a copy of every completed task's video that has none yet (and
+/// again for those skipped while the browser was offline).
+#[component]
+pub fn Savers() -> impl IntoView {
+    let tasks = expect_context::<TaskStore>();
+    let saved = expect_context::<SavedCopies>();
+    let conn = expect_context::<Connection>();
+    effect(move || {
+        // Again when the network is back, for the copies skipped meanwhile
+        // (those saved are found offline too).
+        conn.online.track();
+        let todo = tasks.results().into_iter().filter_map(|e| saved.claim(e));
+        saved.keep_all(todo.collect());
+    });
+}
+
+/// Settings' "Saved videos": how much the browser holds for the site, a
+/// request for persistent storage, and "Remove all saved copies".
+#[component]
+pub fn SavedSettings(open: RwSignal<bool>) -> impl IntoView {
+    let saved = expect_context::<SavedCopies>();
+    let tasks = expect_context::<TaskStore>();
+    let usage = RwSignal::new(None::<String>);
+    let outcome = RwSignal::new(None::<String>);
+    effect(move || {
+        saved.changed.track();
+        if open.get() {
+            leptos::task::spawn_local(async move {
+                let text = estimate().await;
+                let _ = usage.try_set(Some(text));
+            });
+        }
+    });
+    let persist = move |_| {
+        leptos::task::spawn_local(async move {
+            let text = ask_persist().await;
+            let _ = outcome.try_set(Some(text.to_owned()));
+        })
+    };
+    let remove_all = move |_| {
+        for entry in tasks.newest(usize::MAX) {
+            let Some((_, wanted)) = link(entry) else {
+                continue;
+            };
+            if entry.copy.get_untracked() != Kept::Unsupported {
+                entry.copy.set(Kept::Removed);
+            }
+            if wanted {
+                mark_removed(tasks, entry, true);
+            }
+        }
+        leptos::task::spawn_local(async move {
+            let done = match caches() {
+                Some(c) => JsFuture::from(c.delete(&saved.cache.get_value()))
+                    .await
+                    .is_ok(),
+                None => false,
+            };
+            let _ = saved.changed.try_update(|n| *n += 1);
+            let text = if done {
+                "Saved copies removed: every task keeps its record and its provider link."
+            } else {
+                "This browser keeps no saved copies for this page."
+            };
+            let _ = outcome.try_set(Some(text.to_owned()));
+        });
+    };
+    view! {
+        <div class="field saved-videos">
+            <h3>"Saved videos"</h3>
+            <p class="hint" id="storage-use">{move || usage.get()}</p>
+            <div class="input-row">
+                <button type="button" class="btn" on:click=persist>
+                    "Keep saved videos (ask the browser for persistent storage)"
+                </button>
+                <button type="button" class="btn ghost danger" on:click=remove_all>"Remove all saved copies"</button>
+            </div>
+            <p class="hint" role="status">{move || outcome.get()}</p>
+        </div>
+    }
+}
+
+fn storage_manager() -> Option<web_sys::StorageManager> {
+    let navigator = window().navigator();
+    js_sys::Reflect::has(&navigator, &"storage".into())
+        .unwrap_or(false)
+        .then(|| navigator.storage())
+}
+
+/// "This page uses 3.2 MB of about 1.2 GB this browser allows", from
+/// `navigator.storage.estimate()`.
+async fn estimate() -> String {
+    let promise = storage_manager().and_then(|s| s.estimate().ok());
+    let Some(estimate) = promise.map(JsFuture::from) else {
+        return "This browser does not say how much it stores for this page.".into();
+    };
+    let Ok(estimate) = estimate.await else {
+        return "This browser does not say how much it stores for this page.".into();
+    };
+    let number = |name: &str| {
+        js_sys::Reflect::get(&estimate, &name.into())
+            .ok()
+            .and_then(|v| v.as_f64())
+            .map_or(0, |v| v as u64)
+    };
+    format!(
+        "Stored for this page: {} of about {} this browser allows.",
+        format_size(number("usage")),
+        format_size(number("quota"))
+    )
+}
+
+/// Asks for persistent storage and says what the browser answered.
+async fn ask_persist() -> &'static str {
+    let Some(promise) = storage_manager().and_then(|s| s.persist().ok()) else {
+        return "This browser cannot be asked to keep them.";
+    };
+    match JsFuture::from(promise).await.map(|v| v.is_truthy()) {
+        Ok(true) => "Granted: the browser keeps saved videos until you remove them.",
+        Ok(false) => {
+            "Not granted: the browser may delete saved videos when it runs short of space."
+        }
+        Err(_) => "The browser did not answer the request.",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_read_like_people_write_them() {
+        for (bytes, text) in [
+            (0, "0 kB"),
+            (870_000, "870 kB"),
+            (1_234, "1.2 kB"),
+            (3_200_000, "3.2 MB"),
+            (3_249_999, "3.2 MB"),
+            (3_250_000, "3.3 MB"),
+            (5_000_000, "5 MB"),
+            (123_456_789, "123 MB"),
+            (1_500_000_000, "1.5 GB"),
+            (250_000_000_000, "250 GB"),
+        ] {
+            assert_eq!(format_size(bytes), text, "{bytes}");
+        }
+    }
+
+    #[test]
+    fn a_row_says_what_it_keeps_and_what_it_plays() {
+        let say = |k: Kept, broken: bool| note(&k, broken, true);
+        assert_eq!(
+            say(Kept::Saved(3_200_000), false).as_deref(),
+            Some("Saved in this browser · 3.2 MB")
+        );
+        assert_eq!(say(Kept::Saving, false).as_deref(), Some("Saving a copy…"));
+        assert_eq!(say(Kept::Checking, false), None);
+        assert!(
+            say(Kept::Blocked, false)
+                .unwrap()
+                .contains("does not allow it")
+        );
+        assert!(say(Kept::Full, false).unwrap().contains("storage is full"));
+        assert!(
+            say(Kept::Saved(1), true)
+                .unwrap()
+                .starts_with("The provider's link has expired: playing the copy")
+        );
+        for k in [Kept::Blocked, Kept::Full, Kept::Removed, Kept::Failed(410)] {
+            assert_eq!(
+                say(k, true).as_deref(),
+                Some("The provider's link no longer works and no copy was saved in this browser.")
+            );
+        }
+        assert_eq!(
+            say(Kept::Checking, true),
+            None,
+            "not before the cache answered"
+        );
+        assert!(
+            note(&Kept::Saved(1), true, false)
+                .unwrap()
+                .contains("offline")
+        );
+    }
+
+    #[test]
+    fn only_a_refused_quota_means_full() {
+        assert_eq!(put_failure("QuotaExceededError"), Kept::Full);
+        assert_eq!(put_failure("TypeError"), Kept::Failed(0));
+    }
+}

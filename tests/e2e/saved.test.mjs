@@ -1,0 +1,179 @@
+// Saved copies (src/saved.rs): a finished video is fetched once and kept in Cache Storage, and
+// played from there once the provider's link has expired; hosts without CORS and a full disk are
+// said in words, and copies can be removed from a row or from Settings.
+
+import assert from 'node:assert/strict';
+import { journey, waitForAppReady, waitUntil } from './harness.mjs';
+import {
+  assertPlayableVideo, generate, openSettings, readyShortSample, see, stored, taskRow, videoFacts, waitForStatus,
+} from './ui.mjs';
+
+/** The page's cache of saved videos for the deployment at `/`. */
+const VIDEOS = 'avatar-studio@/.videos';
+
+/** What the saved-videos cache holds: {url: bytes}, or null when there is no such cache. */
+function savedCopies(page) {
+  return page.evaluate(async (name) => {
+    if (!(await caches.has(name))) return null;
+    const cache = await caches.open(name);
+    const out = {};
+    for (const request of await cache.keys()) out[request.url] = (await (await cache.match(request)).blob()).size;
+    return out;
+  }, VIDEOS);
+}
+
+/** Counts the page's own GETs (fetch(), not the <video>) of `url`. */
+function countFetches(page, url) {
+  const seen = { n: 0 };
+  page.on('request', (r) => { if (r.url() === url && r.method() === 'GET' && r.resourceType() === 'fetch') seen.n++; });
+  return seen;
+}
+
+/** Generates a short video and returns its id, row and result link once it is completed. */
+async function finishedVideo(page) {
+  await readyShortSample(page, 'sk_demo');
+  const id = await generate(page);
+  const row = await waitForStatus(page, id, 'completed');
+  const link = await row.locator('video').getAttribute('src');
+  return { id, row, link };
+}
+
+/** Waits until the row's <video> plays the copy (a blob: URL), then checks it really plays. */
+async function playsTheCopy(page, id) {
+  await page.waitForFunction((id) => {
+    const v = document.querySelector(`[data-task-id="${id}"] video`);
+    return v && v.currentSrc.startsWith('blob:');
+  }, id);
+  const v = await assertPlayableVideo(page, id, { seconds: 5, longEdge: 720 });
+  assert.match(v.src, /^blob:/);
+  return v;
+}
+
+journey('A finished video is saved in this browser once, and not fetched again after a reload', async (s) => {
+  const { page } = s;
+  const { id, row, link } = await finishedVideo(page);
+  const fetches = countFetches(page, link);
+  const note = await see(row, /Saved in this browser · [\d.]+ (kB|MB)/);
+  const copies = await savedCopies(page);
+  assert.deepEqual(Object.keys(copies), [link], 'one copy, under the result link');
+  const bytes = copies[link];
+  const onDisk = Number((await fetch(link, { method: 'HEAD' })).headers.get('content-length'));
+  assert.equal(bytes, onDisk, 'the whole file');
+  const shown = (await note.innerText()).match(/· ([\d.]+) (kB|MB)/);
+  const expected = shown[2] === 'MB' ? bytes / 1e6 : bytes / 1e3;
+  assert.ok(Math.abs(Number(shown[1]) - expected) <= 0.051 * (expected < 100 ? 1 : 10), `${shown[0]} for ${bytes} bytes`);
+  // The link works: the video plays from it.
+  const v = await assertPlayableVideo(page, id, { seconds: 5, longEdge: 720 });
+  assert.equal(v.src, link);
+  assert.equal(await taskRow(page, id).getByRole('link', { name: 'Download' }).getAttribute('href'), link);
+
+  await page.reload();
+  await waitForAppReady(page);
+  await see(taskRow(page, id), /Saved in this browser · /);
+  assert.equal(fetches.n, 0, 'a saved video is not fetched again');
+  assert.deepEqual(Object.keys(await savedCopies(page)), [link]);
+  assert.ok(!(await page.evaluate((k) => localStorage.getItem(k), stored('tasks'))).includes('blob:'), 'no copy in localStorage');
+});
+
+journey('The link expires: the row plays the saved copy, also after a reload', { emulator: { resultTtl: 3 } }, async (s) => {
+  const { page } = s;
+  const { id, row, link } = await finishedVideo(page);
+  await see(row, /Saved in this browser · /);
+  await waitUntil(async () => (await fetch(link, { method: 'HEAD' })).status === 410, { what: 'the link to expire (410)', timeoutMs: 10_000 });
+
+  // The page is open meanwhile: pressing play finds out.
+  await page.evaluate((id) => { const v = document.querySelector(`[data-task-id="${id}"] video`); v.muted = true; v.play().catch(() => {}); }, id);
+  await see(row, "The provider's link has expired: playing the copy saved in this browser");
+  await playsTheCopy(page, id);
+  // Download offers the copy too (the link is dead).
+  assert.match(await row.getByRole('link', { name: 'Download' }).getAttribute('href'), /^blob:/);
+
+  // A reload with the link long expired: the copy plays from the start.
+  await page.reload();
+  await waitForAppReady(page);
+  await see(taskRow(page, id), "The provider's link has expired: playing the copy saved in this browser");
+  await playsTheCopy(page, id);
+});
+
+journey('The link expires with no copy saved: the row says so and keeps the task', { emulator: { resultTtl: 3 } }, async (s) => {
+  const { page } = s;
+  const { id, row, link } = await finishedVideo(page);
+  await see(row, /Saved in this browser · /);
+  await page.getByRole('button', { name: 'Remove saved copy' }).click();
+  await see(row, 'No copy saved in this browser');
+  await waitUntil(async () => { const c = await savedCopies(page); return !c || Object.keys(c).length === 0; }, { what: 'the copy deleted' });
+  await waitUntil(async () => (await fetch(link, { method: 'HEAD' })).status === 410, { what: 'the link to expire (410)', timeoutMs: 10_000 });
+  await page.reload();
+  await waitForAppReady(page);
+  await see(taskRow(page, id, 'completed'), "The provider's link no longer works and no copy was saved in this browser.");
+});
+
+journey('A video host without CORS: "Not saved", the video still plays from the link', { emulator: { quirks: ['results-without-cors'] } }, async (s) => {
+  const { page } = s;
+  const { id, row, link } = await finishedVideo(page);
+  await see(row, 'Not saved: the video host does not allow it; use Download');
+  const v = await assertPlayableVideo(page, id, { seconds: 5, longEdge: 720 });
+  assert.equal(v.src, link, 'played from the provider\'s link');
+  const copies = await savedCopies(page);
+  assert.ok(!copies || Object.keys(copies).length === 0, `nothing saved: ${JSON.stringify(copies)}`);
+  await page.reload();
+  await waitForAppReady(page);
+  await see(taskRow(page, id, 'completed'), 'Not saved: the video host does not allow it; use Download');
+  assert.equal((await videoFacts(page, id)).error, null);
+});
+
+journey('Storage full: "Not saved", the list and localStorage untouched', async (s) => {
+  const { page } = s;
+  // A full disk is the browser rejecting Cache.put with a QuotaExceededError DOMException (its own
+  // failure mode; a real quota cannot be filled in a test): every page of this context gets that put.
+  await s.context.addInitScript(() => {
+    Cache.prototype.put = function () {
+      return Promise.reject(new DOMException('The quota has been exceeded.', 'QuotaExceededError'));
+    };
+  });
+  await page.reload();
+  await waitForAppReady(page);
+  const { id, row, link } = await finishedVideo(page);
+  await see(row, "Not saved: this browser's storage is full");
+  const v = await assertPlayableVideo(page, id, { seconds: 5, longEdge: 720 });
+  assert.equal(v.src, link);
+  const envelope = JSON.parse(await page.evaluate((k) => localStorage.getItem(k), stored('tasks')));
+  assert.equal(envelope.tasks[0].task_id, id);
+  assert.equal(envelope.tasks[0].video_url, link);
+  await page.reload();
+  await waitForAppReady(page);
+  await see(taskRow(page, id, 'completed'), "Not saved: this browser's storage is full");
+  assert.equal(await page.locator('[data-task-id]').count(), 1, 'the list is intact');
+});
+
+journey('Remove saved copy, Save a copy, and Settings\' Remove all saved copies', async (s) => {
+  const { page } = s;
+  const { row, link } = await finishedVideo(page);
+  await see(row, /Saved in this browser · /);
+  await row.getByRole('button', { name: 'Remove saved copy' }).click();
+  await see(row, 'No copy saved in this browser');
+  await waitUntil(async () => { const c = await savedCopies(page); return c && Object.keys(c).length === 0; }, { what: 'the copy deleted' });
+  // Removed stays removed after a reload: it is not saved again by itself.
+  const fetches = countFetches(page, link);
+  await page.reload();
+  await waitForAppReady(page);
+  const again = taskRow(page, await row.getAttribute('data-task-id'));
+  await see(again, 'No copy saved in this browser');
+  assert.equal(fetches.n, 0);
+
+  await again.getByRole('button', { name: 'Save a copy' }).click();
+  await see(again, /Saved in this browser · /);
+  assert.deepEqual(Object.keys(await savedCopies(page)), [link]);
+
+  await openSettings(page);
+  await see(page, /Stored for this page: [\d.]+ (kB|MB|GB) of about [\d.]+ (kB|MB|GB) this browser allows\./);
+  await page.getByRole('button', { name: 'Keep saved videos (ask the browser for persistent storage)' }).click();
+  await see(page, /^(Granted|Not granted): /);
+  await page.getByRole('button', { name: 'Remove all saved copies' }).click();
+  await see(page, 'Saved copies removed: every task keeps its record and its provider link.');
+  await see(again, 'No copy saved in this browser');
+  assert.equal(await savedCopies(page), null, 'the cache is gone');
+  await page.reload();
+  await waitForAppReady(page);
+  await see(taskRow(page, await again.getAttribute('data-task-id')), 'No copy saved in this browser');
+});
