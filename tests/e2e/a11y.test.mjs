@@ -135,6 +135,10 @@ journey('axe on the batch table, Compare, the credit log and a stopped batch', {
   await page.waitForTimeout(150);
   await page.getByRole('button', { name: 'Add variant' }).click();
   await generateButton(page).click();
+  // Its rows repeat the batch sent above: the page asks first.
+  await see(page.getByRole('alertdialog'), /repeat a request you sent/);
+  await auditA11y(page, 'batch repeat question');
+  await page.locator('#confirm-send').click();
   await see(page.locator('#batch-status'), /Not sent/);
   await auditA11y(page, 'batch stopped');
 });
