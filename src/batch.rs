@@ -1,7 +1,7 @@
 //! Batches: the form plus variants of it that share its portrait, sent one
 //! POST per row, one after another, each exactly once. Pure (tested
-//! natively) but for [`load_plan`] and [`save_plan`]; the table and the
-//! sending are [`crate::create`]'s.
+//! natively); saving a plan is [`crate::storage::save_plan`]'s, the table
+//! and the sending are [`crate::create`]'s.
 //!
 //! While a batch is being sent its [`Plan`] is saved (`localStorage`,
 //! [`crate::storage::Scope::batch`]) before each POST, so a reload in the
@@ -14,7 +14,6 @@ use avatar_api::model::{Field, Model};
 use serde::{Deserialize, Serialize};
 
 use crate::form::Form;
-use crate::storage::Scope;
 
 /// The fields a variant sets itself, per model; the others (model, the
 /// portrait or source, the two-person image) are the form's.
@@ -186,30 +185,6 @@ impl Plan {
         }
         parts.join(" ")
     }
-}
-
-/// The batch `scope` was sending when the page was left, if any.
-pub fn load_plan(scope: &Scope) -> Option<Plan> {
-    let text = local()?.get_item(&scope.batch()).ok()??;
-    serde_json::from_str(&text).ok()
-}
-
-/// Saves the batch being sent (`None`: there is none any more).
-pub fn save_plan(scope: &Scope, plan: Option<&Plan>) {
-    let Some(storage) = local() else { return };
-    let name = scope.batch();
-    match plan.and_then(|p| serde_json::to_string(p).ok()) {
-        Some(text) => {
-            let _ = storage.set_item(&name, &text);
-        }
-        None => {
-            let _ = storage.remove_item(&name);
-        }
-    }
-}
-
-fn local() -> Option<web_sys::Storage> {
-    web_sys::window()?.local_storage().ok().flatten()
 }
 
 /// "variant 2", "variants 3 and 4", "variants 1, 2 and 3" (rows from 0).

@@ -24,32 +24,10 @@ use wasm_bindgen_futures::JsFuture;
 
 use crate::ctx::Connection;
 use crate::storage::Scope;
-use crate::tasks::record::TaskRecord;
 use crate::tasks::store::{TaskEntry, TaskStore};
 use crate::widgets::effect;
 
-/// What this browser holds of one result video.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Kept {
-    /// Not looked for yet.
-    Unknown,
-    /// Looking in the cache.
-    Checking,
-    /// Fetching the video to keep it.
-    Saving,
-    /// A copy of this many bytes is kept.
-    Saved(u64),
-    /// `fetch()` failed: the video host does not allow the page to read it (CORS).
-    Blocked,
-    /// The browser refused to store it (quota).
-    Full,
-    /// The link answered this HTTP status (0: the download broke off).
-    Failed(u16),
-    /// None kept: the user removed it.
-    Removed,
-    /// This browser gives the page no Cache Storage (e.g. plain http).
-    Unsupported,
-}
+pub use crate::tasks::copy::{Kept, result_url};
 
 /// What a row says about its copy and its link, if anything: `broken` when
 /// the provider's link no longer works, `online` as the browser says.
@@ -101,15 +79,6 @@ pub fn put_failure(error_name: &str) -> Kept {
     } else {
         Kept::Failed(0)
     }
-}
-
-/// The result link a record's copy is kept under, if it has one to keep:
-/// completed with an `http(s)` link.
-pub fn result_url(task: &TaskRecord) -> Option<&str> {
-    (task.status == avatar_api::TaskStatus::Completed)
-        .then_some(task.video_url.as_deref())
-        .flatten()
-        .filter(|u| avatar_api::validate::is_http_url(u))
 }
 
 /// Records in the task that the user removed its copy (or wants one again).

@@ -15,6 +15,7 @@ use avatar_api::estimate::Sample;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::batch::Plan;
 pub use crate::tasks::record::TaskRecord;
 
 /// The envelope format this build writes.
@@ -338,6 +339,30 @@ pub fn set_aside(scope: &Scope) -> String {
     } else {
         "New tasks start a fresh list.".to_owned()
     }
+}
+
+/// The batch `scope` was sending when the page was left, if any.
+pub fn load_plan(scope: &Scope) -> Option<Plan> {
+    let text = local()?.get_item(&scope.batch()).ok()??;
+    serde_json::from_str(&text).ok()
+}
+
+/// Saves the batch being sent (`None`: there is none any more).
+pub fn save_plan(scope: &Scope, plan: Option<&Plan>) {
+    let Some(storage) = local() else { return };
+    let name = scope.batch();
+    match plan.and_then(|p| serde_json::to_string(p).ok()) {
+        Some(text) => {
+            let _ = storage.set_item(&name, &text);
+        }
+        None => {
+            let _ = storage.remove_item(&name);
+        }
+    }
+}
+
+fn local() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
 }
 
 #[cfg(test)]

@@ -7,11 +7,12 @@ use leptos::prelude::*;
 
 use super::FormState;
 use crate::api::ApiError;
-use crate::batch::{Plan, RowState, load_plan, save_plan};
+use crate::batch::{Plan, RowState};
 use crate::credits::charged_to;
 use crate::credits::view::CreditBalances;
 use crate::ctx::{Announcer, Clock, Connection, Draft, SettingsState, Touched, now_ms};
 use crate::storage::Scope;
+use crate::storage::{load_plan, save_plan};
 use crate::tasks::record::TaskRecord;
 use crate::tasks::store::TaskStore;
 use crate::widgets::{field_id, focus_id};

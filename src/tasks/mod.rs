@@ -3,6 +3,7 @@
 //! screen (`list`), the status checks ([`poller`]) and the history file's
 //! buttons (`transfer`).
 
+pub mod copy;
 mod list;
 pub mod poller;
 pub mod record;

@@ -17,8 +17,8 @@ use avatar_api::estimate::{self, Sample, Shape};
 use leptos::prelude::*;
 
 use crate::history;
-use crate::saved::{Kept, result_url};
 use crate::storage::{self, Envelope, REMOVED_LIMIT, Scope, StorageError, TaskRecord};
+use crate::tasks::copy::{Kept, result_url};
 
 /// One task: the signal holding its record.
 #[derive(Clone, Copy, Debug, PartialEq)]

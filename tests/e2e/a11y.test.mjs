@@ -128,6 +128,7 @@ journey('axe on the batch table, Compare, the credit log and a stopped batch', {
   await auditA11y(page, 'compare');
   await page.locator('#credits > summary').click();
   await auditA11y(page, 'credit log open');
+  await s.screenshot('credits', page, { at: page.locator('#credits') });
 
   // A batch stopped by a 402, with its offer to send the rest.
   await setKey(page, 'sk_two');

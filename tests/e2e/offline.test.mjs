@@ -150,6 +150,7 @@ journey('Offline: after one visit the page opens with no network, the history is
   // The result link is out of reach: the row plays the copy the page saved (src/saved.rs).
   await see(taskRow(page, id), 'You are offline: playing the copy saved in this browser.');
   await page.waitForFunction((id) => document.querySelector(`[data-task-id="${id}"] video`)?.currentSrc.startsWith('blob:'), id);
+  await s.screenshot('offline', page);
   responses.stop();
   const own = responses.seen.filter((r) => r.url.startsWith(s.app.url));
   assert.ok(own.length >= 5, `the page's files were answered: ${JSON.stringify(own)}`);

@@ -85,6 +85,7 @@ journey('The link expires: the row plays the saved copy, also after a reload', {
   await page.evaluate((id) => { const v = document.querySelector(`[data-task-id="${id}"] video`); v.muted = true; v.play().catch(() => {}); }, id);
   await see(row, "The provider's link has expired: playing the copy saved in this browser");
   await playsTheCopy(page, id);
+  await s.screenshot('saved-copy-playing', page, { at: row });
   // Download offers the copy too (the link is dead).
   assert.match(await row.getByRole('link', { name: 'Download' }).getAttribute('href'), /^blob:/);
 
