@@ -29,6 +29,12 @@ use crate::widgets::effect;
 
 pub use crate::tasks::copy::{Kept, result_url};
 
+/// Tasks that finished longer ago than this are not saved by themselves:
+/// the provider's links last a day or two.
+const SAVE_WINDOW_MS: u64 = 48 * 60 * 60 * 1000;
+/// How long after the page starts saving begins.
+const START_DELAY_MS: u64 = 1_500;
+
 /// What a row says about its copy and its link, if anything: `broken` when
 /// the provider's link no longer works, `online` as the browser says.
 pub fn note(kept: &Kept, broken: bool, online: bool) -> Option<String> {
@@ -155,14 +161,25 @@ impl SavedCopies {
     }
 
     /// Claims a completed task's copy for looking up (and saving, unless
-    /// the user removed it): only a copy not looked for yet is claimed, so
+    /// the user removed it; for an old task only when `asked`): only a copy not looked for yet is claimed, so
     /// no copy is ever saved twice at once. Its link, whether to save, and
     /// its state.
-    fn claim(&self, entry: TaskEntry) -> Option<(String, bool, RwSignal<Kept>)> {
-        let (url, save) = link(entry)?;
+    fn claim(&self, entry: TaskEntry, asked: bool) -> Option<(String, bool, RwSignal<Kept>)> {
+        let (url, wanted) = link(entry)?;
         if entry.copy.get_untracked() != Kept::Unknown {
             return None;
         }
+        // An older task's link has most likely expired: its copy is looked
+        // up, not downloaded (a long history is never fetched at once); its
+        // row offers "Save a copy".
+        let recent = entry
+            .record
+            .try_with_untracked(|t| {
+                crate::ctx::now_ms().saturating_sub(t.finished_ms.unwrap_or(t.submitted_ms))
+                    < SAVE_WINDOW_MS
+            })
+            .unwrap_or(false);
+        let save = wanted && (recent || asked);
         entry.copy.set(Kept::Checking);
         Some((url, save, entry.copy))
     }
@@ -258,7 +275,7 @@ impl SavedCopies {
             return;
         }
         entry.copy.set(Kept::Unknown);
-        self.keep_all(self.claim(entry).into_iter().collect());
+        self.keep_all(self.claim(entry, true).into_iter().collect());
     }
 
     /// A `blob:` URL of the copy of `url`, to play it (to be [`revoke`]d).
@@ -276,11 +293,25 @@ pub fn Savers() -> impl IntoView {
     let tasks = expect_context::<TaskStore>();
     let saved = expect_context::<SavedCopies>();
     let conn = expect_context::<Connection>();
+    // Not while the page starts: the first render and the form come first.
+    let started = RwSignal::new(false);
+    set_timeout(
+        move || {
+            let _ = started.try_set(true);
+        },
+        std::time::Duration::from_millis(START_DELAY_MS),
+    );
     effect(move || {
+        if !started.get() {
+            return;
+        }
         // Again when the network is back, for the copies skipped meanwhile
         // (those saved are found offline too).
         conn.online.track();
-        let todo = tasks.results().into_iter().filter_map(|e| saved.claim(e));
+        let todo = tasks
+            .results()
+            .into_iter()
+            .filter_map(|e| saved.claim(e, false));
         saved.keep_all(todo.collect());
     });
 }

@@ -178,3 +178,31 @@ journey('Remove saved copy, Save a copy, and Settings\' Remove all saved copies'
   await waitForAppReady(page);
   await see(taskRow(page, await again.getAttribute('data-task-id')), 'No copy saved in this browser');
 });
+
+journey('An old history is not downloaded: a task finished days ago is only looked up, and offers "Save a copy"', { open: false }, async (s) => {
+  const { emu } = s;
+  const link = emu.sample('talking.mp4');
+  const days = 3 * 24 * 3600 * 1000;
+  const old = {
+    task_id: 'old-one', request: { model: 'avatar-pro', body: { image_url: emu.sample('portrait-1.png'), audio_url: emu.sample('speech-1.mp3'), duration: 5, resolution: 720 } },
+    credits: 8, submitted_ms: Date.now() - days, status: 'completed', video_url: link, finished_ms: Date.now() - days + 60_000,
+  };
+  const setup = await s.context.newPage();
+  await setup.goto(`${s.app.url}config.json`);
+  await setup.evaluate(([name, v]) => localStorage.setItem(name, v), [stored('tasks'), JSON.stringify({ version: 3, tasks: [old], history: [] })]);
+  await setup.close();
+  const page = await s.context.newPage();
+  const fetches = countFetches(page, link);
+  await page.goto(s.app.url);
+  await waitForAppReady(page);
+  const row = taskRow(page, 'old-one');
+  await see(row, 'No copy saved in this browser');
+  await page.waitForTimeout(2_500);
+  assert.equal(fetches.n, 0, 'the page did not download an old video by itself');
+  const held = await savedCopies(page);
+  assert.ok(held === null || Object.keys(held).length === 0, `nothing kept: ${JSON.stringify(held)}`);
+  // Asked, it does.
+  await row.getByRole('button', { name: 'Save a copy' }).click();
+  await see(row, /Saved in this browser · /);
+  assert.equal(fetches.n, 1);
+});

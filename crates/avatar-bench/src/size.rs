@@ -52,14 +52,23 @@ pub struct FileSize {
 }
 
 /// True for what `make dist` writes beside the page's own files and a
-/// browser never downloads as such: the precompressed copies (`x.br`,
-/// `x.gz` next to `x`, which are `x` on the wire) and the static hosts'
-/// `_headers` rules.
+/// browser never downloads as such on a visit: the precompressed copies
+/// (`x.br`, `x.gz` next to `x`, which are `x` on the wire), the static
+/// hosts' `_headers` rules, and the app icons under `icons/` (fetched to
+/// install the app; "on the wire" in the browser benchmarks counts what a
+/// real first visit fetches).
 fn is_served_as_another_file(path: &Path) -> bool {
     let name = path
         .file_name()
         .and_then(|n| n.to_str())
         .unwrap_or_default();
+    let in_icons = path
+        .parent()
+        .and_then(|d| d.file_name())
+        .is_some_and(|d| d == "icons");
+    if in_icons {
+        return true;
+    }
     let sibling = name
         .strip_suffix(".br")
         .or_else(|| name.strip_suffix(".gz"))
@@ -228,6 +237,8 @@ mod tests {
         std::fs::write(dir.join("assets/app.wasm.gz"), [1u8; 9]).unwrap();
         std::fs::write(dir.join("_headers"), "/*\n  X-Frame-Options: DENY\n").unwrap();
         std::fs::write(dir.join("notes.gz"), vec![1u8; 2048]).unwrap(); // no notes: measured
+        std::fs::create_dir_all(dir.join("icons")).unwrap();
+        std::fs::write(dir.join("icons/icon-512.png"), vec![7u8; 2048]).unwrap(); // install only
         let files = measure(&dir).unwrap();
         std::fs::remove_dir_all(&dir).unwrap();
         let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
