@@ -233,7 +233,10 @@ pub const CSV_COLUMNS: [&str; 10] = [
 ];
 
 /// The rows as CSV (RFC 4180: a header row, CRLF line ends, a field with
-/// a comma, quote or line break quoted and its quotes doubled).
+/// a comma, quote or line break quoted and its quotes doubled). A field
+/// that a spreadsheet would run as a formula (it starts with `=`, `+`, `-`,
+/// `@`, a tab or a carriage return, as a task id from an imported history
+/// file may) starts with `'` instead, so opening the file runs nothing.
 pub fn csv(rows: &[Row]) -> String {
     let mut out = String::new();
     line(&mut out, CSV_COLUMNS.map(str::to_owned));
@@ -262,8 +265,15 @@ fn line<const N: usize>(out: &mut String, fields: [String; N]) {
         if i > 0 {
             out.push(',');
         }
-        if f.contains([',', '"', '\r', '\n']) {
+        let formula = f.starts_with(['=', '+', '-', '@', '\t', '\r']);
+        let quoted = f.contains([',', '"', '\r', '\n']);
+        if quoted {
             out.push('"');
+        }
+        if formula {
+            out.push('\'');
+        }
+        if quoted {
             out.push_str(&f.replace('"', "\"\""));
             out.push('"');
         } else {
@@ -386,6 +396,31 @@ mod tests {
              1970-01-01T00:00:00Z,sk_a…,\"say \"\"hi\"\",\nbye\",AI Avatar Pro,10 s · 1280 px · 25 fps,failed,30,30,0,Refunded: the task failed.\r\n"
         );
         assert_eq!(csv(&[]).lines().count(), 1);
+    }
+
+    #[test]
+    fn csv_never_hands_a_spreadsheet_a_formula() {
+        let mut t = task("a", TaskStatus::Completed, 5, 0, Some("sk_a…"));
+        for (id, cell) in [
+            (
+                "=HYPERLINK(\"http://x\")",
+                "\"'=HYPERLINK(\"\"http://x\"\")\"",
+            ),
+            ("+1", "'+1"),
+            ("-2", "'-2"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tx", "'\tx"),
+            ("=1,2", "\"'=1,2\""),
+            ("task-=1", "task-=1"),
+        ] {
+            t.task_id = id.into();
+            let text = csv(&[row(&t)]);
+            let line = text.lines().nth(1).unwrap();
+            assert!(
+                line.starts_with(&format!("1970-01-01T00:00:00Z,sk_a…,{cell},")),
+                "{id:?} gave {line:?}"
+            );
+        }
     }
 
     #[test]
