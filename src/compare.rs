@@ -12,9 +12,11 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlVideoElement;
 
+use crate::saved::{Kept, SavedCopies, revoke};
 use crate::tasks::record::TaskRecord;
 use crate::tasks::store::{TaskEntry, TaskStore};
 use crate::tasks::summary;
+use crate::widgets::effect;
 
 /// Followers further than this from the first video are moved to it.
 const DRIFT_S: f64 = 0.15;
@@ -41,6 +43,78 @@ fn ms(seconds: f64) -> u64 {
     } else {
         0
     }
+}
+
+/// A compared video's source: the copy saved in this browser when one is
+/// kept (from a `blob:` URL, revoked when the column goes: it plays after
+/// the provider's link has expired, and seeking a local file keeps the
+/// videos in step), else the provider's link. While the page is looking
+/// in its cache there is no source yet; a copy found later takes over. Returns the `src`, the
+/// `<video>`'s error handler and the sentence to show under it.
+fn saved_or_link(
+    saved: SavedCopies,
+    entry: TaskEntry,
+    link: String,
+) -> (
+    impl Fn() -> Option<String> + Send + Sync + Copy + 'static,
+    impl Fn(web_sys::ErrorEvent) + Copy + 'static,
+    impl Fn() -> Option<&'static str> + Send + Sync + Copy + 'static,
+) {
+    let link = StoredValue::new(link);
+    let copy = RwSignal::new(None::<String>);
+    // The copy was looked for and not found (e.g. its cache was cleared).
+    let not_found = RwSignal::new(false);
+    // The provider's link failed to load.
+    let broken = RwSignal::new(false);
+    on_cleanup(move || {
+        if let Some(Some(url)) = copy.try_get_untracked() {
+            revoke(&url);
+        }
+    });
+    effect(move || {
+        if !matches!(entry.copy.get(), Kept::Saved(_)) || copy.with_untracked(Option::is_some) {
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            match saved.object_url(&link.get_value()).await {
+                // Unless the column went meanwhile.
+                Some(url) => {
+                    if copy.try_set(Some(url.clone())).is_some() {
+                        revoke(&url);
+                    }
+                }
+                None => {
+                    let _ = not_found.try_set(true);
+                }
+            }
+        });
+    });
+    let src = move || {
+        if let Some(url) = copy.get() {
+            return Some(url);
+        }
+        let looking = match entry.copy.get() {
+            Kept::Checking => true,
+            Kept::Saved(_) => !not_found.get(),
+            _ => false,
+        };
+        (!looking).then(|| link.get_value())
+    };
+    let on_error = move |_| {
+        if copy.with_untracked(Option::is_none) {
+            broken.set(true);
+        }
+    };
+    let note = move || {
+        if copy.with(Option::is_some) {
+            Some("Playing the copy saved in this browser.")
+        } else if broken.get() {
+            Some("The provider's link no longer works and no copy is saved in this browser.")
+        } else {
+            None
+        }
+    };
+    (src, on_error, note)
 }
 
 /// The compare card, shown once two videos have finished.
@@ -124,6 +198,7 @@ pub fn Compare() -> impl IntoView {
 /// The chosen videos with their shared controls.
 #[component]
 fn Player(shown: Memo<Vec<TaskEntry>>) -> impl IntoView {
+    let saved = expect_context::<SavedCopies>();
     let playing = RwSignal::new(false);
     let position_ms = RwSignal::new(0u64);
     let length_ms = RwSignal::new(0u64);
@@ -193,15 +268,17 @@ fn Player(shown: Memo<Vec<TaskEntry>>) -> impl IntoView {
             .enumerate()
             .map(|(i, entry)| {
                 let t = entry.record.get_untracked();
-                let url = t.video_url.clone().unwrap_or_default();
+                let (src, on_error, note) = saved_or_link(saved, entry, t.video_url.clone().unwrap_or_default());
                 let label = format!("{} · {}", t.model().label(), summary(&t.request));
                 let radio_id = format!("cmp-sound-{i}");
                 view! {
                     <figure class="compare-item">
-                        <video src=url playsinline preload="auto" prop:muted=move || sound.get() != i
+                        <video src=src playsinline preload="auto" prop:muted=move || sound.get() != i
                             aria-label=label.clone()
                             on:timeupdate=on_time on:seeked=on_time on:loadedmetadata=on_meta
+                            on:error=on_error
                             on:ended=move |_| if i == 0 { playing.set(false) }></video>
+                        <p class="task-note" aria-live="polite">{note}</p>
                         <figcaption>
                             <strong>{t.model().label()}</strong>
                             <span>{summary(&t.request)}</span>

@@ -3,21 +3,26 @@
 // quarter of a second of each other after a seek; on a phone they stack.
 
 import assert from 'node:assert/strict';
-import { journey, DEMO_KEY } from './harness.mjs';
-import { choose, generate, readyShortSample, see, waitForStatus } from './ui.mjs';
+import { journey, DEMO_KEY, waitUntil } from './harness.mjs';
+import { choose, generate, readyShortSample, see, taskRow, waitForStatus } from './ui.mjs';
 
 /** Each compared video's playback state, in the order shown. */
 const players = (page) => page.locator('#compare-grid video').evaluateAll((videos) =>
   videos.map((v) => ({ t: v.currentTime, paused: v.paused, muted: v.muted, ready: v.readyState })));
 
-/** Makes two finished takes (720 px and 1280 px) and ticks both, 150 ms apart, as a person would. */
-async function twoTakes(page) {
+/** Makes two finished takes (720 px and 1280 px); returns their ids. */
+async function makeTwoTakes(page) {
   await readyShortSample(page, DEMO_KEY);
   const first = await generate(page);
   await choose(page, 'Resolution', /^\s*1280/);
   const second = await generate(page);
   await waitForStatus(page, first, 'completed');
   await waitForStatus(page, second, 'completed');
+  return [first, second];
+}
+
+/** Ticks the two finished videos, 150 ms apart, as a person would. */
+async function tickBoth(page) {
   const compare = page.locator('#compare');
   await see(compare, 'Compare videos');
   const boxes = compare.getByRole('checkbox');
@@ -28,6 +33,12 @@ async function twoTakes(page) {
   await boxes.nth(1).check();
   await page.locator('#compare-grid video').nth(1).waitFor();
   return compare;
+}
+
+/** Makes two finished takes and ticks both. */
+async function twoTakes(page) {
+  await makeTwoTakes(page);
+  return tickBoth(page);
 }
 
 journey('Compare: two takes side by side play and seek together, one of them heard', async (s) => {
@@ -70,4 +81,28 @@ journey('Compare on a phone: the videos stack', { viewport: 'phone' }, async (s)
   const compare = await twoTakes(page);
   const [a, b] = await compare.locator('figure').all();
   assert.ok((await b.boundingBox()).y > (await a.boundingBox()).y + (await a.boundingBox()).height - 1, 'stacked');
+});
+
+journey('Compare after the provider\'s links expired: each video plays the copy saved in this browser', { emulator: { resultTtl: 4 } }, async (s) => {
+  const { page } = s;
+  const ids = await makeTwoTakes(page);
+  const links = [];
+  for (const id of ids) {
+    await see(taskRow(page, id), /Saved in this browser · /);
+    links.push(await taskRow(page, id).locator('video').getAttribute('src'));
+  }
+  for (const link of links) {
+    await waitUntil(async () => (await fetch(link, { method: 'HEAD' })).status === 410, { what: 'the link to expire (410)', timeoutMs: 10_000 });
+  }
+  const compare = await tickBoth(page);
+  await page.waitForFunction(() => {
+    const videos = [...document.querySelectorAll('#compare-grid video')];
+    return videos.length === 2 && videos.every((v) => v.currentSrc.startsWith('blob:') && v.readyState >= 2);
+  });
+  const notes = await compare.locator('.task-note').allInnerTexts();
+  assert.deepEqual(notes, Array(2).fill('Playing the copy saved in this browser.'));
+  await compare.getByRole('button', { name: 'Play all' }).click();
+  await page.waitForTimeout(400);
+  const now = await players(page);
+  assert.ok(now.every((p) => !p.paused && p.t > 0), `both copies play: ${JSON.stringify(now)}`);
 });
