@@ -596,6 +596,8 @@ export class Studio {
    */
   async screenshot(name, page = this.page, { fullPage = false, at } = {}) {
     await fsp.mkdir(screenshotDir, { recursive: true });
+    // Tables scrolled sideways by typing into their last column show from their start.
+    await page.evaluate(() => document.querySelectorAll('*').forEach((e) => { if (e.scrollLeft) e.scrollLeft = 0; }));
     if (at) await at.scrollIntoViewIfNeeded();
     else await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: path.join(screenshotDir, `${name}.png`), fullPage, animations: 'disabled', caret: 'hide' });
