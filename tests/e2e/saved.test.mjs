@@ -103,14 +103,14 @@ journey('The link expires: the row plays the saved copy, also after a reload', {
   await playsTheCopy(page, id);
 });
 
-journey('The link expires with no copy saved: the row says so and keeps the task', { emulator: { resultTtl: 3 } }, async (s) => {
+journey('The link expires with no copy saved: the row says so and keeps the task', { emulator: { resultTtl: SAVE_TTL_S } }, async (s) => {
   const { page } = s;
   const { id, row, link } = await finishedVideo(page);
   await see(row, /Saved in this browser · /);
   await page.getByRole('button', { name: 'Remove saved copy' }).click();
   await see(row, 'No copy saved in this browser');
   await waitUntil(async () => { const c = await savedCopies(page); return !c || Object.keys(c).length === 0; }, { what: 'the copy deleted' });
-  await waitUntil(async () => (await fetch(link, { method: 'HEAD' })).status === 410, { what: 'the link to expire (410)', timeoutMs: 10_000 });
+  await waitUntil(async () => (await fetch(link, { method: 'HEAD' })).status === 410, { what: 'the link to expire (410)', timeoutMs: (SAVE_TTL_S + 10) * 1000 });
   await page.reload();
   await waitForAppReady(page);
   await see(taskRow(page, id, 'completed'), "The provider's link no longer works and no copy was saved in this browser.");
