@@ -84,8 +84,8 @@ pub fn read(text: &str) -> Result<Vec<TaskRecord>, ImportError> {
         .iter()
         .enumerate()
         .map(|(i, task)| {
-            // From an owned value, like the saved list: one decoder in the wasm.
-            serde_json::from_value(task.clone())
+            // From text, like the saved list: one decoder in the wasm.
+            serde_json::from_str(&task.to_string())
                 .map_err(|e| ImportError::Damaged(format!("task {} cannot be read ({e})", i + 1)))
         })
         .collect()

@@ -72,10 +72,25 @@ pub enum StorageError {
 }
 
 /// Parses a stored envelope of any known version into the current one.
+///
+/// A list in the current format (every visit after the first) is read in
+/// one pass straight into an [`Envelope`], not through a JSON tree; older
+/// formats go through one that [`migrate`] rewrites.
 pub fn decode(raw: &str) -> Result<Envelope, StorageError> {
-    let value: Value =
-        serde_json::from_str(raw).map_err(|e| StorageError::Corrupt(e.to_string()))?;
-    migrate(value)
+    /// Only the version: the rest of the text is skipped, not built.
+    #[derive(Deserialize)]
+    struct Version {
+        version: Option<u64>,
+    }
+    let corrupt = |e: serde_json::Error| StorageError::Corrupt(e.to_string());
+    if serde_json::from_str::<Version>(raw)
+        .map_err(corrupt)?
+        .version
+        == Some(VERSION.into())
+    {
+        return serde_json::from_str(raw).map_err(corrupt);
+    }
+    migrate(serde_json::from_str(raw).map_err(corrupt)?)
 }
 
 /// Upgrades a stored value, version by version, to [`VERSION`].
@@ -102,7 +117,9 @@ pub fn migrate(mut value: Value) -> Result<Envelope, StorageError> {
     if version <= 2 {
         value = v2_to_v3(value);
     }
-    serde_json::from_value(value).map_err(|e| StorageError::Corrupt(e.to_string()))
+    // Read back from text: the wasm then holds one decoder of the list (the
+    // one every later visit uses), not a second one for JSON trees.
+    serde_json::from_str(&value.to_string()).map_err(|e| StorageError::Corrupt(e.to_string()))
 }
 
 fn v1_to_v2(mut value: Value) -> Value {
@@ -427,6 +444,11 @@ mod tests {
         assert!(matches!(decode("[1,2]"), Err(StorageError::Corrupt(_))));
         assert!(matches!(
             decode(r#"{"version":2,"tasks":"x"}"#),
+            Err(StorageError::Corrupt(_))
+        ));
+        // The current format's one-pass reading refuses damage just the same.
+        assert!(matches!(
+            decode(r#"{"version":3,"tasks":[{"task_id":1}]}"#),
             Err(StorageError::Corrupt(_))
         ));
         assert_eq!(
