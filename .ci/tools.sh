@@ -8,6 +8,8 @@ want=${1:-test}
 TRUNK_VERSION=0.21.14
 WASM_PACK_VERSION=0.15.1
 BINARYEN_VERSION=132
+TERSER_VERSION=5.51.4
+LIGHTHOUSE_VERSION=12.8.2 # 13 needs Node 22; Debian has 20
 TOOLS_DIR=${AVATAR_TOOLS_DIR:-$HOME/.cache/avatar-studio}
 export PATH="$HOME/.cargo/bin:$TOOLS_DIR/node_modules/.bin:$PATH"
 
@@ -75,6 +77,19 @@ if [ "$(wasm-opt --version 2>/dev/null | awk '{print $3}')" != "$BINARYEN_VERSIO
   say "npm install binaryen@$BINARYEN_VERSION"
   mkdir -p "$TOOLS_DIR"
   npm install --silent --no-audit --no-fund --prefix "$TOOLS_DIR" "binaryen@$BINARYEN_VERSION"
+fi
+
+# Trunk's JS minifier gives up on wasm-bindgen's glue (`export default`); make dist minifies it with terser.
+if [ "$(terser --version 2>/dev/null)" != "terser $TERSER_VERSION" ]; then
+  say "npm install terser@$TERSER_VERSION"
+  mkdir -p "$TOOLS_DIR"
+  npm install --silent --no-audit --no-fund --prefix "$TOOLS_DIR" "terser@$TERSER_VERSION"
+fi
+
+if [ "$want" = bench ] && [ "$(lighthouse --version 2>/dev/null)" != "$LIGHTHOUSE_VERSION" ]; then
+  say "npm install lighthouse@$LIGHTHOUSE_VERSION (make bench scores the page with it)"
+  mkdir -p "$TOOLS_DIR"
+  npm install --silent --no-audit --no-fund --prefix "$TOOLS_DIR" "lighthouse@$LIGHTHOUSE_VERSION"
 fi
 
 lock=tests/e2e/package-lock.json
