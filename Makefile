@@ -38,8 +38,8 @@ lint:
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy -p avatar-studio --all-targets --target wasm32-unknown-unknown -- -D warnings
 
-unit: ## Native tests of the whole workspace
-	cargo test --workspace
+unit: dist ## Native tests of the whole workspace (with the size guard on the dist/ just built)
+	AVATAR_SIZE_GUARD=1 cargo test --workspace
 
 browser: ## Component tests in headless Chromium
 	wasm-pack test --headless --chrome --chromedriver /usr/bin/chromedriver

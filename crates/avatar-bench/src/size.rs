@@ -11,6 +11,48 @@ pub const TARGET_GZIP_BYTES: u64 = 150 * 1024;
 /// What we aim for.
 pub const AIM_GZIP_BYTES: u64 = 100 * 1024;
 
+/// The size guard (`tests/size_guard.rs`, run by `make test` on the `dist/`
+/// it has just built): the first visit's total as last measured, after
+/// `gzip -9` and `brotli -q 11`. A change that grows either by more than
+/// [`GUARD_SLACK_BYTES`] fails the suite; one that shrinks the page lowers
+/// these figures to its new measurement, so the saving stays.
+pub const GUARD_GZIP_BYTES: u64 = 342_100;
+/// See [`GUARD_GZIP_BYTES`].
+pub const GUARD_BROTLI_BYTES: u64 = 271_200;
+/// How much growth the guard lets pass (a few KB: new texts, a small fix).
+pub const GUARD_SLACK_BYTES: u64 = 3 * 1024;
+
+/// Checks measured files against the size guard; the error names the total
+/// that grew, by how much, and what to do.
+pub fn guard(files: &[FileSize]) -> Result<(), String> {
+    let total = |g: fn(&FileSize) -> u64| files.iter().map(g).sum::<u64>();
+    let mut over = Vec::new();
+    for (what, measured, guarded) in [
+        ("gzip -9", total(|f| f.gzip), GUARD_GZIP_BYTES),
+        ("brotli -q 11", total(|f| f.brotli), GUARD_BROTLI_BYTES),
+    ] {
+        if measured > guarded + GUARD_SLACK_BYTES {
+            over.push(format!(
+                "{what}: {:.1} KB, {:.1} KB more than the guarded {:.1} KB",
+                measured as f64 / 1024.0,
+                (measured - guarded) as f64 / 1024.0,
+                guarded as f64 / 1024.0
+            ));
+        }
+    }
+    if over.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "the page's first visit grew past the size guard ({}; {:.0} KB of growth allowed). \
+         Find what grew with `make bench` (BENCHMARKS.md: files, twiggy, what each feature costs) \
+         and win it back; raise GUARD_*_BYTES in crates/avatar-bench/src/size.rs only for a \
+         feature worth its bytes, saying so in the commit.",
+        over.join("; "),
+        GUARD_SLACK_BYTES as f64 / 1024.0
+    ))
+}
+
 /// Why the size could not be measured.
 #[derive(Debug)]
 pub enum SizeError {
@@ -249,6 +291,35 @@ mod tests {
         assert!(table.contains("| *all wasm* | 4.0 KB |"), "{table}");
         assert!(table.contains("meets the target"), "{table}");
         assert!(summary_row(&files).ends_with("| met (and the aim) |\n"));
+    }
+
+    fn sized(gzip: u64, brotli: u64) -> Vec<FileSize> {
+        vec![FileSize {
+            name: "app.wasm".into(),
+            raw: gzip * 3,
+            gzip,
+            brotli,
+        }]
+    }
+
+    #[test]
+    fn the_guard_lets_a_few_kb_pass_and_names_what_grew_beyond() {
+        assert_eq!(guard(&sized(GUARD_GZIP_BYTES, GUARD_BROTLI_BYTES)), Ok(()));
+        let slack = GUARD_SLACK_BYTES;
+        assert_eq!(
+            guard(&sized(GUARD_GZIP_BYTES + slack, GUARD_BROTLI_BYTES + slack)),
+            Ok(())
+        );
+        let err = guard(&sized(GUARD_GZIP_BYTES + slack + 1, GUARD_BROTLI_BYTES)).unwrap_err();
+        assert!(
+            err.contains("gzip -9") && !err.contains("brotli -q 11:"),
+            "{err}"
+        );
+        let err = guard(&sized(GUARD_GZIP_BYTES, GUARD_BROTLI_BYTES + 10 * 1024)).unwrap_err();
+        assert!(
+            err.contains("brotli -q 11: ") && err.contains("10.0 KB more"),
+            "{err}"
+        );
     }
 
     #[test]
