@@ -56,8 +56,10 @@ function probe() {
 function storedTask(i, now, emu) {
   return {
     task_id: `bench-${String(i).padStart(4, '0')}`,
-    model: 'avatar-pro',
-    request: { image_url: emu.sample('portrait-1.png'), audio_url: emu.sample('speech-1.mp3'), duration: 5, resolution: 720, framerate: 25 },
+    request: {
+      model: 'avatar-pro',
+      body: { image_url: emu.sample('portrait-1.png'), audio_url: emu.sample('speech-1.mp3'), duration: 5, resolution: 720, framerate: 25 },
+    },
     credits: 8,
     submitted_ms: now - (i + 1) * 600_000,
     status: i % 10 === 9 ? 'failed' : 'completed',
@@ -81,20 +83,24 @@ async function busyMs(cdp) {
   return (get('ScriptDuration') + get('LayoutDuration') + get('RecalcStyleDuration')) * 1000;
 }
 
-/** Rows the page shows before "Show older" (`PAGE` in src/tasks.rs). */
+/** Rows the page shows before "Show older" (`PAGE` in src/tasks/list.rs). */
 const PAGE = 20;
 /** First visits timed per list size (alternating sizes, so both see the same machine). */
 const LOADS = 7;
 /** Runs of the follow phase per list size (alternating), pooled: about 20 updates per size. */
 const FOLLOWS = 2;
 
-/** The stored list: `total` tasks minus the ones the user will submit. */
+/**
+ * The stored list: `total` tasks minus the ones the user will submit, in the
+ * storage format this build writes (src/storage.rs `VERSION`), as every
+ * visit after the first reads it (an older format is migrated once).
+ */
 function envelopeOf(emu, total) {
   const now = Date.now();
   const stored = Array.from({ length: total - RUNNING }, (_, i) => storedTask(i, now, emu));
   // Finished tasks that ran at this emulator speed (10 s at 1280 px in 15 s), so the page expects the right time.
   const history = Array.from({ length: 5 }, () => ({ shape: { model: 'avatar-pro', billable_ms: 10_000, long_edge: 1280 }, took_ms: 15_000 }));
-  return { stored: stored.length, text: JSON.stringify({ version: 2, tasks: stored, history }) };
+  return { stored: stored.length, text: JSON.stringify({ version: 3, tasks: stored, history }) };
 }
 
 /** A fresh profile whose origin already holds the list, as after earlier visits (not timed). */
