@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Browser benchmarks: `node tests/e2e/bench/run.mjs [startup|list|live|chaos|wire ...]`.
+// Browser benchmarks: `node tests/e2e/bench/run.mjs [startup|list|live|chaos|wire|lighthouse ...]`.
 // Uses the e2e harness (needs dist/ and the emulator's release build, like the
 // suite). Writes a markdown section to $AVATAR_BENCH_OUT (default stdout), the
 // rows of the table of targets to $AVATAR_BENCH_SUMMARY and the raw numbers to
@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { closeBrowser, warmSamples } from '../harness.mjs';
 
-const all = ['startup', 'list', 'live', 'chaos', 'wire'];
+const all = ['startup', 'list', 'live', 'chaos', 'wire', 'lighthouse'];
 const wanted = process.argv.slice(2).filter((a) => all.includes(a));
 const names = wanted.length ? wanted : all;
 
