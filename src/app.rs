@@ -113,9 +113,11 @@ pub fn Studio(config: Config, #[prop(optional)] scope: Option<Scope>) -> impl In
         <main class="layout">
             <NoticeBanner/>
             <CreatePanel/>
-            <TaskList/>
-            <Compare/>
-            <CreditLog/>
+            <AfterTheForm>
+                <TaskList/>
+                <Compare/>
+                <CreditLog/>
+            </AfterTheForm>
         </main>
         <Pollers/>
         <Savers/>
@@ -126,6 +128,22 @@ pub fn Studio(config: Config, #[prop(optional)] scope: Option<Scope>) -> impl In
             "Avatar Studio · the page talks to the API directly from your browser; your key never leaves it except to the API."
         </footer>
     }
+}
+
+/// Builds `children` one task after the rest of the page, so that the form
+/// is on screen and answers input before the parts under it are built (the
+/// list, compare, the credit log): the start-up is two shorter tasks, not
+/// one long one that blocks the first input.
+#[component]
+fn AfterTheForm(children: ChildrenFn) -> impl IntoView {
+    let built = RwSignal::new(false);
+    set_timeout(
+        move || {
+            let _ = built.try_set(true);
+        },
+        std::time::Duration::ZERO,
+    );
+    move || built.get().then(|| children())
 }
 
 /// The title bar with the Settings button.

@@ -83,7 +83,7 @@ async fn the_log_shows_charges_refunds_and_totals_per_key() {
     local()
         .set_item(&scope().tasks(), &envelope.to_string())
         .unwrap();
-    let app = mount_studio(config());
+    let app = mount_studio(config()).await;
     let root = &app.root;
     assert!(
         query(root, "#credit-log tbody tr").is_none(),
@@ -184,7 +184,7 @@ async fn the_log_shows_charges_refunds_and_totals_per_key() {
 async fn submit_with(routes: Vec<Route>) -> Mounted {
     clear_storage();
     fake_network(routes);
-    let app = mount_studio(config());
+    let app = mount_studio(config()).await;
     let root = &app.root;
     click_button(root, "Settings");
     type_into(root, "API key", KEY);

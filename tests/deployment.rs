@@ -78,7 +78,7 @@ async fn tasks_and_key_saved_under_one_base_path_stay_there() {
             r#"{"status":"processing"}"#,
         ),
     ]);
-    let app = mount_studio_in(config(), at("/a/"));
+    let app = mount_studio_in(config(), at("/a/")).await;
     let root = &app.root;
     click_button(root, "Settings");
     type_into(root, "API key", "sk_deployment_a_123");
@@ -93,14 +93,14 @@ async fn tasks_and_key_saved_under_one_base_path_stay_there() {
     until("saved", || saved_ids(&at("/a/").tasks()) == ["made-in-a"]).await;
     drop(app);
 
-    let app = mount_studio_in(config(), at("/b/"));
+    let app = mount_studio_in(config(), at("/b/")).await;
     let root = &app.root;
     assert!(!listed(root, "made-in-a"), "/b/ does not show /a/'s task");
     assert!(text(root, ".tasks").contains("No videos yet."));
     assert_eq!(key_chip(root), "No API key yet", "nor uses its key");
     drop(app);
 
-    let app = mount_studio_in(config(), at("/a/"));
+    let app = mount_studio_in(config(), at("/a/")).await;
     let root = &app.root;
     assert!(listed(root, "made-in-a"));
     assert_eq!(key_chip(root), "API key set");
@@ -116,14 +116,14 @@ async fn legacy_tasks_show_up_in_every_deployment_and_are_adopted_once() {
         .set_item(&legacy, &envelope(&["old"]).to_string())
         .unwrap();
     for path in ["/a/", "/b/"] {
-        let app = mount_studio_in(config(), at(path));
+        let app = mount_studio_in(config(), at(path)).await;
         assert!(listed(&app.root, "old"), "{path}");
         assert_eq!(saved_ids(&at(path).tasks()), ["old"], "{path}: adopted");
     }
     assert_eq!(saved_ids(&legacy), ["old"], "the legacy list stays");
 
     // Adopted once: removing it in /a/ does not bring it back from the legacy list.
-    let app = mount_studio_in(config(), at("/a/"));
+    let app = mount_studio_in(config(), at("/a/")).await;
     let root = &app.root;
     let remove: web_sys::HtmlElement =
         get(root, "li[data-task-id='old'] button.danger").unchecked_into();
@@ -133,10 +133,10 @@ async fn legacy_tasks_show_up_in_every_deployment_and_are_adopted_once() {
     })
     .await;
     drop(app);
-    let app = mount_studio_in(config(), at("/a/"));
+    let app = mount_studio_in(config(), at("/a/")).await;
     assert!(!listed(&app.root, "old"), "not adopted again");
     drop(app);
-    let app = mount_studio_in(config(), at("/b/"));
+    let app = mount_studio_in(config(), at("/b/")).await;
     assert!(listed(&app.root, "old"), "/b/ keeps its copy");
     restore_network();
 }
@@ -147,7 +147,7 @@ async fn a_legacy_remembered_key_is_used_and_no_longer_kept_under_the_legacy_nam
     fake_network(vec![no_such_task()]);
     let legacy = Scope::legacy().api_key();
     local().set_item(&legacy, "sk_legacy_123456789").unwrap();
-    let app = mount_studio_in(config(), at("/a/"));
+    let app = mount_studio_in(config(), at("/a/")).await;
     let root = &app.root;
     assert_eq!(key_chip(root), "API key set");
     click_button(root, "Settings");
@@ -164,7 +164,7 @@ async fn a_legacy_remembered_key_is_used_and_no_longer_kept_under_the_legacy_nam
         "still remembered, in /a/"
     );
     drop(app);
-    let app = mount_studio_in(config(), at("/b/"));
+    let app = mount_studio_in(config(), at("/b/")).await;
     assert_eq!(key_chip(&app.root), "No API key yet");
     restore_network();
 }
@@ -186,7 +186,7 @@ fn other_tab_saves(scope: &Scope, envelope: Value) {
 async fn other_tabs_saves_are_merged_only_within_the_same_deployment() {
     clear_storage();
     fake_network(vec![]);
-    let app = mount_studio_in(config(), at("/a/"));
+    let app = mount_studio_in(config(), at("/a/")).await;
     let root = &app.root;
     other_tab_saves(&at("/b/"), envelope(&["from-b"]));
     pause(50).await;
@@ -218,7 +218,7 @@ async fn a_plain_http_deployment_warns_before_a_key_is_typed() {
     clear_storage();
     let mut cfg = config();
     cfg.api_base = "http://intranet.example".into();
-    let app = mount_studio(cfg);
+    let app = mount_studio(cfg).await;
     let root = &app.root;
     let warning = clear_text_warning("http://intranet.example");
     assert_eq!(text(root, "#key-in-clear span"), warning, "at load");
@@ -260,7 +260,7 @@ async fn https_loopback_and_proxy_deployments_do_not_warn() {
         let mut cfg = config();
         cfg.api_base = base.into();
         cfg.auth = auth;
-        let app = mount_studio(cfg);
+        let app = mount_studio(cfg).await;
         let root = &app.root;
         assert!(query(root, "#key-in-clear").is_none(), "{base} {auth:?}");
         assert!(

@@ -19,7 +19,7 @@ const SUBMIT: &str = "/api/v2/avatar/generate";
 async fn submit_with(routes: Vec<Route>) -> Mounted {
     clear_storage();
     fake_network(routes);
-    let app = mount_studio(config());
+    let app = mount_studio(config()).await;
     let root = &app.root;
     click_button(root, "Settings");
     type_into(root, "API key", "sk_test_0123456789");

@@ -23,7 +23,7 @@ fn pro(duration: u32, resolution: u32) -> AvatarRequest {
 #[wasm_bindgen_test]
 async fn cost_and_button_show_the_contracts_quote() {
     clear_storage();
-    let app = mount_studio(config());
+    let app = mount_studio(config()).await;
     let root = &app.root;
     type_into(root, "Image URL", "  https://cdn.test/p.png\n");
     type_into(root, "Audio URL", "https://cdn.test/s.mp3");
@@ -57,7 +57,7 @@ async fn cost_and_button_show_the_contracts_quote() {
 #[wasm_bindgen_test]
 async fn follow_audio_needs_and_bills_the_audio_length() {
     clear_storage();
-    let app = mount_studio(config());
+    let app = mount_studio(config()).await;
     let root = &app.root;
     type_into(root, "Image URL", "https://cdn.test/p.png");
     type_into(root, "Audio URL", "https://cdn.test/s.mp3");
@@ -91,7 +91,7 @@ async fn follow_audio_needs_and_bills_the_audio_length() {
 #[wasm_bindgen_test]
 async fn invalid_fields_explain_themselves_and_block_submit() {
     clear_storage();
-    let app = mount_studio(config());
+    let app = mount_studio(config()).await;
     let root = &app.root;
     // Nothing typed: the button says why it is unavailable, no field shouts yet.
     assert_eq!(
@@ -137,7 +137,7 @@ async fn invalid_fields_explain_themselves_and_block_submit() {
 #[wasm_bindgen_test]
 async fn motion_prompt_counts_characters_against_the_limit() {
     clear_storage();
-    let app = mount_studio(config());
+    let app = mount_studio(config()).await;
     let root = &app.root;
     let prompt = root.query_selector("#f-motion_prompt").unwrap().unwrap();
     assert_eq!(
@@ -158,7 +158,7 @@ async fn motion_prompt_counts_characters_against_the_limit() {
 #[wasm_bindgen_test]
 async fn each_model_shows_only_its_own_fields() {
     clear_storage();
-    let app = mount_studio(config());
+    let app = mount_studio(config()).await;
     let root = &app.root;
     let has_label = |name: &str| {
         let labels = root.query_selector_all("label").unwrap();
@@ -204,7 +204,7 @@ async fn each_model_shows_only_its_own_fields() {
 #[wasm_bindgen_test]
 async fn try_a_sample_fills_the_media() {
     clear_storage();
-    let app = mount_studio(config());
+    let app = mount_studio(config()).await;
     let root = &app.root;
     click_button(root, "Try a sample");
     leptos::task::tick().await;

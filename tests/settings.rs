@@ -52,7 +52,7 @@ fn base_in_use(root: &web_sys::HtmlElement) -> String {
 #[wasm_bindgen_test]
 async fn the_key_is_kept_for_the_session_unless_remembered() {
     clear_storage();
-    let app = mount_studio(config());
+    let app = mount_studio(config()).await;
     let root = &app.root;
     click_button(root, "Settings");
     let key = input_by_label(root, "API key");
@@ -89,7 +89,7 @@ async fn the_key_is_kept_for_the_session_unless_remembered() {
 async fn check_key_tells_valid_from_rejected() {
     clear_storage();
     fake_network(vec![no_such_task()]);
-    let app = mount_studio(config());
+    let app = mount_studio(config()).await;
     let root = &app.root;
     click_button(root, "Settings");
     type_into(root, "API key", "sk_good_123456789");
@@ -122,7 +122,7 @@ async fn a_proxy_deployment_asks_for_no_key_and_sends_none() {
     let mut cfg = config();
     cfg.auth = AuthMode::Proxy;
     cfg.api_base = String::new();
-    let app = mount_studio(cfg);
+    let app = mount_studio(cfg).await;
     let root = &app.root;
     assert!(root.query_selector("#api-key").unwrap().is_none());
     type_into(root, "Image URL", "https://cdn.test/p.png");
@@ -152,7 +152,7 @@ async fn a_proxy_deployment_asks_for_no_key_and_sends_none() {
 async fn the_base_url_takes_effect_only_when_applied() {
     clear_storage();
     fake_network(vec![no_such_task()]);
-    let app = mount_studio(config());
+    let app = mount_studio(config()).await;
     let root = &app.root;
     click_button(root, "Settings");
     // Half typed: nothing changes for the requests, and the field says so.
@@ -204,7 +204,7 @@ async fn the_base_url_takes_effect_only_when_applied() {
 async fn an_unusable_base_url_is_refused_with_a_sentence() {
     clear_storage();
     fake_network(vec![]);
-    let app = mount_studio(config());
+    let app = mount_studio(config()).await;
     let root = &app.root;
     click_button(root, "Settings");
     for (typed, sentence) in [
@@ -274,14 +274,14 @@ async fn a_saved_unusable_base_gives_way_to_the_default() {
     clear_storage();
     let local = window().local_storage().unwrap().unwrap();
     local.set_item(&base_item(), "api.example.com").unwrap();
-    let app = mount_studio(config());
+    let app = mount_studio(config()).await;
     let root = &app.root;
     assert_eq!(base_in_use(root), "https://api.test");
     local
         .set_item(&base_item(), "https://saved.example/api/v2")
         .unwrap();
     drop(app);
-    let app = mount_studio(config());
+    let app = mount_studio(config()).await;
     assert_eq!(base_in_use(&app.root), "https://saved.example");
 }
 
@@ -289,7 +289,7 @@ async fn a_saved_unusable_base_gives_way_to_the_default() {
 async fn a_pasted_key_is_cleaned_and_the_field_keeps_what_was_typed() {
     clear_storage();
     fake_network(vec![no_such_task()]);
-    let app = mount_studio(config());
+    let app = mount_studio(config()).await;
     let root = &app.root;
     click_button(root, "Settings");
     for (typed, note) in [
@@ -332,7 +332,7 @@ async fn a_pasted_key_is_cleaned_and_the_field_keeps_what_was_typed() {
 async fn a_key_that_cannot_be_sent_is_refused_and_never_sent() {
     clear_storage();
     fake_network(vec![]);
-    let app = mount_studio(config());
+    let app = mount_studio(config()).await;
     let root = &app.root;
     click_button(root, "Settings");
     click_button(root, "Try a sample");
@@ -389,7 +389,7 @@ async fn a_remembered_key_goes_through_the_same_cleaning() {
     local
         .set_item(&key_item(), "Bearer sk_saved_123456789\n")
         .unwrap();
-    let app = mount_studio(config());
+    let app = mount_studio(config()).await;
     let root = &app.root;
     leptos::task::tick().await;
     assert_eq!(text(root, ".topbar .chip.ok"), "API key set");
@@ -400,7 +400,7 @@ async fn a_remembered_key_goes_through_the_same_cleaning() {
     );
     drop(app);
     local.set_item(&key_item(), "sk_…cdef").unwrap();
-    let app = mount_studio(config());
+    let app = mount_studio(config()).await;
     let root = &app.root;
     leptos::task::tick().await;
     assert_eq!(text(root, ".topbar .chip.warn"), "No API key yet");

@@ -43,22 +43,28 @@ pub fn scope() -> Scope {
 }
 
 /// Mounts the studio into its own fresh element, in its default scope.
-pub fn mount_studio(config: Config) -> Mounted {
-    mount(config, None)
+pub async fn mount_studio(config: Config) -> Mounted {
+    mount(config, None).await
 }
 
 /// Mounts the studio as deployed under `scope` (e.g. another base path).
-pub fn mount_studio_in(config: Config, scope: Scope) -> Mounted {
-    mount(config, Some(scope))
+pub async fn mount_studio_in(config: Config, scope: Scope) -> Mounted {
+    mount(config, Some(scope)).await
 }
 
-fn mount(config: Config, scope: Option<Scope>) -> Mounted {
+/// Mounts, then waits for the parts the page builds one task after the form
+/// (the list, compare, the credit log), as a person sees them.
+async fn mount(config: Config, scope: Option<Scope>) -> Mounted {
     let root: HtmlElement = document().create_element("div").unwrap().unchecked_into();
     document().body().unwrap().append_child(&root).unwrap();
     let handle = mount_to(root.clone(), move || match scope.clone() {
         Some(scope) => view! { <Studio config=config.clone() scope/> }.into_any(),
         None => view! { <Studio config=config.clone()/> }.into_any(),
     });
+    until("the task list under the form", || {
+        query(&root, ".tasks").is_some()
+    })
+    .await;
     Mounted {
         root,
         _handle: Box::new(handle),

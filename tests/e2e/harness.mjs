@@ -604,7 +604,9 @@ export class Studio {
   }
 }
 
-/** Resolves when the app has mounted (its submit button exists). */
+/** Resolves when the app has mounted: its submit button, and the task list built just after it. */
 export async function waitForAppReady(page) {
   await page.getByRole('button', { name: /^Generate/ }).waitFor({ state: 'visible', timeout: 30_000 });
+  // The list (and compare, the credit log) are built one task after the form (src/app.rs `AfterTheForm`).
+  await page.locator('section.tasks').waitFor({ state: 'attached', timeout: 30_000 });
 }
