@@ -6,10 +6,14 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-/// Target of issue 7: total gzip size of the page's download.
+/// Target of issue 16: total gzip size of the page's first visit.
 pub const TARGET_GZIP_BYTES: u64 = 150 * 1024;
-/// What we aim for.
-pub const AIM_GZIP_BYTES: u64 = 100 * 1024;
+/// Target of issue 16 after `brotli -q 11`.
+pub const TARGET_BROTLI_BYTES: u64 = 125 * 1024;
+/// What we aim for (gzip).
+pub const AIM_GZIP_BYTES: u64 = 120 * 1024;
+/// What we aim for (brotli).
+pub const AIM_BROTLI_BYTES: u64 = 100 * 1024;
 
 /// The size guard (`tests/size_guard.rs`, run by `make test` on the `dist/`
 /// it has just built): the first visit's total as last measured, after
@@ -219,46 +223,54 @@ pub fn markdown(files: &[FileSize]) -> String {
         ));
     }
     let total = |g: fn(&FileSize) -> u64| files.iter().map(g).sum::<u64>();
-    let gzip = total(|f| f.gzip);
+    let (gzip, brotli) = (total(|f| f.gzip), total(|f| f.brotli));
     out.push_str(&format!(
         "| **total** | **{}** | **{}** | **{}** |\n\n",
         kb(total(|f| f.raw)),
         kb(gzip),
-        kb(total(|f| f.brotli))
+        kb(brotli)
     ));
-    let verdict = if gzip <= AIM_GZIP_BYTES {
-        "meets the target (≤ 150 KB) and the aim (≤ 100 KB)".to_string()
-    } else if gzip <= TARGET_GZIP_BYTES {
-        format!(
-            "meets the target (≤ 150 KB); {} above the aim of 100 KB",
-            kb(gzip - AIM_GZIP_BYTES)
-        )
+    out.push_str(&format!(
+        "Total {} gzip, {} brotli: {}.\n",
+        kb(gzip),
+        kb(brotli),
+        verdict(gzip, brotli)
+    ));
+    out
+}
+
+/// Met, met without the aim, or missed by how much.
+fn verdict(gzip: u64, brotli: u64) -> String {
+    let kb = |b: u64| format!("{:.1} KB", b as f64 / 1024.0);
+    if gzip <= AIM_GZIP_BYTES && brotli <= AIM_BROTLI_BYTES {
+        "meets the target (≤ 150 KB gzip, ≤ 125 KB brotli) and the aim (120 / 100 KB)".to_string()
+    } else if gzip <= TARGET_GZIP_BYTES && brotli <= TARGET_BROTLI_BYTES {
+        "meets the target (≤ 150 KB gzip, ≤ 125 KB brotli), not the aim (120 / 100 KB)".to_string()
     } else {
         format!(
-            "**misses the target** of 150 KB by {}",
-            kb(gzip - TARGET_GZIP_BYTES)
+            "**misses the target** by {} gzip, {} brotli",
+            kb(gzip.saturating_sub(TARGET_GZIP_BYTES)),
+            kb(brotli.saturating_sub(TARGET_BROTLI_BYTES))
         )
-    };
-    out.push_str(&format!("Total gzip size {}: {verdict}.\n", kb(gzip)));
-    out
+    }
 }
 
 /// The summary row for BENCHMARKS.md's table of targets.
 pub fn summary_row(files: &[FileSize]) -> String {
     let gzip: u64 = files.iter().map(|f| f.gzip).sum();
     let brotli: u64 = files.iter().map(|f| f.brotli).sum();
-    let status = if gzip <= AIM_GZIP_BYTES {
-        "met (and the aim)".to_string()
-    } else if gzip <= TARGET_GZIP_BYTES {
-        "met (not the 100 KB aim)".to_string()
-    } else {
-        format!(
-            "**missed** by {:.1} KB",
-            (gzip - TARGET_GZIP_BYTES) as f64 / 1024.0
-        )
+    let met = gzip <= TARGET_GZIP_BYTES && brotli <= TARGET_BROTLI_BYTES;
+    let aim = gzip <= AIM_GZIP_BYTES && brotli <= AIM_BROTLI_BYTES;
+    let status = match (met, aim) {
+        (true, true) => "met (and the aim)".to_string(),
+        (true, false) => "met (not the aim)".to_string(),
+        _ => format!(
+            "**missed**: {}",
+            verdict(gzip, brotli).replace("**misses the target** ", "")
+        ),
     };
     format!(
-        "| Download size (gzip -9) | ≤ 150 KB (aim ≤ 100 KB) | {:.1} KB (brotli {:.1} KB) | {status} |\n",
+        "| Download size, first visit | ≤ 150 KB gzip -9, ≤ 125 KB brotli -q 11 (aim 120 / 100) | {:.1} KB gzip, {:.1} KB brotli | {status} |\n",
         gzip as f64 / 1024.0,
         brotli as f64 / 1024.0
     )
