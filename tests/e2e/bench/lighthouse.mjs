@@ -18,7 +18,18 @@ const CATEGORIES = ['performance', 'accessibility', 'best-practices'];
 /** Issue 16's aims. */
 const AIMS = { accessibility: 100, 'best-practices': 95, mobile: 90 };
 
+/** One run; Lighthouse sometimes loses its own trace (NO_NAVSTART, NO_FCP): such a run is made again, once. */
 function lighthouse(url, preset) {
+  try {
+    return lighthouseOnce(url, preset);
+  } catch (err) {
+    if (!/Runtime error|NO_NAVSTART|NO_FCP/.test(String(err.message))) throw err;
+    console.error(`lighthouse ${preset}: ${err.message}; running it again`);
+    return lighthouseOnce(url, preset);
+  }
+}
+
+function lighthouseOnce(url, preset) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'avatar-lighthouse-'));
   const report = path.join(dir, 'report.json');
   const flags = [
