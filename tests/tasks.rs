@@ -265,22 +265,14 @@ async fn a_task_the_api_forgot_is_marked_and_not_retried() {
     assert!(text(root, "li[data-task-id='gone']").contains("no longer knows this task"));
     // Checks of this task only: the test page also sees other tests' video
     // downloads (a saved copy being fetched when their studio was dropped).
-    let checks = || {
-        sent_requests()
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|r| {
-                r["url"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .contains("/tasks/gone")
-            })
-            .count()
-    };
-    assert_eq!(checks(), 1, "{}", sent_requests());
+    assert_eq!(gets("/tasks/gone"), 1, "{}", sent_requests());
     pause(300).await;
-    assert_eq!(checks(), 1, "not checked again: {}", sent_requests());
+    assert_eq!(
+        gets("/tasks/gone"),
+        1,
+        "not checked again: {}",
+        sent_requests()
+    );
     restore_network();
 }
 
