@@ -16,7 +16,7 @@ use crate::saved::{Kept, SavedCopies, revoke};
 use crate::tasks::record::TaskRecord;
 use crate::tasks::store::{TaskEntry, TaskStore};
 use crate::tasks::summary;
-use crate::widgets::effect;
+use crate::widgets::{PAGE, ShowMore, effect};
 
 /// Followers further than this from the first video are moved to it.
 const DRIFT_S: f64 = 0.15;
@@ -146,11 +146,17 @@ pub fn Compare() -> impl IntoView {
             }
         });
     };
+    // The newest `offered` videos are offered, and any chosen one that newer
+    // videos have pushed past them: a long history stays quick to show.
+    let offered = RwSignal::new(PAGE);
     let picker = move || {
+        let limit = offered.get();
         finished
             .get()
             .into_iter()
-            .map(|entry| {
+            .enumerate()
+            .filter(|(i, e)| *i < limit || chosen.with_untracked(|c| c.contains(&e.id())))
+            .map(|(_, entry)| {
                 let t = entry.record.get_untracked();
                 let id = t.task_id.clone();
                 let input_id = format!("cmp-{id}");
@@ -175,6 +181,12 @@ pub fn Compare() -> impl IntoView {
             })
             .collect::<Vec<_>>()
     };
+    let box_id = move |i: usize| {
+        Some(format!(
+            "cmp-{}",
+            finished.with_untracked(|f| f.get(i).map(TaskEntry::id))?
+        ))
+    };
     view! {
         <Show when=move || { finished.with(|f| f.len() >= 2) }>
             <section class="card compare" id="compare" aria-labelledby="compare-title">
@@ -185,6 +197,8 @@ pub fn Compare() -> impl IntoView {
                 <fieldset class="compare-pick">
                     <legend class="sr-only">"Videos to compare"</legend>
                     <ul>{picker}</ul>
+                    <ShowMore total=Signal::derive(move || finished.with(Vec::len)) shown=offered
+                        what="more videos" id_at=Callback::new(box_id)/>
                 </fieldset>
                 <Show when=move || { shown.with(|s| s.len() >= 2) }
                     fallback=|| view! { <p class="muted">"Tick at least two videos."</p> }>

@@ -1,5 +1,6 @@
 //! Small pieces shared by the page's parts: focus and field ids, the
-//! copy-to-clipboard button, and [`effect`].
+//! copy-to-clipboard button, the "Show more" row of a paged list, and
+//! [`effect`].
 
 use leptos::prelude::*;
 
@@ -25,6 +26,42 @@ pub fn focus_id(id: &str) {
 pub fn effect(f: impl FnMut() + 'static) {
     let f: Box<dyn FnMut()> = Box::new(f);
     Effect::new(f);
+}
+
+/// Items a paged list shows at first, and adds with each "Show more": a
+/// long history renders quickly and the page stays light.
+pub const PAGE: usize = 20;
+
+/// The row under a paged list while some of its `total` items are hidden:
+/// a "Show N {what}" button that shows up to [`PAGE`] more (`shown` grows),
+/// then moves focus to the first new item (`id_at(index)` is its DOM id),
+/// and "N of M shown".
+#[component]
+pub fn ShowMore(
+    total: Signal<usize>,
+    shown: RwSignal<usize>,
+    what: &'static str,
+    id_at: Callback<usize, Option<String>>,
+) -> impl IntoView {
+    let hidden = move || total.get().saturating_sub(shown.get());
+    let more = move |_| {
+        let first_new = shown.get_untracked();
+        shown.update(|n| *n += PAGE);
+        // Keep the keyboard where the new items start.
+        if let Some(id) = id_at.run(first_new) {
+            request_animation_frame(move || focus_id(&id));
+        }
+    };
+    view! {
+        <Show when=move || hidden() != 0>
+            <div class="more">
+                <button type="button" class="btn ghost" on:click=more>
+                    {move || format!("Show {} {what}", hidden().min(PAGE))}
+                </button>
+                <span class="muted">{move || format!("{} of {} shown", shown.get().min(total.get()), total.get())}</span>
+            </div>
+        </Show>
+    }
 }
 
 /// A button that copies text and says "Copied ✓" for 1.5 s (from the last copy).

@@ -366,12 +366,86 @@ async fn a_long_history_shows_the_newest_page_then_more_on_request() {
     let expected: Vec<String> = (0..20).map(|i| format!("t{i:02}")).collect();
     assert_eq!(row_ids(root), expected, "the newest 20, newest first");
     assert!(text(root, ".tasks").contains("25 tasks"));
-    assert!(text(root, ".more").contains("20 of 25 shown"));
+    assert!(text(root, ".tasks .more").contains("20 of 25 shown"));
     click_button(root, "Show 5 older");
     until("all rows", || row_ids(root).len() == 25).await;
     assert_eq!(row_ids(root)[24], "t24");
     until("focus on the first new row", || focused_id() == "task-t20").await;
-    assert!(query(root, ".more").is_none(), "nothing left to show");
+    assert!(
+        query(root, ".tasks .more").is_none(),
+        "nothing left to show"
+    );
+    restore_network();
+}
+
+fn checkbox(root: &web_sys::Element, selector: &str) -> web_sys::HtmlInputElement {
+    wasm_bindgen::JsCast::unchecked_into(get(root, selector))
+}
+
+/// The ids of the tasks that "Compare videos" offers, in order.
+fn offered_ids(root: &web_sys::Element) -> Vec<String> {
+    let boxes = get(root, "#compare")
+        .query_selector_all("input[type=checkbox]")
+        .unwrap();
+    (0..boxes.length())
+        .map(|i| {
+            let e: web_sys::Element = wasm_bindgen::JsCast::unchecked_into(boxes.item(i).unwrap());
+            e.id().strip_prefix("cmp-").unwrap().to_owned()
+        })
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn compare_offers_the_newest_videos_then_more_and_keeps_a_ticked_one() {
+    clear_storage();
+    fake_network(vec![]);
+    let t = now();
+    save(
+        (0..25)
+            .map(|i| done(&format!("t{i:02}"), t - 1_000 * (i + 1)))
+            .collect(),
+    );
+    let app = mount_studio(config()).await;
+    let root = &app.root;
+    let newest: Vec<String> = (0..20).map(|i| format!("t{i:02}")).collect();
+    assert_eq!(
+        offered_ids(root),
+        newest,
+        "the newest 20 videos, newest first"
+    );
+    assert!(text(root, "#compare .more").contains("20 of 25 shown"));
+
+    // The oldest one offered is ticked; then another tab finishes a newer video,
+    // which pushes the ticked one past the first 20: it stays offered, ticked.
+    let ticked = checkbox(root, "#cmp-t19");
+    ticked.set_checked(true);
+    ticked
+        .dispatch_event(&web_sys::Event::new("change").unwrap())
+        .unwrap();
+    pause(150).await;
+    let mut tasks: Vec<Value> = vec![done("new", t)];
+    tasks.extend((0..25).map(|i| done(&format!("t{i:02}"), t - 1_000 * (i + 1))));
+    other_tab_saves(json!({"version": storage::VERSION, "tasks": tasks}));
+    until("the new video offered", || {
+        offered_ids(root).first().map(String::as_str) == Some("new")
+    })
+    .await;
+    let offered = offered_ids(root);
+    assert_eq!(offered.len(), 21, "{offered:?}");
+    assert_eq!(
+        offered.last().map(String::as_str),
+        Some("t19"),
+        "the ticked one stays"
+    );
+    assert!(checkbox(root, "#cmp-t19").checked(), "and stays ticked");
+
+    click_button(root, "Show 6 more videos");
+    until("every video offered", || offered_ids(root).len() == 26).await;
+    until("focus on the first new one", || focused_id() == "cmp-t19").await;
+    assert!(
+        query(root, "#compare .more").is_none(),
+        "nothing left to offer"
+    );
     restore_network();
 }
 

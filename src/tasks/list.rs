@@ -16,7 +16,7 @@ use crate::tasks::record::TaskRecord;
 use crate::tasks::store::TaskEntry;
 use crate::tasks::store::TaskStore;
 use crate::tasks::transfer::HistoryTools;
-use crate::widgets::{CopyButton, effect, field_id, focus_id};
+use crate::widgets::{CopyButton, PAGE, ShowMore, effect, field_id, focus_id};
 
 /// A short description of a request's parameters.
 pub fn summary(request: &AvatarRequest) -> String {
@@ -88,26 +88,13 @@ fn clock_time(ms: u64) -> String {
     )
 }
 
-/// Rows shown at first, and added by each "Show more": a long history
-/// renders quickly and the page stays light.
-pub const PAGE: usize = 20;
-
 /// The list of submitted tasks, newest first, a page at a time.
 #[component]
 pub fn TaskList() -> impl IntoView {
     let tasks = expect_context::<TaskStore>();
     let shown = RwSignal::new(PAGE);
     let count = move || tasks.len();
-    let hidden = move || count().saturating_sub(shown.get());
-    let show_more = move |_| {
-        let first_new = tasks.newest(shown.get_untracked() + 1).pop();
-        shown.update(|n| *n += PAGE);
-        // Keep the keyboard where the new rows start.
-        if let Some(entry) = first_new {
-            let id = format!("task-{}", entry.id());
-            request_animation_frame(move || focus_id(&id));
-        }
-    };
+    let row_id = move |i: usize| Some(format!("task-{}", tasks.newest(i + 1).get(i)?.id()));
     view! {
         <section class="card tasks" aria-labelledby="tasks-title">
             <div class="card-head">
@@ -126,14 +113,7 @@ pub fn TaskList() -> impl IntoView {
                     <TaskRow entry/>
                 </For>
             </ul>
-            <Show when=move || hidden() != 0>
-                <div class="more">
-                    <button type="button" class="btn ghost" on:click=show_more>
-                        {move || format!("Show {} older", hidden().min(PAGE))}
-                    </button>
-                    <span class="muted">{move || format!("{} of {} shown", shown.get().min(count()), count())}</span>
-                </div>
-            </Show>
+            <ShowMore total=Signal::derive(count) shown what="older" id_at=Callback::new(row_id)/>
             <HistoryTools/>
         </section>
     }
