@@ -644,3 +644,20 @@ async fn a_task_past_two_hours_is_not_checked_until_asked() {
     assert_eq!(gets("/tasks/old"), 1);
     restore_network();
 }
+
+#[wasm_bindgen_test]
+fn a_stored_item_reads_back_exactly_whatever_its_characters() {
+    let local = local();
+    for text in [
+        "",
+        "plain ASCII {\"a\": 1}",
+        "é ß ü (2 bytes), € — 你好 (3 bytes), 😀🎬 (4 bytes), \u{0}",
+        &"Lächeln 😀 ".repeat(20_000),
+    ] {
+        local.set_item("avatar-studio.read-test", text).unwrap();
+        let back = storage::read_item(&local, "avatar-studio.read-test");
+        assert_eq!(back.as_deref(), Some(text), "{} chars", text.len());
+    }
+    local.remove_item("avatar-studio.read-test").unwrap();
+    assert_eq!(storage::read_item(&local, "avatar-studio.read-test"), None);
+}

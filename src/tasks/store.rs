@@ -74,7 +74,7 @@ impl TaskStore {
     pub fn load(scope: &Scope) -> Self {
         let problem = RwSignal::new(None);
         let key = scope.tasks();
-        let raw = local_storage().and_then(|s| s.get_item(&key).ok().flatten());
+        let raw = local_storage().and_then(|s| storage::read_item(&s, &key));
         let envelope = match raw.as_deref().map(storage::decode) {
             None => Envelope::default(),
             Some(Ok(envelope)) => envelope,
