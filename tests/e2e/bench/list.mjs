@@ -83,7 +83,7 @@ async function busyMs(cdp) {
   return (get('ScriptDuration') + get('LayoutDuration') + get('RecalcStyleDuration')) * 1000;
 }
 
-/** Rows the page shows before "Show older" (`PAGE` in src/tasks/list.rs). */
+/** Rows the page shows before "Show older" (`PAGE` in src/widgets.rs). */
 const PAGE = 20;
 /** First visits timed per list size (alternating sizes, so both see the same machine). */
 const LOADS = 7;
