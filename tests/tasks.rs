@@ -330,16 +330,22 @@ async fn damaged_saved_data_is_reported_and_kept_aside() {
     restore_network();
 }
 
-fn row_ids(root: &web_sys::Element) -> Vec<String> {
-    let rows = get(root, "ul[aria-label='Tasks']")
-        .query_selector_all("li")
-        .unwrap();
-    (0..rows.length())
-        .map(|i| {
-            let e: web_sys::Element = wasm_bindgen::JsCast::unchecked_into(rows.item(i).unwrap());
-            e.get_attribute("data-task-id").unwrap()
-        })
+/// What `read` gives for each element matching `selector` in `within`, in order.
+fn each(
+    within: &web_sys::Element,
+    selector: &str,
+    read: impl Fn(web_sys::Element) -> String,
+) -> Vec<String> {
+    let found = within.query_selector_all(selector).unwrap();
+    (0..found.length())
+        .map(|i| read(wasm_bindgen::JsCast::unchecked_into(found.item(i).unwrap())))
         .collect()
+}
+
+fn row_ids(root: &web_sys::Element) -> Vec<String> {
+    each(&get(root, "ul[aria-label='Tasks']"), "li", |e| {
+        e.get_attribute("data-task-id").unwrap()
+    })
 }
 
 fn done(id: &str, submitted_ms: u64) -> Value {
@@ -351,20 +357,27 @@ fn done(id: &str, submitted_ms: u64) -> Value {
     )
 }
 
+/// `n` finished tasks `t00`, `t01`, …, newest first, the newest a second before `t`.
+fn finished(n: u64, t: u64) -> Vec<Value> {
+    (0..n)
+        .map(|i| done(&format!("t{i:02}"), t - 1_000 * (i + 1)))
+        .collect()
+}
+
+/// The ids [`finished`] gives the tasks in `range`.
+fn ids(range: std::ops::Range<u64>) -> Vec<String> {
+    range.map(|i| format!("t{i:02}")).collect()
+}
+
 #[wasm_bindgen_test]
 async fn a_long_history_shows_the_newest_page_then_more_on_request() {
     clear_storage();
     fake_network(vec![]);
     let t = now();
-    save(
-        (0..25)
-            .map(|i| done(&format!("t{i:02}"), t - 1_000 * (i + 1)))
-            .collect(),
-    );
+    save(finished(25, t));
     let app = mount_studio(config()).await;
     let root = &app.root;
-    let expected: Vec<String> = (0..20).map(|i| format!("t{i:02}")).collect();
-    assert_eq!(row_ids(root), expected, "the newest 20, newest first");
+    assert_eq!(row_ids(root), ids(0..20), "the newest 20, newest first");
     assert!(text(root, ".tasks").contains("25 tasks"));
     assert!(text(root, ".tasks .more").contains("20 of 25 shown"));
     click_button(root, "Show 5 older");
@@ -384,15 +397,9 @@ fn checkbox(root: &web_sys::Element, selector: &str) -> web_sys::HtmlInputElemen
 
 /// The ids of the tasks that "Compare videos" offers, in order.
 fn offered_ids(root: &web_sys::Element) -> Vec<String> {
-    let boxes = get(root, "#compare")
-        .query_selector_all("input[type=checkbox]")
-        .unwrap();
-    (0..boxes.length())
-        .map(|i| {
-            let e: web_sys::Element = wasm_bindgen::JsCast::unchecked_into(boxes.item(i).unwrap());
-            e.id().strip_prefix("cmp-").unwrap().to_owned()
-        })
-        .collect()
+    each(&get(root, "#compare"), "input[type=checkbox]", |e| {
+        e.id().strip_prefix("cmp-").unwrap().to_owned()
+    })
 }
 
 #[wasm_bindgen_test]
@@ -400,17 +407,12 @@ async fn compare_offers_the_newest_videos_then_more_and_keeps_a_ticked_one() {
     clear_storage();
     fake_network(vec![]);
     let t = now();
-    save(
-        (0..25)
-            .map(|i| done(&format!("t{i:02}"), t - 1_000 * (i + 1)))
-            .collect(),
-    );
+    save(finished(25, t));
     let app = mount_studio(config()).await;
     let root = &app.root;
-    let newest: Vec<String> = (0..20).map(|i| format!("t{i:02}")).collect();
     assert_eq!(
         offered_ids(root),
-        newest,
+        ids(0..20),
         "the newest 20 videos, newest first"
     );
     assert!(text(root, "#compare .more").contains("20 of 25 shown"));
@@ -424,7 +426,7 @@ async fn compare_offers_the_newest_videos_then_more_and_keeps_a_ticked_one() {
         .unwrap();
     pause(150).await;
     let mut tasks: Vec<Value> = vec![done("new", t)];
-    tasks.extend((0..25).map(|i| done(&format!("t{i:02}"), t - 1_000 * (i + 1))));
+    tasks.extend(finished(25, t));
     other_tab_saves(json!({"version": storage::VERSION, "tasks": tasks}));
     until("the new video offered", || {
         offered_ids(root).first().map(String::as_str) == Some("new")
