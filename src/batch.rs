@@ -197,6 +197,16 @@ pub fn variants(rows: &[usize]) -> String {
     }
 }
 
+/// [`variants`] to start a sentence: "Variant 2", "Variants 3 and 4". ASCII
+/// upper case: Unicode's case tables would cost 7 KB of the download.
+pub fn variants_at_start(rows: &[usize]) -> String {
+    let mut text = variants(rows);
+    if let Some(first) = text.get_mut(..1) {
+        first.make_ascii_uppercase();
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -219,6 +229,9 @@ mod tests {
         assert_eq!(variants(&[1]), "variant 2");
         assert_eq!(variants(&[2, 3]), "variants 3 and 4");
         assert_eq!(variants(&[0, 1, 2]), "variants 1, 2 and 3");
+        assert_eq!(variants_at_start(&[1]), "Variant 2");
+        assert_eq!(variants_at_start(&[2, 3]), "Variants 3 and 4");
+        assert_eq!(variants_at_start(&[]), "");
     }
 
     #[test]

@@ -75,14 +75,6 @@ fn recent_duplicate(tasks: TaskStore, request: &AvatarRequest, now: u64) -> Opti
         })
 }
 
-/// `text` with its first letter upper case.
-fn capitalized(text: &str) -> String {
-    let mut chars = text.chars();
-    chars.next().map_or_else(String::new, |first| {
-        first.to_uppercase().chain(chars).collect()
-    })
-}
-
 /// "It was sent at 21:40:03 (20 credits) and its outcome is unknown…"
 fn duplicate_question(task: &TaskRecord, now: u64) -> String {
     let ago = avatar_api::estimate::format_duration(now.saturating_sub(task.submitted_ms));
@@ -403,7 +395,7 @@ pub(super) fn SubmitArea() -> impl IntoView {
             } else {
                 let question = format!(
                     "{} of this batch repeat{} a request you sent in the last 10 minutes (or whose outcome is unknown). Send the whole batch and pay again?",
-                    capitalized(&crate::batch::variants(&repeated)),
+                    crate::batch::variants_at_start(&repeated),
                     if repeated.len() == 1 { "s" } else { "" }
                 );
                 announcer.say(question.clone());
