@@ -16,7 +16,7 @@ use crate::saved::{Kept, SavedCopies, revoke};
 use crate::tasks::record::TaskRecord;
 use crate::tasks::store::{TaskEntry, TaskStore};
 use crate::tasks::summary;
-use crate::widgets::{PAGE, ShowMore, effect};
+use crate::widgets::{PAGE, ShowMore, effect, local_time};
 
 /// Followers further than this from the first video are moved to it.
 const DRIFT_S: f64 = 0.15;
@@ -164,11 +164,13 @@ pub fn Compare() -> impl IntoView {
                     let id = id.clone();
                     move || chosen.with(|c| c.contains(&id))
                 };
+                // Two takes with the same parameters differ by when they were sent.
                 let text = format!(
-                    "{} · {} · {} credits",
+                    "{} · {} · {} credits · sent {}",
                     t.model().label(),
                     summary(&t.request),
-                    t.credits
+                    t.credits,
+                    local_time(t.submitted_ms)
                 );
                 view! {
                     <li>
@@ -181,6 +183,21 @@ pub fn Compare() -> impl IntoView {
             })
             .collect::<Vec<_>>()
     };
+    // Chosen videos the picker keeps past the first `offered` (read as the
+    // picker reads them, so the count matches what is on screen).
+    let kept = Signal::derive(move || {
+        let limit = offered.get();
+        finished.with(|f| {
+            chosen.with_untracked(|c| {
+                if c.is_empty() {
+                    return Vec::new();
+                }
+                (limit..f.len())
+                    .filter(|&i| c.contains(&f[i].id()))
+                    .collect::<Vec<usize>>()
+            })
+        })
+    });
     let box_id = move |i: usize| {
         Some(format!(
             "cmp-{}",
@@ -198,7 +215,7 @@ pub fn Compare() -> impl IntoView {
                     <legend class="sr-only">"Videos to compare"</legend>
                     <ul>{picker}</ul>
                     <ShowMore total=Signal::derive(move || finished.with(Vec::len)) shown=offered
-                        what="more videos" id_at=Callback::new(box_id)/>
+                        what="more videos" id_at=Callback::new(box_id) kept/>
                 </fieldset>
                 <Show when=move || { shown.with(|s| s.len() >= 2) }
                     fallback=|| view! { <p class="muted">"Tick at least two videos."</p> }>
@@ -283,7 +300,8 @@ fn Player(shown: Memo<Vec<TaskEntry>>) -> impl IntoView {
             .map(|(i, entry)| {
                 let t = entry.record.get_untracked();
                 let (src, on_error, note) = saved_or_link(saved, entry, t.video_url.clone().unwrap_or_default());
-                let label = format!("{} · {}", t.model().label(), summary(&t.request));
+                let sent = format!("sent {}", local_time(t.submitted_ms));
+                let label = format!("{} · {} · {sent}", t.model().label(), summary(&t.request));
                 let radio_id = format!("cmp-sound-{i}");
                 view! {
                     <figure class="compare-item">
@@ -297,6 +315,7 @@ fn Player(shown: Memo<Vec<TaskEntry>>) -> impl IntoView {
                             <strong>{t.model().label()}</strong>
                             <span>{summary(&t.request)}</span>
                             <span>{format!("{} credits", t.credits)}</span>
+                            <span>{sent}</span>
                             <span class="sound">
                                 <input type="radio" name="cmp-sound" id=radio_id.clone()
                                     prop:checked=move || sound.get() == i

@@ -28,6 +28,20 @@ pub fn effect(f: impl FnMut() + 'static) {
     Effect::new(f);
 }
 
+/// A Unix-ms instant as `YYYY-MM-DD HH:MM:SS`, local time.
+pub fn local_time(ms: u64) -> String {
+    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
+    format!(
+        "{}-{:02}-{:02} {:02}:{:02}:{:02}",
+        d.get_full_year(),
+        d.get_month() + 1,
+        d.get_date(),
+        d.get_hours(),
+        d.get_minutes(),
+        d.get_seconds()
+    )
+}
+
 /// Items a paged list shows at first, and adds with each "Show more": a
 /// long history renders quickly and the page stays light.
 pub const PAGE: usize = 20;
@@ -35,18 +49,22 @@ pub const PAGE: usize = 20;
 /// The row under a paged list while some of its `total` items are hidden:
 /// a "Show N {what}" button that shows up to [`PAGE`] more (`shown` grows),
 /// then moves focus to the first new item (`id_at(index)` is its DOM id),
-/// and "N of M shown".
+/// and "N of M shown". `kept`: items at or past `shown` that are on screen
+/// anyway (a ticked video), counted as shown and skipped by the next page.
 #[component]
 pub fn ShowMore(
     total: Signal<usize>,
     shown: RwSignal<usize>,
     what: &'static str,
     id_at: Callback<usize, Option<String>>,
+    #[prop(optional)] kept: Option<Signal<Vec<usize>>>,
 ) -> impl IntoView {
-    let hidden = move || total.get().saturating_sub(shown.get());
+    let kept = move || kept.map(|k| k.get()).unwrap_or_default();
+    let visible = move || shown.get().min(total.get()) + kept().len();
+    let hidden = move || total.get().saturating_sub(visible());
     let more = move |_| {
-        let first_new = shown.get_untracked();
-        shown.update(|n| *n += PAGE);
+        let (limit, first_new) = next_page(shown.get_untracked(), &kept());
+        shown.set(limit);
         // Keep the keyboard where the new items start.
         if let Some(id) = id_at.run(first_new) {
             request_animation_frame(move || focus_id(&id));
@@ -58,10 +76,27 @@ pub fn ShowMore(
                 <button type="button" class="btn ghost" on:click=more>
                     {move || format!("Show {} {what}", hidden().min(PAGE))}
                 </button>
-                <span class="muted">{move || format!("{} of {} shown", shown.get().min(total.get()), total.get())}</span>
+                <span class="muted">{move || format!("{} of {} shown", visible(), total.get())}</span>
             </div>
         </Show>
     }
+}
+
+/// "Show more" from a list showing its first `limit` items plus `kept`
+/// (indices at or past `limit`): the new limit, past the next [`PAGE`] items
+/// not on screen yet, and the first of those.
+fn next_page(limit: usize, kept: &[usize]) -> (usize, usize) {
+    let mut end = limit;
+    let mut first_new = None;
+    let mut added = 0;
+    while added < PAGE {
+        if !kept.contains(&end) {
+            added += 1;
+            first_new.get_or_insert(end);
+        }
+        end += 1;
+    }
+    (end, first_new.unwrap_or(limit))
 }
 
 /// A button that copies text and says "Copied ✓" for 1.5 s (from the last copy).
@@ -139,4 +174,17 @@ pub fn download(file_name: &str, mime: &str, text: &str) -> bool {
         std::time::Duration::from_secs(60),
     );
     true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_next_page_skips_what_is_on_screen_already() {
+        assert_eq!(next_page(20, &[]), (40, 20));
+        // A ticked item at 20 is shown: the page adds 21..=40 and starts at 21.
+        assert_eq!(next_page(20, &[20]), (41, 21));
+        assert_eq!(next_page(20, &[22, 25]), (42, 20));
+    }
 }

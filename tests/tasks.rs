@@ -416,6 +416,13 @@ async fn compare_offers_the_newest_videos_then_more_and_keeps_a_ticked_one() {
         "the newest 20 videos, newest first"
     );
     assert!(text(root, "#compare .more").contains("20 of 25 shown"));
+    let label = |id: &str| text(root, &format!("label[for=cmp-{id}]"));
+    assert_ne!(
+        label("t00"),
+        label("t01"),
+        "two takes with the same parameters, a second apart, read differently"
+    );
+    assert!(label("t00").contains(" · sent 20"), "{}", label("t00"));
 
     // The oldest one offered is ticked; then another tab finishes a newer video,
     // which pushes the ticked one past the first 20: it stays offered, ticked.
@@ -440,10 +447,15 @@ async fn compare_offers_the_newest_videos_then_more_and_keeps_a_ticked_one() {
         "the ticked one stays"
     );
     assert!(checkbox(root, "#cmp-t19").checked(), "and stays ticked");
+    let more = text(root, "#compare .more");
+    assert!(
+        more.contains("21 of 26 shown"),
+        "the kept one counts: {more}"
+    );
 
-    click_button(root, "Show 6 more videos");
+    click_button(root, "Show 5 more videos");
     until("every video offered", || offered_ids(root).len() == 26).await;
-    until("focus on the first new one", || focused_id() == "cmp-t19").await;
+    until("focus on the first new one", || focused_id() == "cmp-t20").await;
     assert!(
         query(root, "#compare .more").is_none(),
         "nothing left to offer"

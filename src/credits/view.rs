@@ -9,7 +9,7 @@ use super::{Balance, Balances, Row, csv, decode_balances, encode_balances, keys,
 use crate::ctx::{Announcer, Clock};
 use crate::storage::Scope;
 use crate::tasks::store::TaskStore;
-use crate::widgets::blob_url;
+use crate::widgets::{blob_url, local_time};
 
 /// The file name the CSV is saved under.
 pub const CSV_FILE: &str = "avatar-studio-credits.csv";
@@ -70,19 +70,6 @@ fn day_start(now_ms: u64) -> u64 {
     d.set_seconds(0);
     d.set_milliseconds(0);
     d.get_time() as u64
-}
-
-/// `YYYY-MM-DD HH:MM`, local time.
-fn local_time(ms: u64) -> String {
-    let d = js_sys::Date::new(&JsValue::from_f64(ms as f64));
-    format!(
-        "{}-{:02}-{:02} {:02}:{:02}",
-        d.get_full_year(),
-        d.get_month() + 1,
-        d.get_date(),
-        d.get_hours(),
-        d.get_minutes()
-    )
 }
 
 /// A header row (one `<th>` type for both tables: a smaller wasm).

@@ -58,6 +58,7 @@ journey('Compare: two takes side by side play and seek together, one of them hea
   assert.match(captions[0], /1280 px/, 'each video shows its parameters');
   assert.match(captions[1], /720 px/);
   assert.ok(captions.every((c) => /\b\d+ credits/.test(c)), 'and its cost');
+  assert.ok(captions.every((c) => /sent \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}/.test(c)), `and when it was sent: ${captions}`);
 
   await compare.getByRole('button', { name: 'Play all' }).click();
   await page.waitForTimeout(400);
