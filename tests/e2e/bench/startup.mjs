@@ -8,8 +8,15 @@ import { browser, configFor, serveApp, startEmulator } from '../harness.mjs';
 import { mean, median, ms, quantile, verdict } from './stats.mjs';
 import { KIND_NAMES, mainThreadBreakdown, startTrace } from './trace.mjs';
 
-/** Target of issue 7, ms. */
-export const TARGET_MS = 150;
+/** Targets of issue 16, ms: the median and the p95 of first visits. */
+export const TARGET_MEDIAN_MS = 120;
+export const TARGET_P95_MS = 150;
+
+/**
+ * The framework's floor, if `.ci/bench` built it: the smallest Leptos page
+ * (crates/avatar-bench/minimal-page), timed the same way in the same run.
+ */
+const MINIMAL_DIST = process.env.AVATAR_MINIMAL_DIST;
 
 /**
  * Runs in the page before any of its scripts: resolves `window.__ready` with
@@ -65,10 +72,12 @@ export async function run({ loads = 20, traced = 5 } = {}) {
   const floorDir = fs.mkdtempSync(path.join(os.tmpdir(), 'avatar-floor-'));
   fs.writeFileSync(path.join(floorDir, 'index.html'), FLOOR_HTML);
   const floorApp = await serveApp({ config: {}, dir: floorDir });
+  const minimalApp = MINIMAL_DIST && fs.existsSync(path.join(MINIMAL_DIST, 'index.html')) ? await serveApp({ config: configFor(emu.origin), dir: MINIMAL_DIST }) : null;
   const b = await browser();
   const cold = [];
   const warm = [];
   const floor = [];
+  const minimal = [];
   const appTraces = [];
   const floorTraces = [];
   try {
@@ -86,6 +95,12 @@ export async function run({ loads = 20, traced = 5 } = {}) {
       await bare.addInitScript(READY_PROBE);
       floor.push(await timeLoad(await bare.newPage(), floorApp.url, false));
       await bare.close();
+      if (minimalApp) {
+        const framework = await b.newContext();
+        await framework.addInitScript(READY_PROBE);
+        minimal.push(await timeLoad(await framework.newPage(), minimalApp.url, false));
+        await framework.close();
+      }
     }
     // Traced loads apart from the timed ones (tracing slows a load down).
     for (let i = 0; i < traced; i++) {
@@ -95,6 +110,7 @@ export async function run({ loads = 20, traced = 5 } = {}) {
   } finally {
     await app.close();
     await floorApp.close();
+    await minimalApp?.close();
     await emu.stop();
     fs.rmSync(floorDir, { recursive: true, force: true });
   }
@@ -104,8 +120,13 @@ export async function run({ loads = 20, traced = 5 } = {}) {
   };
   const coldP95 = quantile(cold.map((x) => x.ready), 0.95);
   const coldMedian = median(cold.map((x) => x.ready));
-  const met = coldMedian <= TARGET_MS && coldP95 <= TARGET_MS;
+  const met = coldMedian <= TARGET_MEDIAN_MS && coldP95 <= TARGET_P95_MS;
   const floorMedian = median(floor.map((x) => x.ready));
+  const minimalMedian = minimal.length ? median(minimal.map((x) => x.ready)) : NaN;
+  const minimalP95 = minimal.length ? quantile(minimal.map((x) => x.ready), 0.95) : NaN;
+  const minimalNote = minimal.length
+    ? `; the smallest Leptos page: median ${ms(minimalMedian)}, p95 ${ms(minimalP95)}`
+    : '';
   const kinds = ['ready', ...KIND_NAMES];
   const breakdown = Object.fromEntries(
     kinds.map((k) => [k, { app: mean(appTraces.map((t) => t[k])), floor: mean(floorTraces.map((t) => t[k])) }]),
@@ -122,22 +143,25 @@ export async function run({ loads = 20, traced = 5 } = {}) {
     coldMedian,
     coldP95,
     floorMedian,
-    summary: `| Start-up to an interactive form (first visit) | median and p95 ≤ ${TARGET_MS} ms | median ${ms(coldMedian)}, p95 ${ms(coldP95)} (a static page with no script: median ${ms(floorMedian)}) | ${met ? 'met' : '**missed**'} |\n`,
+    minimalMedian,
+    summary: `| Start-up to an interactive form (first visit) | median ≤ ${TARGET_MEDIAN_MS} ms, p95 ≤ ${TARGET_P95_MS} ms | median ${ms(coldMedian)}, p95 ${ms(coldP95)} (a static page with no script: median ${ms(floorMedian)}${minimalNote}) | ${met ? 'met' : '**missed**'} |\n`,
     markdown: `### Start-up
 
 Time from navigation to an interactive form (the wasm app mounted its Generate button), ${loads} loads,
 the app served from loopback like a CDN (no compression), headless Chromium. *First visit*: a fresh
 profile each time; *returning*: a reload in the same profile; *browser floor*: a static HTML page with
 the same button and no script, measured the same way in the same run (what any page costs here: a new
-renderer, navigation, parsing). The app's own share is the difference.
+renderer, navigation, parsing); *smallest Leptos page*: \`crates/avatar-bench/minimal-page\` (a Leptos CSR
+counter that reads config.json with gloo-net and serde_json, built like the app), what any page built this
+way costs. The app's own share is the difference.
 
 | load | median | p95 | min | max | DOMContentLoaded (median) | wasm downloaded (median) |
 |---|---:|---:|---:|---:|---:|---:|
 ${row('first visit', cold)}
 ${row('returning', warm)}
 ${row('browser floor (static page)', floor)}
-
-The app's own share, first visit: median ${ms(coldMedian - floorMedian)} over the floor.
+${minimal.length ? `${row('smallest Leptos page (first visit)', minimal)}\n` : ''}
+The app's own share, first visit: median ${ms(coldMedian - floorMedian)} over the floor${minimal.length ? `, ${ms(coldMedian - minimalMedian)} over the smallest Leptos page` : ''}.
 
 Where a first visit's time goes: the renderer's main thread from navigation to ready, read from a
 Chromium trace (\`tests/e2e/bench/trace.mjs\`; each event's own time, nested events once), mean of
@@ -149,7 +173,7 @@ thread waiting (network, other threads).
 |---|---:|---:|---:|
 ${breakdownRows}
 
-Target ≤ ${TARGET_MS} ms (median and p95 of first visits): median ${verdict(coldMedian, TARGET_MS)}, p95 ${verdict(coldP95, TARGET_MS)}.
+Targets (first visits): median ≤ ${TARGET_MEDIAN_MS} ms: ${verdict(coldMedian, TARGET_MEDIAN_MS)}; p95 ≤ ${TARGET_P95_MS} ms: ${verdict(coldP95, TARGET_P95_MS)}.
 `,
   };
 }
