@@ -149,13 +149,29 @@ pub fn Compare() -> impl IntoView {
     // The newest `offered` videos are offered, and any chosen one that newer
     // videos have pushed past them: a long history stays quick to show.
     let offered = RwSignal::new(PAGE);
+    // The chosen ones past the first `offered`, by index. Read untracked: a
+    // tick does not rebuild the picker (nor the count under it).
+    let kept = Signal::derive(move || {
+        let limit = offered.get();
+        finished.with(|f| {
+            chosen.with_untracked(|c| {
+                if c.is_empty() {
+                    return Vec::new();
+                }
+                (limit..f.len())
+                    .filter(|&i| c.contains(&f[i].id()))
+                    .collect::<Vec<usize>>()
+            })
+        })
+    });
     let picker = move || {
         let limit = offered.get();
+        let kept = kept.get();
         finished
             .get()
             .into_iter()
             .enumerate()
-            .filter(|(i, e)| *i < limit || chosen.with_untracked(|c| c.contains(&e.id())))
+            .filter(|(i, _)| *i < limit || kept.contains(i))
             .map(|(_, entry)| {
                 let t = entry.record.get_untracked();
                 let id = t.task_id.clone();
@@ -183,21 +199,6 @@ pub fn Compare() -> impl IntoView {
             })
             .collect::<Vec<_>>()
     };
-    // Chosen videos the picker keeps past the first `offered` (read as the
-    // picker reads them, so the count matches what is on screen).
-    let kept = Signal::derive(move || {
-        let limit = offered.get();
-        finished.with(|f| {
-            chosen.with_untracked(|c| {
-                if c.is_empty() {
-                    return Vec::new();
-                }
-                (limit..f.len())
-                    .filter(|&i| c.contains(&f[i].id()))
-                    .collect::<Vec<usize>>()
-            })
-        })
-    });
     let box_id = move |i: usize| {
         Some(format!(
             "cmp-{}",

@@ -48,6 +48,17 @@ async function timeLoad(page, url, reload) {
   });
 }
 
+/** One untraced first visit of `url` in a fresh profile. */
+async function firstVisit(b, url) {
+  const context = await b.newContext();
+  try {
+    await context.addInitScript(READY_PROBE);
+    return await timeLoad(await context.newPage(), url, false);
+  } finally {
+    await context.close();
+  }
+}
+
 /** One traced first visit: where its time went on the renderer's main thread, ms per kind. */
 async function tracedLoad(b, url) {
   const context = await b.newContext();
@@ -90,17 +101,9 @@ export async function run({ loads = 20, traced = 5 } = {}) {
       // The same profile again: a returning visitor (cached files, revalidated).
       warm.push(await timeLoad(page, app.url, true));
       await context.close();
-      // The floor, measured the same way, interleaved so both see the same machine.
-      const bare = await b.newContext();
-      await bare.addInitScript(READY_PROBE);
-      floor.push(await timeLoad(await bare.newPage(), floorApp.url, false));
-      await bare.close();
-      if (minimalApp) {
-        const framework = await b.newContext();
-        await framework.addInitScript(READY_PROBE);
-        minimal.push(await timeLoad(await framework.newPage(), minimalApp.url, false));
-        await framework.close();
-      }
+      // The floors, measured the same way, interleaved so all see the same machine.
+      floor.push(await firstVisit(b, floorApp.url));
+      if (minimalApp) minimal.push(await firstVisit(b, minimalApp.url));
     }
     // Traced loads apart from the timed ones (tracing slows a load down).
     for (let i = 0; i < traced; i++) {
