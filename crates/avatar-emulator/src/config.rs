@@ -144,6 +144,8 @@ pub enum Quirk {
     NoExposeRetryAfter,
     /// Answers under /results/ carry no CORS headers (a `<video>` plays them, `fetch()` cannot read them).
     ResultsWithoutCors,
+    /// Result links are signed like S3's presigned URLs; any other query string is refused (403).
+    SignedResults,
     /// 2xx JSON of /api/ is wrapped as `{"data": …}`.
     Wrapped,
     /// A completed task's link is `"result": {"videoUrl": …}`, not top-level.
@@ -264,6 +266,7 @@ mod tests {
             "no-cors-on-errors",
             "no-expose-retry-after",
             "results-without-cors",
+            "signed-results",
             "wrapped",
             "nested-url",
             "numeric-ids",

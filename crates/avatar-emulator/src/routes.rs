@@ -329,6 +329,11 @@ async fn result_file(
                     .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
         })
         .ok_or(AppError::NotFound)?;
+    if state.config.has(Quirk::SignedResults)
+        && request.uri().query() != Some(quirks::result_signature(&name).as_str())
+    {
+        return Ok(quirks::signature_mismatch());
+    }
     let path = state.dirs.results.join(format!("{id}.mp4"));
     let expired = match state.store().tasks.get(id) {
         Some(t) if t.phase == Phase::Completed => t.link_expired(state.config.result_ttl, now_ms()),

@@ -98,7 +98,7 @@ fn unknown_quirks_are_refused_with_the_valid_names() {
     assert!(
         stderr.contains(
             "[possible values: html-errors, no-cors-on-errors, no-expose-retry-after, \
-             results-without-cors, wrapped, nested-url, numeric-ids, capitalized-status, string-errors, detail-errors, \
+             results-without-cors, signed-results, wrapped, nested-url, numeric-ids, capitalized-status, string-errors, detail-errors, \
              slow-submit, waf-403]"
         ),
         "{stderr}"
@@ -257,6 +257,45 @@ async fn no_expose_retry_after_leaves_retry_after_unreadable() {
         answer.headers["access-control-expose-headers"],
         "retry-after,content-length,content-range,accept-ranges"
     );
+}
+
+#[tokio::test]
+async fn signed_results_serve_a_result_only_at_its_link_exactly() {
+    let emu = Emu::start(&["--speed", "2000", "--quirks", "signed-results"]).await;
+    let done = emu
+        .complete_pro(KEY, small(), Duration::from_secs(60))
+        .await;
+    let link = done.video_url.strip_prefix(&emu.base).unwrap();
+    let (path, query) = link.split_once('?').expect("a signed link has a query");
+    assert!(
+        path.starts_with("/results/") && path.ends_with(".mp4"),
+        "{link}"
+    );
+    assert!(
+        query.starts_with("X-Amz-Expires=86400&") && query.contains("&X-Amz-Signature="),
+        "{link}"
+    );
+    for method in [Method::GET, Method::HEAD] {
+        let answer = send(&emu, method.clone(), link, "", None).await;
+        assert_eq!(answer.status, StatusCode::OK, "{method} {link}");
+    }
+    // What a client that rewrites the query sends (a trailing `&`, reordered
+    // or missing parameters) is refused the way S3 refuses it.
+    let reordered = format!(
+        "{path}?{}",
+        query.split('&').rev().collect::<Vec<_>>().join("&")
+    );
+    for changed in [format!("{link}&"), reordered, path.to_owned()] {
+        let answer = send(&emu, Method::GET, &changed, "", None).await;
+        assert_eq!(answer.status, StatusCode::FORBIDDEN, "{changed}");
+        assert_eq!(content_type(&answer), "application/xml");
+        assert!(
+            answer.text.contains("<Code>SignatureDoesNotMatch</Code>"),
+            "{}",
+            answer.text
+        );
+        assert!(has_cors(&answer), "the page can read why");
+    }
 }
 
 #[tokio::test]
