@@ -60,6 +60,7 @@ fn saved_or_link(
     impl Fn(web_sys::ErrorEvent) + Copy + 'static,
     impl Fn() -> Option<&'static str> + Send + Sync + Copy + 'static,
 ) {
+    saved.look_up_while_shown(entry);
     let link = StoredValue::new(link);
     let copy = RwSignal::new(None::<String>);
     // The copy was looked for and not found (e.g. its cache was cleared).

@@ -16,7 +16,12 @@
 //! load, or from another tab or a history file), unless a copy is there
 //! already or the user removed it ([`TaskRecord::copy_removed`], the only
 //! trace of copies in `localStorage`), one at a time. A copy is claimed
-//! before it is looked for, so one task is never saved twice at once.
+//! before it is looked for, so one task is never saved twice at once. Only
+//! tasks that finished in the last two days are saved by themselves; an
+//! older task's copy is only looked up, and only while the page shows it
+//! ([`SavedCopies::look_up_while_shown`]).
+
+use std::collections::VecDeque;
 
 use leptos::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
@@ -105,6 +110,21 @@ pub struct SavedCopies {
     cache: StoredValue<String>,
     /// Bumped when copies are added or removed (Settings re-reads the estimate).
     pub changed: RwSignal<u64>,
+    /// Set [`START_DELAY_MS`] after the page starts: no copy is looked
+    /// for before.
+    started: RwSignal<bool>,
+    /// The claimed copies waiting their turn, looked up one after the other.
+    queue: StoredValue<VecDeque<Claim>>,
+    /// Whether a loop is working through `queue`.
+    draining: StoredValue<bool>,
+}
+
+/// A copy claimed for looking up: no one else looks for it meanwhile.
+struct Claim {
+    url: String,
+    /// Whether to download it when it is not there.
+    save: bool,
+    state: RwSignal<Kept>,
 }
 
 fn caches() -> Option<web_sys::CacheStorage> {
@@ -136,6 +156,22 @@ async fn size(response: &web_sys::Response) -> u64 {
     }
 }
 
+/// `fetch()` of a result link exactly as the provider gave it: gloo-net's
+/// request builder writes a link's query string anew (`?a=1` becomes
+/// `?a=1&`), which a signed link (S3, CloudFront) refuses. `Err` when
+/// `fetch()` itself fails: no CORS headers, or no network.
+pub async fn fetch_link(
+    url: &str,
+    method: &str,
+    cache: web_sys::RequestCache,
+) -> Result<web_sys::Response, JsValue> {
+    let init = web_sys::RequestInit::new();
+    init.set_method(method);
+    init.set_cache(cache);
+    let answer = JsFuture::from(window().fetch_with_str_and_init(url, &init)).await?;
+    Ok(answer.unchecked_into())
+}
+
 fn error_name(e: &JsValue) -> String {
     js_sys::Reflect::get(e, &"name".into())
         .ok()
@@ -151,12 +187,26 @@ fn link(entry: TaskEntry) -> Option<(String, bool)> {
         .flatten()
 }
 
+/// Whether the task finished recently enough for its link to still work.
+fn recent(entry: TaskEntry) -> bool {
+    entry
+        .record
+        .try_with_untracked(|t| {
+            crate::ctx::now_ms().saturating_sub(t.finished_ms.unwrap_or(t.submitted_ms))
+                < SAVE_WINDOW_MS
+        })
+        .unwrap_or(false)
+}
+
 impl SavedCopies {
     /// The copies of `scope`'s deployment.
     pub fn new(scope: &Scope) -> SavedCopies {
         SavedCopies {
             cache: StoredValue::new(scope.videos()),
             changed: RwSignal::new(0),
+            started: RwSignal::new(false),
+            queue: StoredValue::new(VecDeque::new()),
+            draining: StoredValue::new(false),
         }
     }
 
@@ -164,7 +214,7 @@ impl SavedCopies {
     /// the user removed it; for an old task only when `asked`): only a copy not looked for yet is claimed, so
     /// no copy is ever saved twice at once. Its link, whether to save, and
     /// its state.
-    fn claim(&self, entry: TaskEntry, asked: bool) -> Option<(String, bool, RwSignal<Kept>)> {
+    fn claim(&self, entry: TaskEntry, asked: bool) -> Option<Claim> {
         let (url, wanted) = link(entry)?;
         if entry.copy.get_untracked() != Kept::Unknown {
             return None;
@@ -172,33 +222,58 @@ impl SavedCopies {
         // An older task's link has most likely expired: its copy is looked
         // up, not downloaded (a long history is never fetched at once); its
         // row offers "Save a copy".
-        let recent = entry
-            .record
-            .try_with_untracked(|t| {
-                crate::ctx::now_ms().saturating_sub(t.finished_ms.unwrap_or(t.submitted_ms))
-                    < SAVE_WINDOW_MS
-            })
-            .unwrap_or(false);
-        let save = wanted && (recent || asked);
+        let save = wanted && (asked || recent(entry));
         entry.copy.set(Kept::Checking);
-        Some((url, save, entry.copy))
+        Some(Claim {
+            url,
+            save,
+            state: entry.copy,
+        })
     }
 
-    /// Looks up, and saves when missing, the copies in `todo`, one after
-    /// the other (a long history found on load is not downloaded all at once).
-    fn keep_all(&self, todo: Vec<(String, bool, RwSignal<Kept>)>) {
-        if todo.is_empty() {
+    /// Queues claimed copies to be looked up, and saved when missing, one
+    /// after the other (a long history is not looked up or downloaded all at once).
+    fn enqueue(&self, todo: impl IntoIterator<Item = Claim>) {
+        let added = self.queue.try_update_value(|queue| {
+            let before = queue.len();
+            queue.extend(todo);
+            before < queue.len()
+        });
+        if added != Some(true) || self.draining.get_value() {
             return;
         }
+        self.draining.set_value(true);
         let saved = *self;
         leptos::task::spawn_local(async move {
-            for (url, save, state) in todo {
-                saved.keep(url, state, save).await;
+            while let Some(next) = saved.queue.try_update_value(VecDeque::pop_front).flatten() {
+                saved.keep(next).await;
+            }
+            let _ = saved.draining.try_set_value(false);
+        });
+    }
+
+    /// Looks up the copy of a task the page shows (its row, a compared
+    /// video) once saving has started, and again when the network is back:
+    /// only what is shown is looked for, so a long history costs no more
+    /// than its first page. (Recent tasks are looked up, and saved, by [`Savers`].)
+    pub fn look_up_while_shown(&self, entry: TaskEntry) {
+        let saved = *self;
+        let conn = expect_context::<Connection>();
+        effect(move || {
+            if saved.started.get() {
+                conn.online.track();
+                saved.enqueue(saved.claim(entry, false));
             }
         });
     }
 
-    async fn keep(self, url: String, state: RwSignal<Kept>, save: bool) {
+    async fn keep(self, Claim { url, save, state }: Claim) {
+        // Removed while it waited its turn, or while it was looked up
+        // ("Remove all saved copies"): it stays removed.
+        let claimed = || state.try_get_untracked() == Some(Kept::Checking);
+        if !claimed() {
+            return;
+        }
         let Some(name) = self.cache.try_get_value() else {
             return;
         };
@@ -206,8 +281,15 @@ impl SavedCopies {
             let _ = state.try_set(Kept::Unsupported);
             return;
         };
-        if let Some(found) = find(&cache, &url).await {
-            let _ = state.try_set(Kept::Saved(size(&found).await));
+        let found = match find(&cache, &url).await {
+            Some(found) => Some(size(&found).await),
+            None => None,
+        };
+        if !claimed() {
+            return;
+        }
+        if let Some(bytes) = found {
+            let _ = state.try_set(Kept::Saved(bytes));
             return;
         }
         if !save {
@@ -220,7 +302,7 @@ impl SavedCopies {
             return;
         }
         let _ = state.try_set(Kept::Saving);
-        let answer = match gloo_net::http::Request::get(&url).send().await {
+        let response = match fetch_link(&url, "GET", web_sys::RequestCache::Default).await {
             Ok(answer) => answer,
             // A TypeError (the host sends no CORS headers) or no network.
             Err(_) => {
@@ -228,11 +310,10 @@ impl SavedCopies {
                 return;
             }
         };
-        if answer.status() != 200 {
-            let _ = state.try_set(Kept::Failed(answer.status()));
+        if response.status() != 200 {
+            let _ = state.try_set(Kept::Failed(response.status()));
             return;
         }
-        let response = web_sys::Response::from(answer);
         let put = JsFuture::from(cache.put_with_str(&url, &response)).await;
         let kept = match put {
             Ok(_) => match find(&cache, &url).await {
@@ -275,7 +356,7 @@ impl SavedCopies {
             return;
         }
         entry.copy.set(Kept::Unknown);
-        self.keep_all(self.claim(entry, true).into_iter().collect());
+        self.enqueue(self.claim(entry, true));
     }
 
     /// A `blob:` URL of the copy of `url`, to play it (to be [`revoke`]d).
@@ -286,23 +367,22 @@ impl SavedCopies {
     }
 }
 
-/// Saves a copy of every completed task's video that has none yet (and
-/// again for those skipped while the browser was offline).
+/// Saves a copy of every recently finished task's video that has none yet
+/// (and again for those skipped while the browser was offline).
 #[component]
 pub fn Savers() -> impl IntoView {
     let tasks = expect_context::<TaskStore>();
     let saved = expect_context::<SavedCopies>();
     let conn = expect_context::<Connection>();
     // Not while the page starts: the first render and the form come first.
-    let started = RwSignal::new(false);
     set_timeout(
         move || {
-            let _ = started.try_set(true);
+            let _ = saved.started.try_set(true);
         },
         std::time::Duration::from_millis(START_DELAY_MS),
     );
     effect(move || {
-        if !started.get() {
+        if !saved.started.get() {
             return;
         }
         // Again when the network is back, for the copies skipped meanwhile
@@ -311,8 +391,9 @@ pub fn Savers() -> impl IntoView {
         let todo = tasks
             .results()
             .into_iter()
+            .filter(|e| recent(*e))
             .filter_map(|e| saved.claim(e, false));
-        saved.keep_all(todo.collect());
+        saved.enqueue(todo);
     });
 }
 

@@ -10,7 +10,7 @@ use leptos::prelude::*;
 
 use crate::ctx::{Announcer, Clock, Connection, Draft};
 use crate::form::Form;
-use crate::saved::{Kept, SavedCopies, mark_removed, note, revoke};
+use crate::saved::{Kept, SavedCopies, fetch_link, mark_removed, note, revoke};
 use crate::tasks::poller::{AUTO_CHECK_LIMIT_MS, Checks, check_now, taking_long};
 use crate::tasks::record::TaskRecord;
 use crate::tasks::store::TaskEntry;
@@ -347,6 +347,7 @@ fn ResultVideo(entry: TaskEntry, url: String, poster: Option<String>) -> impl In
     let saved = expect_context::<SavedCopies>();
     let tasks = expect_context::<TaskStore>();
     let conn = expect_context::<Connection>();
+    saved.look_up_while_shown(entry);
     let kept = entry.copy;
     let broken = RwSignal::new(false);
     // The copy's `blob:` URL while it plays; revoked when replaced or when the row goes.
@@ -402,11 +403,7 @@ fn ResultVideo(entry: TaskEntry, url: String, poster: Option<String>) -> impl In
             return;
         }
         leptos::task::spawn_local(async move {
-            let head = gloo_net::http::RequestBuilder::new(&link.get_value())
-                .method(gloo_net::http::Method::HEAD)
-                .cache(web_sys::RequestCache::NoStore)
-                .send()
-                .await;
+            let head = fetch_link(&link.get_value(), "HEAD", web_sys::RequestCache::NoStore).await;
             if head.map_or(true, |r| matches!(r.status(), 403 | 404 | 410)) {
                 let _ = broken.try_set(true);
             }

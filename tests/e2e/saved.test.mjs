@@ -116,6 +116,24 @@ journey('The link expires with no copy saved: the row says so and keeps the task
   await see(taskRow(page, id, 'completed'), "The provider's link no longer works and no copy was saved in this browser.");
 });
 
+journey('A signed result link (S3-style) is fetched exactly as given: the copy is saved, and the link still counts as live when played', { emulator: { quirks: ['signed-results'] } }, async (s) => {
+  const { page } = s;
+  const { id, row, link } = await finishedVideo(page);
+  assert.match(link, /\/results\/[\w-]+\.mp4\?X-Amz-Expires=86400&X-Amz-SignedHeaders=host&X-Amz-Signature=[0-9a-f]{16}$/);
+  const unsigned = link.split('?')[0];
+  const asked = [];
+  page.on('request', (r) => { if (r.url().startsWith(unsigned)) asked.push(`${r.method()} ${r.url()}`); });
+  await see(row, /Saved in this browser · /);
+  assert.deepEqual(Object.keys(await savedCopies(page)), [link]);
+  // Pressing play checks a link that was saved from (HEAD): a signed one is still good.
+  await page.evaluate((id) => { const v = document.querySelector(`[data-task-id="${id}"] video`); v.muted = true; v.play().catch(() => {}); }, id);
+  await waitUntil(async () => asked.some((a) => a.startsWith('HEAD ')), { what: 'the check of the link' });
+  const v = await assertPlayableVideo(page, id, { seconds: 5, longEdge: 720 });
+  assert.equal(v.src, link, 'played from the signed link, not taken for expired');
+  await see(row, /Saved in this browser · /);
+  for (const a of asked) assert.ok(a.endsWith(link), `every request is for the link as given: ${a}`);
+});
+
 journey('A video host without CORS: "Not saved", the video still plays from the link', { emulator: { quirks: ['results-without-cors'] } }, async (s) => {
   const { page } = s;
   const { id, row, link } = await finishedVideo(page);
@@ -212,4 +230,95 @@ journey('An old history is not downloaded: a task finished days ago is only look
   await row.getByRole('button', { name: 'Save a copy' }).click();
   await see(row, /Saved in this browser · /);
   assert.equal(fetches.n, 1);
+});
+
+journey('"Remove all saved copies" while copies are still being saved: none is saved afterwards', { open: false }, async (s) => {
+  const { emu } = s;
+  // Two videos finished a minute ago, both to be saved: the first download is held on the wire
+  // while the second waits its turn, and the user removes all copies meanwhile.
+  const base = emu.sample('talking.mp4');
+  const links = [`${base}?copy=1`, `${base}?copy=2`];
+  const now = Date.now();
+  const tasks = links.map((video_url, i) => ({
+    task_id: `recent-${i + 1}`,
+    request: { model: 'avatar-pro', body: { image_url: emu.sample('portrait-1.png'), audio_url: emu.sample('speech-1.mp3'), duration: 5, resolution: 720 } },
+    credits: 8, submitted_ms: now - 120_000 + i, status: 'completed', video_url, finished_ms: now - 60_000 + i,
+  }));
+  const setup = await s.context.newPage();
+  await setup.goto(`${s.app.url}config.json`);
+  await setup.evaluate(([name, v]) => localStorage.setItem(name, v), [stored('tasks'), JSON.stringify({ version: 3, tasks, history: [] })]);
+  await setup.close();
+
+  const page = await s.context.newPage();
+  const fetched = [];
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  await page.route((url) => url.href.startsWith(`${base}?`), async (route) => {
+    if (route.request().resourceType() !== 'fetch') return route.continue();
+    fetched.push(route.request().url());
+    await held;
+    return route.continue();
+  });
+  await page.goto(s.app.url);
+  await waitForAppReady(page);
+  await waitUntil(async () => fetched.length === 1, { what: 'the first copy being downloaded' });
+
+  await openSettings(page);
+  await page.getByRole('button', { name: 'Remove all saved copies' }).click();
+  await see(page, 'Saved copies removed: every task keeps its record and its provider link.');
+  release();
+  for (const t of tasks) await see(taskRow(page, t.task_id), 'No copy saved in this browser');
+  // The queued copy would have been fetched right after the first one's download ended.
+  await page.waitForTimeout(2_000);
+  assert.equal(fetched.length, 1, `the copy still queued is not downloaded: ${fetched}`);
+  assert.ok(links.includes(fetched[0]), `the link fetched as given: ${fetched[0]}`);
+  const copies = await savedCopies(page);
+  assert.ok(copies === null || Object.keys(copies).length === 0, `nothing kept: ${JSON.stringify(copies)}`);
+  for (const t of tasks) await see(taskRow(page, t.task_id), 'No copy saved in this browser');
+  // And not after a reload either: removed is what the user chose.
+  await page.reload();
+  await waitForAppReady(page);
+  for (const t of tasks) await see(taskRow(page, t.task_id), 'No copy saved in this browser');
+  await page.waitForTimeout(2_000);
+  assert.equal(fetched.length, 1, 'nothing downloaded after the reload');
+});
+
+journey('A long history: only the rows on screen look for their copies, and a row shown later finds its own', { open: false }, async (s) => {
+  const { emu } = s;
+  const base = emu.sample('talking.mp4');
+  const days = 3 * 24 * 3600 * 1000;
+  const now = Date.now();
+  const tasks = Array.from({ length: 30 }, (_, i) => ({
+    task_id: `old-${String(i).padStart(2, '0')}`,
+    request: { model: 'avatar-pro', body: { image_url: emu.sample('portrait-1.png'), audio_url: emu.sample('speech-1.mp3'), duration: 5, resolution: 720 } },
+    credits: 8, submitted_ms: now - days - i * 60_000, status: 'completed', video_url: `${base}?n=${i}`, finished_ms: now - days - i * 60_000 + 30_000,
+  }));
+  // The 26th task, on the list's second page, has a copy saved on an earlier visit.
+  const setup = await s.context.newPage();
+  await setup.goto(`${s.app.url}config.json`);
+  await setup.evaluate(async ([name, v, videos, url]) => {
+    localStorage.setItem(name, v);
+    await (await caches.open(videos)).put(url, await fetch(url));
+  }, [stored('tasks'), JSON.stringify({ version: 3, tasks, history: [] }), VIDEOS, tasks[25].video_url]);
+  await setup.close();
+  // Counts the page's lookups in Cache Storage.
+  await s.context.addInitScript(() => {
+    window.lookups = 0;
+    const match = Cache.prototype.match;
+    Cache.prototype.match = function (...args) { window.lookups++; return match.apply(this, args); };
+  });
+
+  const page = await s.context.newPage();
+  await page.goto(s.app.url);
+  await waitForAppReady(page);
+  await see(taskRow(page, 'old-19'), 'No copy saved in this browser');
+  await page.waitForTimeout(1_500);
+  const first = await page.evaluate(() => window.lookups);
+  assert.equal(first, 20, 'the 20 rows shown looked up their copies, no more');
+  assert.equal(await taskRow(page, 'old-25').count(), 0, 'the second page is not shown yet');
+
+  await page.getByRole('button', { name: 'Show 10 older' }).click();
+  await see(taskRow(page, 'old-25'), /Saved in this browser · /);
+  await see(taskRow(page, 'old-24'), 'No copy saved in this browser');
+  assert.equal(await page.evaluate(() => window.lookups), 30, 'then the 10 rows shown next');
 });
