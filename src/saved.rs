@@ -212,8 +212,7 @@ impl SavedCopies {
 
     /// Claims a completed task's copy for looking up (and saving, unless
     /// the user removed it; for an old task only when `asked`): only a copy not looked for yet is claimed, so
-    /// no copy is ever saved twice at once. Its link, whether to save, and
-    /// its state.
+    /// no copy is ever saved twice at once.
     fn claim(&self, entry: TaskEntry, asked: bool) -> Option<Claim> {
         let (url, wanted) = link(entry)?;
         if entry.copy.get_untracked() != Kept::Unknown {
@@ -234,12 +233,11 @@ impl SavedCopies {
     /// Queues claimed copies to be looked up, and saved when missing, one
     /// after the other (a long history is not looked up or downloaded all at once).
     fn enqueue(&self, todo: impl IntoIterator<Item = Claim>) {
-        let added = self.queue.try_update_value(|queue| {
-            let before = queue.len();
+        let pending = self.queue.try_update_value(|queue| {
             queue.extend(todo);
-            before < queue.len()
+            !queue.is_empty()
         });
-        if added != Some(true) || self.draining.get_value() {
+        if pending != Some(true) || self.draining.get_value() {
             return;
         }
         self.draining.set_value(true);
