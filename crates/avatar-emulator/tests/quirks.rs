@@ -5,7 +5,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use avatar_api::{AvatarRequest, Model};
-use common::{Answer, Emu};
+use common::{Answer, Completed, Emu};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -259,12 +259,18 @@ async fn no_expose_retry_after_leaves_retry_after_unreadable() {
     );
 }
 
-#[tokio::test]
-async fn signed_results_serve_a_result_only_at_its_link_exactly() {
-    let emu = Emu::start(&["--speed", "2000", "--quirks", "signed-results"]).await;
+/// An emulator with `quirk` on, and a Pro task it completed.
+async fn completed_with(quirk: &str) -> (Emu, Completed) {
+    let emu = Emu::start(&["--speed", "2000", "--quirks", quirk]).await;
     let done = emu
         .complete_pro(KEY, small(), Duration::from_secs(60))
         .await;
+    (emu, done)
+}
+
+#[tokio::test]
+async fn signed_results_serve_a_result_only_at_its_link_exactly() {
+    let (emu, done) = completed_with("signed-results").await;
     let link = done.video_url.strip_prefix(&emu.base).unwrap();
     let (path, query) = link.split_once('?').expect("a signed link has a query");
     assert!(
@@ -300,10 +306,7 @@ async fn signed_results_serve_a_result_only_at_its_link_exactly() {
 
 #[tokio::test]
 async fn results_without_cors_serves_results_without_cors_and_nothing_else_changes() {
-    let emu = Emu::start(&["--speed", "2000", "--quirks", "results-without-cors"]).await;
-    let done = emu
-        .complete_pro(KEY, small(), Duration::from_secs(60))
-        .await;
+    let (emu, done) = completed_with("results-without-cors").await;
     let result = done.video_url.strip_prefix(&emu.base).unwrap();
     let ranged = emu
         .client
