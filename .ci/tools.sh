@@ -72,24 +72,19 @@ if [ "$want" = bench ] && ! command -v twiggy >/dev/null 2>&1; then
   cargo install --locked twiggy
 fi
 
-# Debian's binaryen is too old for Trunk; npm's package ships a working wasm-opt.
-if [ "$(wasm-opt --version 2>/dev/null | awk '{print $3}')" != "$BINARYEN_VERSION" ]; then
-  say "npm install binaryen@$BINARYEN_VERSION"
-  mkdir -p "$TOOLS_DIR"
-  npm install --silent --no-audit --no-fund --prefix "$TOOLS_DIR" "binaryen@$BINARYEN_VERSION"
-fi
-
-# Trunk's JS minifier gives up on wasm-bindgen's glue (`export default`); make dist minifies it with terser.
-if [ "$(terser --version 2>/dev/null)" != "terser $TERSER_VERSION" ]; then
-  say "npm install terser@$TERSER_VERSION"
-  mkdir -p "$TOOLS_DIR"
-  npm install --silent --no-audit --no-fund --prefix "$TOOLS_DIR" "terser@$TERSER_VERSION"
-fi
-
-if [ "$want" = bench ] && [ "$(lighthouse --version 2>/dev/null)" != "$LIGHTHOUSE_VERSION" ]; then
-  say "npm install lighthouse@$LIGHTHOUSE_VERSION (make bench scores the page with it)"
-  mkdir -p "$TOOLS_DIR"
-  npm install --silent --no-audit --no-fund --prefix "$TOOLS_DIR" "lighthouse@$LIGHTHOUSE_VERSION"
+# npm_tool COMMAND PACKAGE VERSION WHY: installs PACKAGE@VERSION into $TOOLS_DIR unless COMMAND's
+# `--version` already names VERSION exactly (as one of its words).
+npm_tool() {
+  if ! "$1" --version 2>/dev/null | tr -s " ()" "\n" | grep -qxF -- "$3"; then
+    say "npm install $2@$3 ($4)"
+    mkdir -p "$TOOLS_DIR"
+    npm install --silent --no-audit --no-fund --prefix "$TOOLS_DIR" "$2@$3"
+  fi
+}
+npm_tool wasm-opt binaryen "$BINARYEN_VERSION" "Debian's binaryen is too old for Trunk"
+npm_tool terser terser "$TERSER_VERSION" "Trunk's minifier gives up on wasm-bindgen's glue; make dist uses terser"
+if [ "$want" = bench ]; then
+  npm_tool lighthouse lighthouse "$LIGHTHOUSE_VERSION" "make bench scores the page with it"
 fi
 
 lock=tests/e2e/package-lock.json
