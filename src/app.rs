@@ -17,6 +17,7 @@ use crate::storage::{self, Scope};
 use crate::tasks::TaskList;
 use crate::tasks::poller::Pollers;
 use crate::tasks::store::TaskStore;
+use crate::widgets::handler;
 
 /// The whole page: reads `config.json`, then shows the studio.
 #[component]
@@ -182,7 +183,7 @@ fn Header(running: Memo<usize>) -> impl IntoView {
                     class="btn ghost"
                     aria-expanded=move || settings.open.get().to_string()
                     aria-controls="settings"
-                    on:click=move |_| settings.open.update(|o| *o = !*o)
+                    on:click=handler(move |_| settings.open.update(|o| *o = !*o))
                 >
                     "Settings"
                 </button>
@@ -262,7 +263,7 @@ fn NoticeBox(
     view! {
         <div class=format!("notice {kind}") id=id tabindex=id.map(|_| "-1") role=role>
             <span>{text}</span>
-            <button type="button" class="btn small ghost" on:click=move |_| on_dismiss.run(())>
+            <button type="button" class="btn small ghost" on:click=handler(move |_| on_dismiss.run(()))>
                 "Dismiss"
             </button>
         </div>

@@ -16,7 +16,7 @@ use crate::saved::{Kept, SavedCopies, revoke};
 use crate::tasks::record::TaskRecord;
 use crate::tasks::store::{TaskEntry, TaskStore};
 use crate::tasks::summary;
-use crate::widgets::{PAGE, ShowMore, effect, local_time};
+use crate::widgets::{PAGE, ShowMore, effect, handler, local_time};
 
 /// Followers further than this from the first video are moved to it.
 const DRIFT_S: f64 = 0.15;
@@ -192,7 +192,7 @@ pub fn Compare() -> impl IntoView {
                 view! {
                     <li>
                         <input type="checkbox" id=input_id.clone() prop:checked=checked
-                            on:change=move |ev| toggle(id.clone(), event_target_checked(&ev))/>
+                            on:change=handler(move |ev| toggle(id.clone(), event_target_checked(&ev)))/>
                         <label for=input_id>{text}</label>
                     </li>
                 }
@@ -309,9 +309,9 @@ fn Player(shown: Memo<Vec<TaskEntry>>) -> impl IntoView {
                     <figure class="compare-item">
                         <video src=src playsinline preload="auto" prop:muted=move || sound.get() != i
                             aria-label=label.clone()
-                            on:timeupdate=on_time on:seeked=on_time on:loadedmetadata=on_meta
-                            on:error=on_error
-                            on:ended=move |_| if i == 0 { playing.set(false) }></video>
+                            on:timeupdate=handler(on_time) on:seeked=handler(on_time) on:loadedmetadata=handler(on_meta)
+                            on:error=handler(on_error)
+                            on:ended=handler(move |_| if i == 0 { playing.set(false) })></video>
                         <p class="task-note" aria-live="polite">{note}</p>
                         <figcaption>
                             <strong>{t.model().label()}</strong>
@@ -321,7 +321,7 @@ fn Player(shown: Memo<Vec<TaskEntry>>) -> impl IntoView {
                             <span class="sound">
                                 <input type="radio" name="cmp-sound" id=radio_id.clone()
                                     prop:checked=move || sound.get() == i
-                                    on:change=move |_| sound.set(i)/>
+                                    on:change=handler(move |_| sound.set(i))/>
                                 <label for=radio_id>"Sound from this one"</label>
                             </span>
                         </figcaption>
@@ -333,7 +333,7 @@ fn Player(shown: Memo<Vec<TaskEntry>>) -> impl IntoView {
     };
     view! {
         <div class="compare-controls">
-            <button type="button" class="btn primary" id="compare-play" on:click=play_pause>
+            <button type="button" class="btn primary" id="compare-play" on:click=handler(play_pause)>
                 {move || if playing.get() { "Pause all" } else { "Play all" }}
             </button>
             <label for="compare-position">"Position"</label>
@@ -341,7 +341,7 @@ fn Player(shown: Memo<Vec<TaskEntry>>) -> impl IntoView {
                 max=move || format_seconds(length_ms.get())
                 prop:value=move || format_seconds(position_ms.get())
                 aria-valuetext=move || format!("{} s of {} s", format_seconds(position_ms.get()), format_seconds(length_ms.get()))
-                on:input=seek/>
+                on:input=handler(seek)/>
             <span class="muted" aria-hidden="true">
                 {move || format!("{} s / {} s", format_seconds(position_ms.get()), format_seconds(length_ms.get()))}
             </span>

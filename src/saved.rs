@@ -30,7 +30,7 @@ use wasm_bindgen_futures::JsFuture;
 use crate::ctx::Connection;
 use crate::storage::Scope;
 use crate::tasks::store::{TaskEntry, TaskStore};
-use crate::widgets::effect;
+use crate::widgets::{effect, handler};
 
 pub use crate::tasks::copy::{Kept, result_url};
 
@@ -451,10 +451,10 @@ pub fn SavedSettings(open: RwSignal<bool>) -> impl IntoView {
             <h3>"Saved videos"</h3>
             <p class="hint" id="storage-use">{move || usage.get()}</p>
             <div class="input-row">
-                <button type="button" class="btn" on:click=persist>
+                <button type="button" class="btn" on:click=handler(persist)>
                     "Keep saved videos (ask the browser for persistent storage)"
                 </button>
-                <button type="button" class="btn ghost danger" on:click=remove_all>"Remove all saved copies"</button>
+                <button type="button" class="btn ghost danger" on:click=handler(remove_all)>"Remove all saved copies"</button>
             </div>
             <p class="hint" role="status">{move || outcome.get()}</p>
         </div>

@@ -17,7 +17,7 @@ use crate::config::Config;
 use crate::ctx::{Announcer, Connection, SettingsState};
 use crate::saved::SavedSettings;
 use crate::storage::Scope;
-use crate::widgets::focus_id;
+use crate::widgets::{focus_id, handler};
 
 /// The settings signals, initialised from the browser's storage.
 pub struct Settings {
@@ -285,10 +285,10 @@ pub fn SettingsPanel() -> impl IntoView {
         >
             <div class="settings-head">
                 <h2 id="settings-title">"Settings"</h2>
-                <button type="button" class="btn small ghost" on:click=move |_| {
+                <button type="button" class="btn small ghost" on:click=handler(move |_| {
                     panel.open.set(false);
                     focus_id("settings-button");
-                }>"Close"</button>
+                })>"Close"</button>
             </div>
             <div class="settings-grid">
                 <div class="field" class:invalid=move || base_error.with(Option::is_some)>
@@ -304,19 +304,19 @@ pub fn SettingsPanel() -> impl IntoView {
                             aria-invalid=move || base_error.with(Option::is_some).to_string()
                             aria-describedby="api-base-error api-base-note api-base-hint"
                             prop:value=move || typed.base.get()
-                            on:input=move |ev| {
+                            on:input=handler(move |ev| {
                                 typed.base.set(event_target_value(&ev));
                                 base_error.set(None);
                                 base_note.set(None);
-                            }
-                            on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                            })
+                            on:keydown=handler(move |ev: leptos::ev::KeyboardEvent| {
                                 if ev.key() == "Enter" {
                                     ev.prevent_default();
                                     apply_base();
                                 }
-                            }
+                            })
                         />
-                        <button type="button" id="apply-base" class="btn" on:click=move |_| { apply_base(); }>
+                        <button type="button" id="apply-base" class="btn" on:click=handler(move |_| { apply_base(); })>
                             "Apply"
                         </button>
                     </div>
@@ -348,7 +348,7 @@ pub fn SettingsPanel() -> impl IntoView {
                         }
                         <Show when=not_default.clone()>
                             " "
-                            <button type="button" class="link-button" on:click=use_default.clone()>
+                            <button type="button" class="link-button" on:click=handler(use_default.clone())>
                                 "Use the default"
                             </button>
                         </Show>
@@ -369,13 +369,13 @@ pub fn SettingsPanel() -> impl IntoView {
                                 aria-invalid=move || key_error().is_some().to_string()
                                 aria-describedby="api-key-error api-key-note api-key-clear-text api-key-hint"
                                 prop:value=move || typed.key.get()
-                                on:input=on_key_input
+                                on:input=handler(on_key_input)
                             />
                             <button
                                 type="button"
                                 class="btn ghost"
                                 aria-pressed=move || reveal.get().to_string()
-                                on:click=move |_| reveal.update(|r| *r = !*r)
+                                on:click=handler(move |_| reveal.update(|r| *r = !*r))
                             >
                                 {move || if reveal.get() { "Hide" } else { "Show" }}
                             </button>
@@ -389,7 +389,7 @@ pub fn SettingsPanel() -> impl IntoView {
                             <input
                                 type="checkbox"
                                 prop:checked=move || conn.remember_key.get()
-                                on:change=move |ev| conn.remember_key.set(event_target_checked(&ev))
+                                on:change=handler(move |ev| conn.remember_key.set(event_target_checked(&ev)))
                             />
                             "Remember on this device"
                         </label>
@@ -409,7 +409,7 @@ pub fn SettingsPanel() -> impl IntoView {
                             id="check-key"
                             class="btn"
                             disabled=move || check.get() == KeyCheck::Checking
-                            on:click=check_key
+                            on:click=handler(check_key)
                         >
                             {move || if conn.wants_key() { "Check key" } else { "Check connection" }}
                         </button>
@@ -430,7 +430,7 @@ pub fn SettingsPanel() -> impl IntoView {
                         </span>
                     </div>
                     <label class="check">
-                        <input type="checkbox" prop:checked=move || panel.notify.get() on:change=toggle_notify/>
+                        <input type="checkbox" prop:checked=move || panel.notify.get() on:change=handler(toggle_notify)/>
                         "Notify me when a video is ready while this tab is in the background"
                     </label>
                 </div>

@@ -28,6 +28,14 @@ pub fn effect(f: impl FnMut() + 'static) {
     Effect::new(f);
 }
 
+/// An event handler as one type per event, `Box<dyn FnMut(E)>`
+/// (`on:click=handler(move |_| …)`): type erasure leaves each handler
+/// closure its own attribute type, so without this each `on:` adds its own
+/// copy of the listener code to the wasm.
+pub fn handler<E: 'static>(f: impl FnMut(E) + 'static) -> Box<dyn FnMut(E)> {
+    Box::new(f)
+}
+
 /// A Unix-ms instant as `YYYY-MM-DD HH:MM:SS`, local time.
 pub fn local_time(ms: u64) -> String {
     let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
@@ -73,7 +81,7 @@ pub fn ShowMore(
     view! {
         <Show when=move || hidden() != 0>
             <div class="more">
-                <button type="button" class="btn ghost" on:click=more>
+                <button type="button" class="btn ghost" on:click=handler(more)>
                     {move || format!("Show {} {what}", hidden().min(PAGE))}
                 </button>
                 <span class="muted">{move || format!("{} of {} shown", visible(), total.get())}</span>
@@ -127,7 +135,7 @@ pub fn CopyButton(label: &'static str, text: Signal<String>) -> impl IntoView {
         });
     };
     view! {
-        <button type="button" class="btn small ghost" on:click=copy>
+        <button type="button" class="btn small ghost" on:click=handler(copy)>
             {move || if copied.get() { "Copied ✓" } else { label }}
         </button>
     }

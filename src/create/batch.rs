@@ -12,7 +12,7 @@ use crate::batch;
 use crate::ctx::{Announcer, Draft};
 use crate::form::clean;
 use crate::tasks::summary;
-use crate::widgets::focus_id;
+use crate::widgets::{focus_id, handler};
 
 /// Choices of a numeric field the contract fixes, as `(value, text)`.
 fn choices(field: Field) -> Option<Vec<(u32, String)>> {
@@ -109,7 +109,7 @@ pub(super) fn Variants() -> impl IntoView {
     view! {
         <div class="batch">
             <Show when=move || { count.get() > 0 }>{table}</Show>
-            <button type="button" class="btn ghost small" id="add-variant" on:click=add>
+            <button type="button" class="btn ghost small" id="add-variant" on:click=handler(add)>
                 "Add variant"
             </button>
         </div>
@@ -154,7 +154,7 @@ fn VariantRow(i: usize, fields: &'static [Field]) -> impl IntoView {
             };
             let cell = match choices(field) {
                 Some(options) => view! {
-                    <select id=id aria-label=label on:change=move |ev| set(event_target_value(&ev))>
+                    <select id=id aria-label=label on:change=handler(move |ev| set(event_target_value(&ev)))>
                         {options
                             .into_iter()
                             .map(|(v, text)| {
@@ -172,7 +172,7 @@ fn VariantRow(i: usize, fields: &'static [Field]) -> impl IntoView {
                 None => view! {
                     <input id=id type="text" aria-label=label spellcheck="false" autocomplete="off"
                         aria-invalid=move || invalid().to_string()
-                        prop:value=value on:input=move |ev| set(event_target_value(&ev))/>
+                        prop:value=value on:input=handler(move |ev| set(event_target_value(&ev)))/>
                 }
                 .into_any(),
             };
@@ -217,12 +217,12 @@ fn VariantRow(i: usize, fields: &'static [Field]) -> impl IntoView {
             {cells}
             <td class="num">{cost}</td>
             <td>
-                <button type="button" class="btn small ghost" on:click=remove
+                <button type="button" class="btn small ghost" on:click=handler(remove)
                     aria-label=format!("Remove variant {n}")>"Remove"</button>
                 {move || audio().map(|url| {
                     let heard = url.clone();
                     view! {
-                        <audio preload="metadata" src=url hidden on:loadedmetadata=move |ev| {
+                        <audio preload="metadata" src=url hidden on:loadedmetadata=handler(move |ev| {
                             let el: web_sys::HtmlMediaElement = event_target(&ev);
                             let seconds = el.duration();
                             if seconds.is_finite() && seconds > 0.0 {
@@ -235,7 +235,7 @@ fn VariantRow(i: usize, fields: &'static [Field]) -> impl IntoView {
                                     _ => false,
                                 });
                             }
-                        }></audio>
+                        })></audio>
                     }
                 })}
             </td>

@@ -13,7 +13,7 @@ use super::FormState;
 use super::preview::{AudioPreview, ImagePreview, VideoPreview};
 use crate::ctx::Draft;
 use crate::form::{Form, clean};
-use crate::widgets::field_id;
+use crate::widgets::{field_id, handler};
 
 /// The message to show beside `field`: the API's, else the contract's once touched.
 fn shown_error(draft: Draft, errors: Memo<Vec<FieldError>>, field: Field) -> Option<String> {
@@ -75,16 +75,16 @@ pub(super) fn UrlField(
                 aria-invalid=move || error.with(Option::is_some).to_string()
                 aria-describedby=described
                 prop:value=value
-                on:input=move |ev| {
+                on:input=handler(move |ev| {
                     let v = event_target_value(&ev);
                     draft.form.update(|f| set(f, v));
-                }
-                on:change=move |ev| {
+                })
+                on:change=handler(move |ev| {
                     // Pasted text often carries spaces or a newline: keep it clean.
                     let v = clean(&event_target_value(&ev));
                     draft.form.update(|f| set(f, v));
                     touch(draft, field);
-                }
+                })
             />
             <p class="hint" id=hint_id>{hint}</p>
             <p class="error-text" id=error_id role="alert">{move || error.get()}</p>
@@ -115,11 +115,11 @@ fn NumberSelect(
             <select
                 id=id
                 prop:value=move || draft.form.with(get).to_string()
-                on:change=move |ev| {
+                on:change=handler(move |ev| {
                     if let Ok(v) = event_target_value(&ev).parse() {
                         draft.form.update(|f| set(f, v));
                     }
-                }
+                })
             >
                 {options
                     .into_iter()
@@ -177,13 +177,13 @@ fn NumberField(
                     autocomplete="off"
                     aria-invalid=move || error.with(Option::is_some).to_string()
                     prop:value=move || text.get()
-                    on:input=move |ev| {
+                    on:input=handler(move |ev| {
                         let raw = event_target_value(&ev);
                         let parsed = parse_decimal(raw.trim());
                         text.set(raw);
                         draft.form.update(|f| set(f, parsed));
-                    }
-                    on:change=move |_| touch(draft, field)
+                    })
+                    on:change=handler(move |_| touch(draft, field))
                 />
                 <span class="suffix">{suffix}</span>
             </div>
@@ -290,11 +290,11 @@ fn MotionPrompt() -> impl IntoView {
                 placeholder=model::DEFAULT_MOTION_PROMPT
                 aria-describedby="motion-counter motion-hint"
                 prop:value=move || draft.form.with(|f| f.motion_prompt.clone())
-                on:input=move |ev| {
+                on:input=handler(move |ev| {
                     let v = event_target_value(&ev);
                     draft.form.update(|f| f.motion_prompt = v);
-                }
-                on:change=move |_| touch(draft, field)
+                })
+                on:change=handler(move |_| touch(draft, field))
             ></textarea>
             <p class="hint" id="motion-hint">
                 {format!("Optional: how the person moves and looks. Empty means \u{201c}{}\u{201d}.", model::DEFAULT_MOTION_PROMPT)}

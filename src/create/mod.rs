@@ -15,7 +15,7 @@ use leptos::prelude::*;
 use crate::api::curl_command;
 use crate::ctx::{Announcer, Connection, Draft, Touched};
 use crate::form::Form;
-use crate::widgets::CopyButton;
+use crate::widgets::{CopyButton, handler};
 use batch::Variants;
 use fields::{Media, ParamsForm, UrlField};
 use submit::{CostPanel, SubmitArea};
@@ -265,7 +265,7 @@ fn SampleButton() -> impl IntoView {
     };
     view! {
         <Show when=move || has_samples>
-            <button type="button" id="try-sample" class="btn ghost" on:click=fill>
+            <button type="button" id="try-sample" class="btn ghost" on:click=handler(fill)>
                 "Try a sample"
             </button>
         </Show>
@@ -292,10 +292,10 @@ fn ModelPicker() -> impl IntoView {
                                 id=id
                                 value=m.id()
                                 prop:checked=move || draft.form.with(|f| f.model == m)
-                                on:change=move |_| {
+                                on:change=handler(move |_| {
                                     draft.form.update(|f| f.model = m);
                                     draft.touched.set(Touched::default());
-                                }
+                                })
                             />
                             <span class="model-name">{m.label()}</span>
                             <span class="model-desc">{m.description()}</span>
@@ -320,7 +320,7 @@ fn SourceToggle() -> impl IntoView {
                     type="radio"
                     name="source"
                     prop:checked=move || draft.form.with(|f| f.use_video == video)
-                    on:change=move |_| {
+                    on:change=handler(move |_| {
                         draft.form.update(|f| f.use_video = video);
                         if video
                             && draft.form.with_untracked(|f| f.video_url.is_empty())
@@ -328,7 +328,7 @@ fn SourceToggle() -> impl IntoView {
                         {
                             draft.form.update(|f| f.video_url = v);
                         }
-                    }
+                    })
                 />
                 {label}
             </label>

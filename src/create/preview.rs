@@ -7,6 +7,7 @@ use leptos::prelude::*;
 
 use crate::ctx::Draft;
 use crate::form::clean;
+use crate::widgets::handler;
 
 /// Loading state of a previewed URL: which URL, and what it gave.
 type Probe<T> = RwSignal<Option<(String, Result<T, ()>)>>;
@@ -36,11 +37,11 @@ pub(super) fn ImagePreview(#[prop(into)] url: Signal<String>) -> impl IntoView {
                 <img
                     src=u
                     alt="Preview of the image"
-                    on:load=move |ev| {
+                    on:load=handler(move |ev| {
                         let img: web_sys::HtmlImageElement = event_target(&ev);
                         probe.set(Some((on_load_url.clone(), Ok((img.natural_width(), img.natural_height())))));
-                    }
-                    on:error=move |_| probe.set(Some((on_error_url.clone(), Err(()))))
+                    })
+                    on:error=handler(move |_| probe.set(Some((on_error_url.clone(), Err(())))))
                     class:broken=move || matches!(probe_for(probe, &caption_url), Some(Err(())))
                 />
                 <figcaption>
@@ -80,7 +81,7 @@ pub(super) fn AudioPreview(#[prop(into)] url: Signal<String>) -> impl IntoView {
                     controls
                     preload="metadata"
                     src=u
-                    on:loadedmetadata=move |ev| {
+                    on:loadedmetadata=handler(move |ev| {
                         let audio: web_sys::HtmlMediaElement = event_target(&ev);
                         let seconds = audio.duration();
                         if seconds.is_finite() && seconds > 0.0 {
@@ -95,8 +96,8 @@ pub(super) fn AudioPreview(#[prop(into)] url: Signal<String>) -> impl IntoView {
                                 changed
                             });
                         }
-                    }
-                    on:error=move |_| probe.set(Some((on_error_url.clone(), Err(()))))
+                    })
+                    on:error=handler(move |_| probe.set(Some((on_error_url.clone(), Err(())))))
                 ></audio>
                 <p class="preview-caption">
                     {move || match probe_for(probe, &caption_url) {
@@ -133,8 +134,8 @@ pub(super) fn VideoPreview(#[prop(into)] url: Signal<String>) -> impl IntoView {
                     muted
                     preload="metadata"
                     src=u
-                    on:loadedmetadata=move |_| probe.set(Some((ok_url.clone(), Ok(()))))
-                    on:error=move |_| probe.set(Some((err_url.clone(), Err(()))))
+                    on:loadedmetadata=handler(move |_| probe.set(Some((ok_url.clone(), Ok(())))))
+                    on:error=handler(move |_| probe.set(Some((err_url.clone(), Err(())))))
                 ></video>
                 <p class="preview-caption">
                     {move || matches!(probe_for(probe, &caption_url), Some(Err(()))).then(|| view! {

@@ -15,7 +15,7 @@ use crate::storage::Scope;
 use crate::storage::{load_plan, save_plan};
 use crate::tasks::record::TaskRecord;
 use crate::tasks::store::TaskStore;
-use crate::widgets::{field_id, focus_id};
+use crate::widgets::{field_id, focus_id, handler};
 
 /// The price of the current form, always visible.
 #[component]
@@ -450,7 +450,7 @@ pub(super) fn SubmitArea() -> impl IntoView {
                 class="btn primary big"
                 aria-disabled=move || reason().is_some().to_string()
                 aria-describedby="submit-reason"
-                on:click=submit
+                on:click=handler(submit)
             >
                 {label}
             </button>
@@ -466,20 +466,20 @@ pub(super) fn SubmitArea() -> impl IntoView {
                         <p>{p.report()}</p>
                         <div class="task-actions">
                             <button type="button" class="btn primary" id="send-rest"
-                                on:click=move |_| {
+                                on:click=handler(move |_| {
                                     if pending.get_untracked() || !conn.online.get_untracked() || blocked_until.get_untracked() > now_ms() {
                                         announcer.error(reason().unwrap_or_else(|| "Not now.".to_owned()));
                                         return;
                                     }
                                     again(kept.clone())
-                                }>
+                                })>
                                 {format!("Send the remaining {rest} · {credits} credits")}
                             </button>
-                            <button type="button" class="btn ghost" on:click=move |_| {
+                            <button type="button" class="btn ghost" on:click=handler(move |_| {
                                 scope.with_value(|scope| save_plan(scope, None));
                                 plan.set(None);
                                 announcer.say("The rest of the batch will not be sent.");
-                            }>"Don't send them"</button>
+                            })>"Don't send them"</button>
                         </div>
                     </div>
                 }
@@ -488,10 +488,10 @@ pub(super) fn SubmitArea() -> impl IntoView {
                 <div class="confirm" role="alertdialog" aria-labelledby="confirm-text">
                     <p id="confirm-text">{q}</p>
                     <div class="task-actions">
-                        <button type="button" id="confirm-send" class="btn primary" on:click=confirmed>
+                        <button type="button" id="confirm-send" class="btn primary" on:click=handler(confirmed)>
                             {format!("Send again · {credits} credits")}
                         </button>
-                        <button type="button" class="btn ghost" on:click=cancel>"Don't send"</button>
+                        <button type="button" class="btn ghost" on:click=handler(cancel)>"Don't send"</button>
                     </div>
                 </div>
             })}

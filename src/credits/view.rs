@@ -9,7 +9,7 @@ use super::{Balance, Balances, Row, csv, decode_balances, encode_balances, keys,
 use crate::ctx::{Announcer, Clock};
 use crate::storage::Scope;
 use crate::tasks::store::TaskStore;
-use crate::widgets::{blob_url, local_time};
+use crate::widgets::{blob_url, handler, local_time};
 
 /// The file name the CSV is saved under.
 pub const CSV_FILE: &str = "avatar-studio-credits.csv";
@@ -155,19 +155,19 @@ pub fn CreditLog() -> impl IntoView {
         }
     };
     view! {
-        <details class="card credits" id="credits" on:toggle=on_toggle>
+        <details class="card credits" id="credits" on:toggle=handler(on_toggle)>
             <summary><h2 class="credits-title">"Credits"</h2></summary>
             <p class="muted">"What this browser has seen charged and refunded, from the tasks in its list (a removed task leaves the log). The API has no balance endpoint: your provider account is the authority."</p>
             <div class="credits-tools">
                 <label for="credits-key">"Key"</label>
-                <select id="credits-key" on:change=move |ev| key.set(event_target_value(&ev))>
+                <select id="credits-key" on:change=handler(move |ev| key.set(event_target_value(&ev)))>
                     <option value="" prop:selected=move || key.with(String::is_empty)>"All keys"</option>
                     {move || log.with(|(names, _)| names.clone()).into_iter().map(|k| {
                         let (value, selected) = (k.clone(), k.clone());
                         view! { <option value=value prop:selected=move || key.with(|s| *s == selected)>{k}</option> }
                     }).collect_view()}
                 </select>
-                <button type="button" class="btn small" id="credits-export" on:click=export_csv>"Export CSV"</button>
+                <button type="button" class="btn small" id="credits-export" on:click=handler(export_csv)>"Export CSV"</button>
                 {move || export.get().map(|url| view! {
                     <a id="credits-csv" class="btn small ghost" href=url download=CSV_FILE>{format!("Save {CSV_FILE}")}</a>
                 })}

@@ -16,7 +16,7 @@ use crate::tasks::record::TaskRecord;
 use crate::tasks::store::TaskEntry;
 use crate::tasks::store::TaskStore;
 use crate::tasks::transfer::HistoryTools;
-use crate::widgets::{CopyButton, PAGE, ShowMore, effect, field_id, focus_id};
+use crate::widgets::{CopyButton, PAGE, ShowMore, effect, field_id, focus_id, handler};
 
 /// A short description of a request's parameters.
 pub fn summary(request: &AvatarRequest) -> String {
@@ -203,7 +203,7 @@ pub fn TaskRow(entry: TaskEntry) -> impl IntoView {
     });
     let check_button = move |label: &'static str| {
         view! {
-            <button type="button" class="btn small" on:click=move |_| check_now(checks, entry)>{label}</button>
+            <button type="button" class="btn small" on:click=handler(move |_| check_now(checks, entry))>{label}</button>
         }
     };
     let outcome = move || {
@@ -327,8 +327,8 @@ pub fn TaskRow(entry: TaskEntry) -> impl IntoView {
             </div>
             {outcome}
             <div class="task-actions secondary">
-                <button type="button" class="btn small ghost" on:click=reuse>"Reuse these parameters"</button>
-                <button type="button" class="btn small ghost danger" on:click=remove
+                <button type="button" class="btn small ghost" on:click=handler(reuse)>"Reuse these parameters"</button>
+                <button type="button" class="btn small ghost danger" on:click=handler(remove)
                     aria-label=format!("Remove task {id} from the list")>"Remove"</button>
             </div>
         </li>
@@ -431,7 +431,7 @@ fn ResultVideo(entry: TaskEntry, url: String, poster: Option<String>) -> impl In
     };
     view! {
         <video class="result" controls playsinline preload="metadata" src=src poster=poster
-            hidden=dead on:error=on_error on:play=on_play></video>
+            hidden=dead on:error=handler(on_error) on:play=handler(on_play)></video>
         <p class="task-note saved-note" aria-live="polite">
             {move || note(&kept.get(), broken.get(), conn.online.get())}
         </p>
@@ -439,7 +439,7 @@ fn ResultVideo(entry: TaskEntry, url: String, poster: Option<String>) -> impl In
             <a class="btn small" href=src download=format!("{}.mp4", entry.id()) target="_blank" rel="noopener noreferrer">"Download"</a>
             <CopyButton label="Copy link" text=Signal::stored(url)/>
             <button type="button" class="btn small ghost" hidden=move || copy_action().is_none()
-                on:click=on_copy_action>{move || copy_action().unwrap_or_default()}</button>
+                on:click=handler(on_copy_action)>{move || copy_action().unwrap_or_default()}</button>
         </div>
         <p class="hint">"Result links expire after a day or two: download what you want to keep."</p>
     }

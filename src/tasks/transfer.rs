@@ -7,7 +7,7 @@ use wasm_bindgen::JsCast;
 use crate::ctx::{Announcer, now_ms};
 use crate::history;
 use crate::tasks::store::TaskStore;
-use crate::widgets::download;
+use crate::widgets::{download, handler};
 
 /// The two history buttons under the task list.
 #[component]
@@ -62,13 +62,13 @@ pub fn HistoryTools() -> impl IntoView {
     view! {
         <div class="history-tools">
             <button type="button" class="btn small ghost" id="export-history"
-                disabled=move || tasks.is_empty() on:click=export>
+                disabled=move || tasks.is_empty() on:click=handler(export)>
                 "Export history"
             </button>
             // The input stays focusable (a keyboard opens it with Space);
             // its label is what shows, ringed when the input has focus.
             <input type="file" id="import-history" class="sr-only"
-                accept="application/json,.json" on:change=import/>
+                accept="application/json,.json" on:change=handler(import)/>
             <label class="btn small ghost" for="import-history">"Import history…"</label>
         </div>
     }
