@@ -214,7 +214,7 @@ fn NoticeBanner() -> impl IntoView {
                                 id="key-in-clear"
                                 on_dismiss=Callback::new(move |_| clear_text_dismissed.set(true))
                             />
-                        }
+                        }.into_any()
                     })
             }}
             {move || {
@@ -228,7 +228,7 @@ fn NoticeBanner() -> impl IntoView {
                                 text=text
                                 on_dismiss=Callback::new(move |_| storage_problem.set(None))
                             />
-                        }
+                        }.into_any()
                     })
             }}
             {move || {
@@ -243,7 +243,7 @@ fn NoticeBanner() -> impl IntoView {
                                 id="notice"
                                 on_dismiss=Callback::new(move |_| announcer.clear())
                             />
-                        }
+                        }.into_any()
                     })
             }}
         </div>

@@ -236,12 +236,12 @@ fn VariantRow(i: usize, fields: &'static [Field]) -> impl IntoView {
                                 });
                             }
                         })></audio>
-                    }
+                    }.into_any()
                 })}
             </td>
         </tr>
         {move || problem().map(|p| view! {
             <tr class="variant-problem"><td colspan=colspan.clone() role="alert">{format!("Variant {n}: {p}")}</td></tr>
-        })}
+        }.into_any())}
     }
 }

@@ -140,7 +140,7 @@ pub(super) fn VideoPreview(#[prop(into)] url: Signal<String>) -> impl IntoView {
                 <p class="preview-caption">
                     {move || matches!(probe_for(probe, &caption_url), Some(Err(()))).then(|| view! {
                         <span class="warn-text" role="status">"This video did not load: check the URL."</span>
-                    })}
+                    }.into_any())}
                 </p>
             </div>
         })

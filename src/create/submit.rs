@@ -50,7 +50,7 @@ pub(super) fn CostPanel() -> impl IntoView {
                         None => format!("The form is variant 1 of {}: the total appears once every variant has a price.", state.videos()),
                     }}
                 </div>
-            })}
+            }.into_any())}
             <div class="cost-rule">{move || draft.form.with(|f| f.model.price_rule())}</div>
         </div>
     }
@@ -482,7 +482,7 @@ pub(super) fn SubmitArea() -> impl IntoView {
                             })>"Don't send them"</button>
                         </div>
                     </div>
-                }
+                }.into_any()
             })}
             {move || question().map(|(q, credits)| view! {
                 <div class="confirm" role="alertdialog" aria-labelledby="confirm-text">
@@ -494,7 +494,7 @@ pub(super) fn SubmitArea() -> impl IntoView {
                         <button type="button" class="btn ghost" on:click=handler(cancel)>"Don't send"</button>
                     </div>
                 </div>
-            })}
+            }.into_any())}
         </div>
     }
 }

@@ -149,7 +149,7 @@ pub fn CreditLog() -> impl IntoView {
                         <td>{t.refunded}</td>
                         <td>{t.net()}</td>
                         <td>{t.maybe_charged}</td>
-                    }
+                    }.into_any()
                 }}
             </tr>
         }
@@ -164,13 +164,13 @@ pub fn CreditLog() -> impl IntoView {
                     <option value="" prop:selected=move || key.with(String::is_empty)>"All keys"</option>
                     {move || log.with(|(names, _)| names.clone()).into_iter().map(|k| {
                         let (value, selected) = (k.clone(), k.clone());
-                        view! { <option value=value prop:selected=move || key.with(|s| *s == selected)>{k}</option> }
+                        view! { <option value=value prop:selected=move || key.with(|s| *s == selected)>{k}</option> }.into_any()
                     }).collect_view()}
                 </select>
                 <button type="button" class="btn small" id="credits-export" on:click=handler(export_csv)>"Export CSV"</button>
                 {move || export.get().map(|url| view! {
                     <a id="credits-csv" class="btn small ghost" href=url download=CSV_FILE>{format!("Save {CSV_FILE}")}</a>
-                })}
+                }.into_any())}
             </div>
             <div class="credit-scroll">
                 <table class="credit-table" id="credit-totals">
@@ -204,7 +204,7 @@ pub fn CreditLog() -> impl IntoView {
                                     <td>{r.refunded}</td>
                                     <td>{r.note}</td>
                                 </tr>
-                            }
+                            }.into_any()
                         }).collect_view()}
                     </tbody>
                 </table>

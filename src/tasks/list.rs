@@ -285,16 +285,16 @@ pub fn TaskRow(entry: TaskEntry) -> impl IntoView {
                             <p class="task-times">
                                 {format!("Elapsed {} · {left}{}", format_duration(elapsed), if p.reported { "" } else { " (estimated)" })}
                             </p>
-                        }
+                        }.into_any()
                     }}
                     {move || late().map(|(text, action)| view! {
                         <div class="task-late">
                             <p class="task-note warn-text">{text}</p>
                             {check_button(action)}
                         </div>
-                    })}
-                    {move || problem().map(|p| view! { <p class="task-note warn-text">{p}</p> })}
-                    {move || (!conn.online.get()).then(|| view! { <p class="task-note warn-text offline">{Connection::OFFLINE}</p> })}
+                    }.into_any())}
+                    {move || problem().map(|p| view! { <p class="task-note warn-text">{p}</p> }.into_any())}
+                    {move || (!conn.online.get()).then(|| view! { <p class="task-note warn-text offline">{Connection::OFFLINE}</p> }.into_any())}
                 }.into_any()
             }
         }
