@@ -72,25 +72,82 @@ pub enum StorageError {
 }
 
 /// Parses a stored envelope of any known version into the current one.
-///
-/// A list in the current format (every visit after the first) is read in
-/// one pass straight into an [`Envelope`], not through a JSON tree; older
-/// formats go through one that [`migrate`] rewrites.
 pub fn decode(raw: &str) -> Result<Envelope, StorageError> {
+    // No task is left for later: the first usize::MAX are all of them.
+    decode_newest(raw, usize::MAX).map(|(envelope, _)| envelope)
+}
+
+/// Tasks of a stored list not decoded yet, each its JSON text.
+pub type Rest = Vec<Box<serde_json::value::RawValue>>;
+
+/// Parses a stored envelope, decoding only its first `first` tasks (the
+/// newest, as this page saves them): the others come back as [`Rest`], for
+/// [`decode_rest`] once the first page of the list is on screen.
+///
+/// A list in the current format (every visit after the first) is read
+/// straight into task records, not through a JSON tree; older formats go
+/// through one that [`migrate`] rewrites, and are decoded whole.
+pub fn decode_newest(raw: &str, first: usize) -> Result<(Envelope, Rest), StorageError> {
     /// Only the version: the rest of the text is skipped, not built.
     #[derive(Deserialize)]
     struct Version {
         version: Option<u64>,
     }
+    /// The current format with each task left as text.
+    #[derive(Deserialize)]
+    struct Undecoded {
+        tasks: Rest,
+        #[serde(default)]
+        history: Vec<Sample>,
+        #[serde(default)]
+        removed: Vec<String>,
+    }
     let corrupt = |e: serde_json::Error| StorageError::Corrupt(e.to_string());
     if serde_json::from_str::<Version>(raw)
         .map_err(corrupt)?
         .version
-        == Some(VERSION.into())
+        != Some(VERSION.into())
     {
-        return serde_json::from_str(raw).map_err(corrupt);
+        return Ok((
+            migrate(serde_json::from_str(raw).map_err(corrupt)?)?,
+            Rest::new(),
+        ));
     }
-    migrate(serde_json::from_str(raw).map_err(corrupt)?)
+    let mut undecoded: Undecoded = serde_json::from_str(raw).map_err(corrupt)?;
+    let rest = undecoded.tasks.split_off(first.min(undecoded.tasks.len()));
+    let tasks = undecoded
+        .tasks
+        .iter()
+        .map(|task| read_task(task).map_err(corrupt))
+        .collect::<Result<_, _>>()?;
+    let envelope = Envelope {
+        tasks,
+        history: undecoded.history,
+        removed: undecoded.removed,
+        ..Envelope::default()
+    };
+    Ok((envelope, rest))
+}
+
+/// Decodes the tasks [`decode_newest`] left: those it can read, and why
+/// the first of the others could not be.
+pub fn decode_rest(rest: Rest) -> (Vec<TaskRecord>, Option<StorageError>) {
+    let mut problem = None;
+    let records = rest
+        .iter()
+        .filter_map(|task| {
+            read_task(task)
+                .map_err(|e| problem.get_or_insert(StorageError::Corrupt(e.to_string())))
+                .ok()
+        })
+        .collect();
+    (records, problem)
+}
+
+/// One stored task (the one decoder of a task record in the wasm).
+#[inline(never)]
+fn read_task(task: &serde_json::value::RawValue) -> Result<TaskRecord, serde_json::Error> {
+    serde_json::from_str(task.get())
 }
 
 /// Upgrades a stored value, version by version, to [`VERSION`].
@@ -119,7 +176,7 @@ pub fn migrate(mut value: Value) -> Result<Envelope, StorageError> {
     }
     // Read back from text: the wasm then holds one decoder of the list (the
     // one every later visit uses), not a second one for JSON trees.
-    serde_json::from_str(&value.to_string()).map_err(|e| StorageError::Corrupt(e.to_string()))
+    decode(&value.to_string())
 }
 
 fn v1_to_v2(mut value: Value) -> Value {
@@ -518,6 +575,68 @@ mod tests {
 
     fn ids(e: &Envelope) -> Vec<&str> {
         e.tasks.iter().map(|t| t.task_id.as_str()).collect()
+    }
+
+    #[test]
+    fn the_newest_tasks_are_read_first_and_the_rest_later_to_the_same_list() {
+        let tasks = (0..5)
+            .map(|i| record(&format!("t{i}"), TaskStatus::Completed, 10 - i))
+            .collect();
+        let mut whole = envelope(tasks, &["gone"]);
+        whole.history = vec![Sample {
+            shape: avatar_api::estimate::Shape::default_pro(),
+            took_ms: 60_000,
+        }];
+        let text = serde_json::to_string(&whole).unwrap();
+        let (first, rest) = decode_newest(&text, 2).unwrap();
+        assert_eq!(ids(&first), ["t0", "t1"]);
+        assert_eq!(
+            (first.history.clone(), first.removed.clone()),
+            (whole.history.clone(), whole.removed.clone())
+        );
+        assert_eq!(rest.len(), 3);
+        let (later, problem) = decode_rest(rest);
+        assert_eq!(problem, None);
+        let mut joined = first;
+        joined.tasks.extend(later);
+        assert_eq!(joined, whole);
+        assert_eq!(decode(&text).unwrap(), whole);
+        // A list shorter than the first page is read whole at once.
+        let (all, rest) = decode_newest(&text, 20).unwrap();
+        assert_eq!(all, whole);
+        assert!(rest.is_empty());
+    }
+
+    #[test]
+    fn a_damaged_task_past_the_first_page_spoils_only_itself() {
+        let good = serde_json::to_string(&record("ok", TaskStatus::Completed, 2)).unwrap();
+        let older = serde_json::to_string(&record("older", TaskStatus::Failed, 1)).unwrap();
+        let text = format!(r#"{{"version":3,"tasks":[{good},{{"task_id":1}},{older}]}}"#);
+        let (first, rest) = decode_newest(&text, 1).unwrap();
+        assert_eq!(ids(&first), ["ok"]);
+        let (later, problem) = decode_rest(rest);
+        assert_eq!(
+            later.iter().map(|t| t.task_id.as_str()).collect::<Vec<_>>(),
+            ["older"]
+        );
+        assert!(
+            matches!(problem, Some(StorageError::Corrupt(_))),
+            "{problem:?}"
+        );
+        // Read whole, the same list is refused as before.
+        assert!(matches!(decode(&text), Err(StorageError::Corrupt(_))));
+        // Not JSON at all is refused before any task is shown.
+        assert!(matches!(
+            decode_newest(&text[..text.len() - 2], 1),
+            Err(StorageError::Corrupt(_))
+        ));
+    }
+
+    #[test]
+    fn an_older_format_is_migrated_and_read_whole() {
+        let (first, rest) = decode_newest(&v1().to_string(), 0).unwrap();
+        assert_eq!(ids(&first), ["t1"]);
+        assert!(rest.is_empty());
     }
 
     #[test]

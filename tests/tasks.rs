@@ -330,6 +330,61 @@ async fn damaged_saved_data_is_reported_and_kept_aside() {
     restore_network();
 }
 
+#[wasm_bindgen_test]
+async fn a_damaged_task_past_the_first_page_is_reported_and_the_others_kept() {
+    clear_storage();
+    fake_network(vec![]);
+    let mut tasks = finished(25, now());
+    tasks[22] = json!({"task_id": 22});
+    save(tasks);
+    let original = local().get_item(&scope().tasks()).unwrap();
+    let app = mount_studio(config()).await;
+    let root = &app.root;
+    until("a storage warning", || {
+        query(root, ".notice.warn").is_some()
+    })
+    .await;
+    let warning = text(root, ".notice.warn span");
+    assert!(
+        warning.starts_with("Some of your saved tasks could not be read"),
+        "{warning}"
+    );
+    assert_eq!(local().get_item(&scope().unreadable()).unwrap(), original);
+    assert!(text(root, ".tasks").contains("24 tasks"));
+    until("the readable tasks saved again", || {
+        local().get_item(&scope().tasks()).unwrap().is_some()
+    })
+    .await;
+    let kept: Vec<String> = saved().tasks.into_iter().map(|t| t.task_id).collect();
+    let mut expected = ids(0..25);
+    expected.remove(22);
+    assert_eq!(kept, expected);
+    restore_network();
+}
+
+#[wasm_bindgen_test]
+async fn a_change_before_the_older_tasks_are_read_keeps_every_one_of_them() {
+    clear_storage();
+    save(finished(25, now()));
+    let owner = leptos::prelude::Owner::new();
+    let store = owner.with(|| avatar_studio::tasks::store::TaskStore::load(&scope()));
+    // At once, before the page would read the tasks past the first page.
+    store.remove("t03");
+    assert_eq!(store.len(), 24);
+    until("the list saved", || saved().tasks.len() == 24).await;
+    let mut expected = ids(0..25);
+    expected.remove(3);
+    assert_eq!(
+        saved()
+            .tasks
+            .into_iter()
+            .map(|t| t.task_id)
+            .collect::<Vec<_>>(),
+        expected
+    );
+    drop(owner);
+}
+
 /// What `read` gives for each element matching `selector` in `within`, in order.
 fn each(
     within: &web_sys::Element,

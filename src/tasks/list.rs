@@ -94,9 +94,13 @@ pub fn TaskList() -> impl IntoView {
     let tasks = expect_context::<TaskStore>();
     let shown = RwSignal::new(PAGE);
     let count = move || tasks.len();
-    let row_id = move |i: usize| Some(format!("task-{}", tasks.newest(i + 1).get(i)?.id()));
+    let row_id = move |i: usize| {
+        // "Show more" may reach past the tasks read so far.
+        tasks.read_all();
+        Some(format!("task-{}", tasks.newest(i + 1).get(i)?.id()))
+    };
     view! {
-        <section class="card tasks" aria-labelledby="tasks-title">
+        <section class="card tasks" aria-labelledby="tasks-title" aria-busy=move || tasks.loading().to_string()>
             <div class="card-head">
                 <h2 id="tasks-title" tabindex="-1">"Your videos"</h2>
                 <span class="muted">{move || match count() { 0 => String::new(), 1 => "1 task".to_owned(), n => format!("{n} tasks") }}</span>

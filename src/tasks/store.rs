@@ -12,6 +12,7 @@
 //! never lose each other's tasks.
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use avatar_api::estimate::{self, Sample, Shape};
 use leptos::prelude::*;
@@ -19,6 +20,7 @@ use leptos::prelude::*;
 use crate::history;
 use crate::storage::{self, Envelope, REMOVED_LIMIT, Scope, StorageError, TaskRecord};
 use crate::tasks::copy::{Kept, result_url};
+use crate::widgets::PAGE;
 
 /// One task: the signal holding its record.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -65,25 +67,35 @@ pub struct TaskStore {
     owner: StoredValue<Owner>,
     /// Where the list is saved ([`Scope::tasks`]).
     key: StoredValue<String>,
+    /// The stored tasks past the first page, not decoded yet
+    /// ([`TaskStore::load`]).
+    rest: RwSignal<storage::Rest>,
+    /// The deployment's storage names, to set an unreadable list aside.
+    scope: StoredValue<Scope>,
 }
 
 impl TaskStore {
     /// Reads the list saved in `scope` and starts following other tabs'
     /// saves to it. An unreadable list is set aside (not overwritten) and
     /// reported in [`TaskStore::problem`].
+    ///
+    /// Only the first page of tasks ([`PAGE`]) is decoded now; the others
+    /// are two turns later, once the form and the list's first page are on
+    /// screen, or at once when something needs the whole list (a save, an
+    /// export, another tab's list). [`TaskStore::len`] counts them all.
     pub fn load(scope: &Scope) -> Self {
         let problem = RwSignal::new(None);
         let key = scope.tasks();
         let raw = local_storage().and_then(|s| storage::read_item(&s, &key));
-        let envelope = match raw.as_deref().map(storage::decode) {
-            None => Envelope::default(),
-            Some(Ok(envelope)) => envelope,
+        let (envelope, rest) = match raw.as_deref().map(|raw| storage::decode_newest(raw, PAGE)) {
+            None => (Envelope::default(), storage::Rest::new()),
+            Some(Ok(read)) => read,
             Some(Err(e)) => {
                 let backup = storage::set_aside(scope);
                 problem.set(Some(format!(
                     "Your saved task list could not be read: {e}. {backup}"
                 )));
-                Envelope::default()
+                (Envelope::default(), storage::Rest::new())
             }
         };
         let store = TaskStore {
@@ -95,8 +107,15 @@ impl TaskStore {
             problem,
             owner: StoredValue::new(Owner::current().unwrap_or_default()),
             key: StoredValue::new(key),
+            rest: RwSignal::new(rest),
+            scope: StoredValue::new(scope.clone()),
         };
         store.replace(envelope);
+        // Two turns: `AfterTheForm` (src/app.rs) builds the list in the next one.
+        set_timeout(
+            move || set_timeout(move || store.read_all(), Duration::ZERO),
+            Duration::ZERO,
+        );
         let storage_listener = window_event_listener(leptos::ev::storage, move |e| {
             if store.key.with_value(|key| e.key().as_ref() == Some(key)) {
                 store.other_tab_saved(e.new_value());
@@ -115,9 +134,40 @@ impl TaskStore {
         self.problem
     }
 
-    /// How many tasks there are (tracked).
+    /// How many tasks there are (tracked), those not decoded yet included.
     pub fn len(&self) -> usize {
-        self.entries.with(Vec::len)
+        self.entries.with(Vec::len) + self.rest.with(Vec::len)
+    }
+
+    /// True while older stored tasks are still being read (tracked).
+    pub fn loading(&self) -> bool {
+        self.rest.with(|rest| !rest.is_empty())
+    }
+
+    /// Decodes the stored tasks [`TaskStore::load`] left for later and adds
+    /// them, if it has not yet. Those that cannot be read are reported, and
+    /// the list as it was stored is set aside first, so none is lost.
+    pub fn read_all(&self) {
+        // Gone with its page, or read already: nothing to do (and nothing to notify).
+        if self.rest.try_with_untracked(Vec::is_empty).unwrap_or(true) {
+            return;
+        }
+        let rest = self.rest.try_update(std::mem::take).unwrap_or_default();
+        let (records, problem) = storage::decode_rest(rest);
+        let problem_reported = problem.is_some();
+        if let Some(e) = problem {
+            let backup = self.scope.with_value(storage::set_aside);
+            self.problem.set(Some(format!(
+                "Some of your saved tasks could not be read: {e}. {backup}"
+            )));
+        }
+        let mut envelope = self.snapshot();
+        envelope.tasks.extend(records);
+        self.replace(envelope);
+        if problem_reported {
+            // The list was set aside: save what could be read in its place.
+            self.save_soon();
+        }
     }
 
     /// True when there are no tasks (tracked).
@@ -154,6 +204,7 @@ impl TaskStore {
 
     /// Adds a just-submitted task at the top and saves.
     pub fn add(&self, record: TaskRecord) {
+        self.read_all();
         let id = record.task_id.clone();
         let entry = self.new_entry(record);
         self.entries.update(|e| {
@@ -165,6 +216,7 @@ impl TaskStore {
 
     /// Removes a task from the list (and, through the saved list, from other tabs).
     pub fn remove(&self, id: &str) {
+        self.read_all();
         self.entries.update(|e| e.retain(|t| !t.has_id(id)));
         self.removed.update_value(|r| {
             r.retain(|x| x != id);
@@ -205,6 +257,7 @@ impl TaskStore {
 
     /// Merges the tasks of a history file in ([`history::merge`]) and saves.
     pub fn import(&self, tasks: Vec<TaskRecord>) -> history::Imported {
+        self.read_all();
         let (merged, report) = history::merge(&self.snapshot(), tasks);
         self.replace(merged);
         self.save_soon();
@@ -213,6 +266,7 @@ impl TaskStore {
 
     /// Every task, newest first, as saved (for the history file).
     pub fn records(&self) -> Vec<TaskRecord> {
+        self.read_all();
         self.snapshot().tasks
     }
 
@@ -250,12 +304,13 @@ impl TaskStore {
                     store.save();
                 }
             },
-            std::time::Duration::ZERO,
+            Duration::ZERO,
         );
     }
 
     /// Writes the list to `localStorage`, unless it is what is there already.
     fn save(&self) {
+        self.read_all();
         let Ok(text) = serde_json::to_string(&self.snapshot()) else {
             return;
         };
@@ -276,6 +331,7 @@ impl TaskStore {
 
     /// Another tab saved the list: merge it with ours.
     fn other_tab_saved(&self, raw: Option<String>) {
+        self.read_all();
         let Some(raw) = raw else {
             // Cleared (site data deleted): start empty like a fresh page.
             self.saved.set_value(String::new());

@@ -53,7 +53,8 @@ pub async fn mount_studio_in(config: Config, scope: Scope) -> Mounted {
 }
 
 /// Mounts, then waits for the parts the page builds one task after the form
-/// (the list, compare, the credit log), as a person sees them.
+/// (the list, compare, the credit log) and for the stored tasks past the
+/// list's first page (the list is `aria-busy` until then), as a person sees them.
 async fn mount(config: Config, scope: Option<Scope>) -> Mounted {
     let root: HtmlElement = document().create_element("div").unwrap().unchecked_into();
     document().body().unwrap().append_child(&root).unwrap();
@@ -61,8 +62,8 @@ async fn mount(config: Config, scope: Option<Scope>) -> Mounted {
         Some(scope) => view! { <Studio config=config.clone() scope/> }.into_any(),
         None => view! { <Studio config=config.clone()/> }.into_any(),
     });
-    until("the task list under the form", || {
-        query(&root, ".tasks").is_some()
+    until("the whole task list under the form", || {
+        query(&root, ".tasks[aria-busy=false]").is_some()
     })
     .await;
     Mounted {
