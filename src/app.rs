@@ -17,7 +17,7 @@ use crate::storage::{self, Scope};
 use crate::tasks::TaskList;
 use crate::tasks::poller::Pollers;
 use crate::tasks::store::TaskStore;
-use crate::widgets::handler;
+use crate::widgets::{ShowWhen, handler};
 
 /// The whole page: reads `config.json`, then shows the studio.
 #[component]
@@ -173,9 +173,9 @@ fn Header(running: Memo<usize>) -> impl IntoView {
                 </div>
             </div>
             <div class="topbar-actions">
-                <Show when=move || { running.get() > 0 }>
+                <ShowWhen when=move || { running.get() > 0 }>
                     <span class="chip running">{move || format!("{} running", running.get())}</span>
-                </Show>
+                </ShowWhen>
                 <span class=move || format!("chip {}", key_state().0)>{move || key_state().1}</span>
                 <button
                     type="button"

@@ -16,7 +16,7 @@ use crate::saved::{Kept, SavedCopies, revoke};
 use crate::tasks::record::TaskRecord;
 use crate::tasks::store::{TaskEntry, TaskStore};
 use crate::tasks::summary;
-use crate::widgets::{PAGE, ShowMore, effect, handler, local_time};
+use crate::widgets::{PAGE, ShowMore, ShowWhen, effect, handler, local_time};
 
 /// Followers further than this from the first video are moved to it.
 const DRIFT_S: f64 = 0.15;
@@ -207,7 +207,7 @@ pub fn Compare() -> impl IntoView {
         ))
     };
     view! {
-        <Show when=move || { finished.with(|f| f.len() >= 2) }>
+        <ShowWhen when=move || { finished.with(|f| f.len() >= 2) }>
             <section class="card compare" id="compare" aria-labelledby="compare-title">
                 <div class="card-head">
                     <h2 id="compare-title">"Compare videos"</h2>
@@ -219,12 +219,12 @@ pub fn Compare() -> impl IntoView {
                     <ShowMore total=Signal::derive(move || finished.with(Vec::len)) shown=offered
                         what="more videos" id_at=Callback::new(box_id) kept/>
                 </fieldset>
-                <Show when=move || { shown.with(|s| s.len() >= 2) }
+                <ShowWhen when=move || { shown.with(|s| s.len() >= 2) }
                     fallback=|| view! { <p class="muted">"Tick at least two videos."</p> }>
                     <Player shown/>
-                </Show>
+                </ShowWhen>
             </section>
-        </Show>
+        </ShowWhen>
     }
 }
 

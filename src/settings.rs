@@ -17,7 +17,7 @@ use crate::config::Config;
 use crate::ctx::{Announcer, Connection, SettingsState};
 use crate::saved::SavedSettings;
 use crate::storage::Scope;
-use crate::widgets::{focus_id, handler};
+use crate::widgets::{ShowWhen, focus_id, handler};
 
 /// The settings signals, initialised from the browser's storage.
 pub struct Settings {
@@ -346,15 +346,15 @@ pub fn SettingsPanel() -> impl IntoView {
                                 }
                             }
                         }
-                        <Show when=not_default.clone()>
+                        <ShowWhen when=not_default.clone()>
                             " "
                             <button type="button" class="link-button" on:click=handler(use_default.clone())>
                                 "Use the default"
                             </button>
-                        </Show>
+                        </ShowWhen>
                     </p>
                 </div>
-                <Show when=move || conn.wants_key() fallback=|| view! {
+                <ShowWhen when=move || conn.wants_key() fallback=|| view! {
                     <p class="hint proxy-note">"This deployment sends your requests through its own proxy, which adds the API key: you don't need one."</p>
                 }>
                     <div class="field" class:invalid=move || key_error().is_some()>
@@ -401,7 +401,7 @@ pub fn SettingsPanel() -> impl IntoView {
                             }}
                         </p>
                     </div>
-                </Show>
+                </ShowWhen>
                 <div class="field">
                     <div class="input-row">
                         <button

@@ -36,6 +36,26 @@ pub fn handler<E: 'static>(f: impl FnMut(E) + 'static) -> Box<dyn FnMut(E)> {
     Box::new(f)
 }
 
+/// `children` while `when` is true, else `fallback` (none by default):
+/// Leptos's `<ShowWhen>` without its generics. Each `<ShowWhen>` links its own copy
+/// of Show's code, its condition and children being types of their own;
+/// every `<ShowWhen>` shares one.
+#[component]
+pub fn ShowWhen(
+    #[prop(into)] when: Signal<bool>,
+    children: ChildrenFn,
+    #[prop(optional, into)] fallback: ViewFn,
+) -> impl IntoView {
+    let when = Memo::new(move |_| when.get());
+    move || {
+        if when.get() {
+            children()
+        } else {
+            fallback.run()
+        }
+    }
+}
+
 /// A Unix-ms instant as `YYYY-MM-DD HH:MM:SS`, local time.
 pub fn local_time(ms: u64) -> String {
     let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
@@ -79,14 +99,14 @@ pub fn ShowMore(
         }
     };
     view! {
-        <Show when=move || hidden() != 0>
+        <ShowWhen when=move || hidden() != 0>
             <div class="more">
                 <button type="button" class="btn ghost" on:click=handler(more)>
                     {move || format!("Show {} {what}", hidden().min(PAGE))}
                 </button>
                 <span class="muted">{move || format!("{} of {} shown", visible(), total.get())}</span>
             </div>
-        </Show>
+        </ShowWhen>
     }
 }
 

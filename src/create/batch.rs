@@ -12,7 +12,7 @@ use crate::batch;
 use crate::ctx::{Announcer, Draft};
 use crate::form::clean;
 use crate::tasks::summary;
-use crate::widgets::{focus_id, handler};
+use crate::widgets::{ShowWhen, focus_id, handler};
 
 /// Choices of a numeric field the contract fixes, as `(value, text)`.
 fn choices(field: Field) -> Option<Vec<(u32, String)>> {
@@ -108,7 +108,7 @@ pub(super) fn Variants() -> impl IntoView {
     };
     view! {
         <div class="batch">
-            <Show when=move || { count.get() > 0 }>{table}</Show>
+            <ShowWhen when=move || { count.get() > 0 }>{table}</ShowWhen>
             <button type="button" class="btn ghost small" id="add-variant" on:click=handler(add)>
                 "Add variant"
             </button>

@@ -13,7 +13,7 @@ use super::FormState;
 use super::preview::{AudioPreview, ImagePreview, VideoPreview};
 use crate::ctx::Draft;
 use crate::form::{Form, clean};
-use crate::widgets::{field_id, handler};
+use crate::widgets::{ShowWhen, field_id, handler};
 
 /// The message to show beside `field`: the API's, else the contract's once touched.
 fn shown_error(draft: Draft, errors: Memo<Vec<FieldError>>, field: Field) -> Option<String> {
@@ -226,10 +226,10 @@ pub(super) fn ParamsForm() -> impl IntoView {
                 <NumberSelect field=Field::Resolution options=resolutions get=|f| f.resolution set=|f, v| f.resolution = v/>
                 <NumberSelect field=Field::Framerate options=framerates get=|f| f.framerate set=|f, v| f.framerate = v/>
             </div>
-            <Show when=move || needs_audio.get()>
+            <ShowWhen when=move || needs_audio.get()>
                 <NumberField field=Field::AudioDurationSeconds suffix="s"
                     get=|f| f.audio_seconds set=|f, v| f.audio_seconds = v hint=audio_hint/>
-            </Show>
+            </ShowWhen>
             <MotionPrompt/>
         }
     };

@@ -15,7 +15,7 @@ use leptos::prelude::*;
 use crate::api::curl_command;
 use crate::ctx::{Announcer, Connection, Draft, Touched};
 use crate::form::Form;
-use crate::widgets::{CopyButton, handler};
+use crate::widgets::{CopyButton, ShowWhen, handler};
 use batch::Variants;
 use fields::{Media, ParamsForm, UrlField};
 use submit::{CostPanel, SubmitArea};
@@ -264,11 +264,11 @@ fn SampleButton() -> impl IntoView {
         }
     };
     view! {
-        <Show when=move || has_samples>
+        <ShowWhen when=move || has_samples>
             <button type="button" id="try-sample" class="btn ghost" on:click=handler(fill)>
                 "Try a sample"
             </button>
-        </Show>
+        </ShowWhen>
     }
 }
 

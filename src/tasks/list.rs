@@ -16,7 +16,7 @@ use crate::tasks::record::TaskRecord;
 use crate::tasks::store::TaskEntry;
 use crate::tasks::store::TaskStore;
 use crate::tasks::transfer::HistoryTools;
-use crate::widgets::{CopyButton, PAGE, ShowMore, effect, field_id, focus_id, handler};
+use crate::widgets::{CopyButton, PAGE, ShowMore, ShowWhen, effect, field_id, focus_id, handler};
 
 /// A short description of a request's parameters.
 pub fn summary(request: &AvatarRequest) -> String {
@@ -105,13 +105,13 @@ pub fn TaskList() -> impl IntoView {
                 <h2 id="tasks-title" tabindex="-1">"Your videos"</h2>
                 <span class="muted">{move || match count() { 0 => String::new(), 1 => "1 task".to_owned(), n => format!("{n} tasks") }}</span>
             </div>
-            <Show when=move || count() == 0>
+            <ShowWhen when=move || count() == 0>
                 <div class="empty">
                     <div class="empty-art" aria-hidden="true"></div>
                     <p><strong>"No videos yet."</strong></p>
                     <p class="muted">"Pick a portrait and a speech clip, check the cost, and press Generate. Tasks are kept in this browser and keep updating after a reload."</p>
                 </div>
-            </Show>
+            </ShowWhen>
             <ul class="task-list" aria-label="Tasks">
                 <For each=move || tasks.newest(shown.get()) key=|entry| entry.record let:entry>
                     <TaskRow entry/>
