@@ -1,6 +1,7 @@
 //! Small pieces shared by the page's parts: focus and field ids, the
 //! copy-to-clipboard button, the "Show more" row of a paged list, and
-//! [`effect`].
+//! [`effect`], [`handler`] and [`ShowWhen`], which keep the wasm from
+//! holding a copy of Leptos's generic code per use.
 
 use leptos::prelude::*;
 
@@ -37,7 +38,7 @@ pub fn handler<E: 'static>(f: impl FnMut(E) + 'static) -> Box<dyn FnMut(E)> {
 }
 
 /// `children` while `when` is true, else `fallback` (none by default):
-/// Leptos's `<ShowWhen>` without its generics. Each `<ShowWhen>` links its own copy
+/// Leptos's `<Show>` without its generics. Each `<Show>` links its own copy
 /// of Show's code, its condition and children being types of their own;
 /// every `<ShowWhen>` shares one.
 #[component]
