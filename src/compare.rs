@@ -4,27 +4,19 @@
 //! Pause button, a Position slider and a "Sound from" choice (the others
 //! are muted), so keyboard and screen reader users have all of it.
 
-use avatar_api::TaskStatus;
 use avatar_api::billing::format_seconds;
 use avatar_api::number::parse_decimal;
-use avatar_api::validate::is_http_url;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlVideoElement;
 
 use crate::saved::{Kept, SavedCopies, revoke};
-use crate::tasks::record::TaskRecord;
 use crate::tasks::store::{TaskEntry, TaskStore};
 use crate::tasks::summary;
 use crate::widgets::{PAGE, ShowMore, ShowWhen, effect, handler, local_time};
 
 /// Followers further than this from the first video are moved to it.
 const DRIFT_S: f64 = 0.15;
-
-/// A finished task that has a video to compare.
-fn comparable(t: &TaskRecord) -> bool {
-    t.status == TaskStatus::Completed && t.video_url.as_deref().is_some_and(is_http_url)
-}
 
 /// The videos on screen, in the order shown.
 fn players() -> Vec<HtmlVideoElement> {
@@ -122,13 +114,9 @@ fn saved_or_link(
 #[component]
 pub fn Compare() -> impl IntoView {
     let tasks = expect_context::<TaskStore>();
-    let finished = Memo::new(move |_| {
-        tasks
-            .newest(usize::MAX)
-            .into_iter()
-            .filter(|e| e.record.with(comparable))
-            .collect::<Vec<TaskEntry>>()
-    });
+    // Through each task's own "has a video" memo: a progress update of a
+    // running task does not walk the whole list.
+    let finished = Memo::new(move |_| tasks.results());
     let chosen = RwSignal::new(Vec::<String>::new());
     // Chosen and still comparable (a removed task leaves the comparison).
     let shown = Memo::new(move |_| {

@@ -239,17 +239,18 @@ impl TaskStore {
         }
     }
 
-    /// How many tasks of batch `id` have finished (tracked).
+    /// How many tasks of batch `id` have finished (tracked, on each task's
+    /// running state only: a progress update does not recount).
     pub fn batch_finished(&self, id: &str) -> usize {
         self.entries.with(|entries| {
             entries
                 .iter()
                 .filter(|e| {
+                    // A task's batch never changes.
                     e.record
-                        .try_with(|t| {
-                            t.batch.as_ref().is_some_and(|b| b.id == id) && !t.is_running()
-                        })
+                        .try_with_untracked(|t| t.batch.as_ref().is_some_and(|b| b.id == id))
                         .unwrap_or(false)
+                        && !e.running.try_get().unwrap_or(true)
                 })
                 .count()
         })
