@@ -305,6 +305,15 @@ async fn an_old_saved_format_is_migrated() {
     restore_network();
 }
 
+/// The banner's warning about the saved list, once it shows.
+async fn storage_warning(root: &web_sys::Element) -> String {
+    until("a storage warning", || {
+        query(root, ".notice.warn").is_some()
+    })
+    .await;
+    text(root, ".notice.warn span")
+}
+
 #[wasm_bindgen_test]
 async fn damaged_saved_data_is_reported_and_kept_aside() {
     clear_storage();
@@ -312,11 +321,7 @@ async fn damaged_saved_data_is_reported_and_kept_aside() {
     local().set_item(&scope().tasks(), "{not json").unwrap();
     let app = mount_studio(config()).await;
     let root = &app.root;
-    until("a storage warning", || {
-        query(root, ".notice.warn").is_some()
-    })
-    .await;
-    let warning = text(root, ".notice.warn span");
+    let warning = storage_warning(root).await;
     assert!(
         warning.starts_with("Your saved task list could not be read"),
         "{warning}"
@@ -340,11 +345,7 @@ async fn a_damaged_task_past_the_first_page_is_reported_and_the_others_kept() {
     let original = local().get_item(&scope().tasks()).unwrap();
     let app = mount_studio(config()).await;
     let root = &app.root;
-    until("a storage warning", || {
-        query(root, ".notice.warn").is_some()
-    })
-    .await;
-    let warning = text(root, ".notice.warn span");
+    let warning = storage_warning(root).await;
     assert!(
         warning.starts_with("Some of your saved tasks could not be read"),
         "{warning}"
