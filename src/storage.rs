@@ -14,6 +14,7 @@
 use avatar_api::estimate::Sample;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use crate::batch::Plan;
 pub use crate::tasks::record::TaskRecord;
@@ -25,13 +26,14 @@ pub const HISTORY_LIMIT: usize = 50;
 /// Ids of removed tasks remembered, so another tab does not bring them back.
 pub const REMOVED_LIMIT: usize = 200;
 
-/// Everything the page remembers about tasks.
+/// Everything the page remembers about tasks; `T` is a task as read
+/// (its text, for the tasks [`decode_newest`] leaves for later).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Envelope {
+pub struct Envelope<T = TaskRecord> {
     /// Format version, [`VERSION`] when written by this build.
     pub version: u32,
     /// Submitted tasks, newest first.
-    pub tasks: Vec<TaskRecord>,
+    pub tasks: Vec<T>,
     /// How long finished tasks took, to learn the typical duration.
     #[serde(default)]
     pub history: Vec<Sample>,
@@ -41,7 +43,7 @@ pub struct Envelope {
     pub removed: Vec<String>,
 }
 
-impl Default for Envelope {
+impl<T> Default for Envelope<T> {
     fn default() -> Self {
         Envelope {
             version: VERSION,
@@ -78,7 +80,7 @@ pub fn decode(raw: &str) -> Result<Envelope, StorageError> {
 }
 
 /// Tasks of a stored list not decoded yet, each its JSON text.
-pub type Rest = Vec<Box<serde_json::value::RawValue>>;
+pub type Rest = Vec<Box<RawValue>>;
 
 /// Parses a stored envelope, decoding only its first `first` tasks (the
 /// newest, as this page saves them): the others come back as [`Rest`], for
@@ -93,15 +95,6 @@ pub fn decode_newest(raw: &str, first: usize) -> Result<(Envelope, Rest), Storag
     struct Version {
         version: Option<u64>,
     }
-    /// The current format with each task left as text.
-    #[derive(Deserialize)]
-    struct Undecoded {
-        tasks: Rest,
-        #[serde(default)]
-        history: Vec<Sample>,
-        #[serde(default)]
-        removed: Vec<String>,
-    }
     let corrupt = |e: serde_json::Error| StorageError::Corrupt(e.to_string());
     if serde_json::from_str::<Version>(raw)
         .map_err(corrupt)?
@@ -113,7 +106,8 @@ pub fn decode_newest(raw: &str, first: usize) -> Result<(Envelope, Rest), Storag
             Rest::new(),
         ));
     }
-    let mut undecoded: Undecoded = serde_json::from_str(raw).map_err(corrupt)?;
+    // The current format with each task left as text.
+    let mut undecoded: Envelope<Box<RawValue>> = serde_json::from_str(raw).map_err(corrupt)?;
     let rest = undecoded.tasks.split_off(first.min(undecoded.tasks.len()));
     let tasks = undecoded
         .tasks
@@ -121,10 +115,10 @@ pub fn decode_newest(raw: &str, first: usize) -> Result<(Envelope, Rest), Storag
         .map(|task| read_task(task).map_err(corrupt))
         .collect::<Result<_, _>>()?;
     let envelope = Envelope {
+        version: undecoded.version,
         tasks,
         history: undecoded.history,
         removed: undecoded.removed,
-        ..Envelope::default()
     };
     Ok((envelope, rest))
 }
@@ -146,7 +140,7 @@ pub fn decode_rest(rest: Rest) -> (Vec<TaskRecord>, Option<StorageError>) {
 
 /// One stored task (the one decoder of a task record in the wasm).
 #[inline(never)]
-fn read_task(task: &serde_json::value::RawValue) -> Result<TaskRecord, serde_json::Error> {
+fn read_task(task: &RawValue) -> Result<TaskRecord, serde_json::Error> {
     serde_json::from_str(task.get())
 }
 

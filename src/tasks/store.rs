@@ -154,20 +154,17 @@ impl TaskStore {
         }
         let rest = self.rest.try_update(std::mem::take).unwrap_or_default();
         let (records, problem) = storage::decode_rest(rest);
-        let problem_reported = problem.is_some();
         if let Some(e) = problem {
             let backup = self.scope.with_value(storage::set_aside);
             self.problem.set(Some(format!(
                 "Some of your saved tasks could not be read: {e}. {backup}"
             )));
+            // Set aside: what could be read is saved in its place, at the end of this turn.
+            self.save_soon();
         }
         let mut envelope = self.snapshot();
         envelope.tasks.extend(records);
         self.replace(envelope);
-        if problem_reported {
-            // The list was set aside: save what could be read in its place.
-            self.save_soon();
-        }
     }
 
     /// True when there are no tasks (tracked).
