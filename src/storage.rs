@@ -431,25 +431,17 @@ fn adopt(items: &impl Items, from: &str, to: &str, keep: bool) {
     }
 }
 
-/// Moves an unreadable saved list aside (so nothing is overwritten) and
-/// says where it went. Browser only.
-pub fn set_aside(scope: &Scope) -> String {
-    let Some(local) = leptos::prelude::window().local_storage().ok().flatten() else {
-        return String::new();
-    };
+/// Moves an unreadable saved list aside (so nothing is overwritten): the
+/// name it is kept under, or `None` if the browser would not keep a copy.
+/// Browser only.
+pub fn set_aside(scope: &Scope) -> Option<String> {
+    let local = leptos::prelude::window().local_storage().ok().flatten()?;
     let key = scope.tasks();
-    let Ok(Some(raw)) = local.get_item(&key) else {
-        return String::new();
-    };
+    let raw = local.get_item(&key).ok()??;
     let backup = scope.unreadable();
-    if local.set_item(&backup, &raw).is_ok() {
-        let _ = local.remove_item(&key);
-        format!(
-            "It was kept in this browser's storage under \"{backup}\"; new tasks start a fresh list."
-        )
-    } else {
-        "New tasks start a fresh list.".to_owned()
-    }
+    local.set_item(&backup, &raw).ok()?;
+    let _ = local.remove_item(&key);
+    Some(backup)
 }
 
 /// The batch `scope` was sending when the page was left, if any.

@@ -350,6 +350,10 @@ async fn a_damaged_task_past_the_first_page_is_reported_and_the_others_kept() {
         warning.starts_with("Some of your saved tasks could not be read"),
         "{warning}"
     );
+    assert!(
+        warning.contains("The others are listed.") && !warning.contains("fresh list"),
+        "the readable tasks stay, and the banner says so: {warning}"
+    );
     assert_eq!(local().get_item(&scope().unreadable()).unwrap(), original);
     assert!(text(root, ".tasks").contains("24 tasks"));
     until("the readable tasks saved again", || {

@@ -91,7 +91,12 @@ impl TaskStore {
             None => (Envelope::default(), storage::Rest::new()),
             Some(Ok(read)) => read,
             Some(Err(e)) => {
-                let backup = storage::set_aside(scope);
+                let backup = match storage::set_aside(scope) {
+                    Some(name) => format!(
+                        "It was kept in this browser's storage under \"{name}\"; new tasks start a fresh list."
+                    ),
+                    None => "New tasks start a fresh list.".to_owned(),
+                };
                 problem.set(Some(format!(
                     "Your saved task list could not be read: {e}. {backup}"
                 )));
@@ -155,9 +160,14 @@ impl TaskStore {
         let rest = self.rest.try_update(std::mem::take).unwrap_or_default();
         let (records, problem) = storage::decode_rest(rest);
         if let Some(e) = problem {
-            let backup = self.scope.with_value(storage::set_aside);
+            let backup = match self.scope.with_value(storage::set_aside) {
+                Some(name) => format!(
+                    " The list as it was is kept in this browser's storage under \"{name}\"."
+                ),
+                None => String::new(),
+            };
             self.problem.set(Some(format!(
-                "Some of your saved tasks could not be read: {e}. {backup}"
+                "Some of your saved tasks could not be read: {e}. The others are listed.{backup}"
             )));
             // Set aside: what could be read is saved in its place, at the end of this turn.
             self.save_soon();
