@@ -246,6 +246,54 @@ async fn a_running_task_is_polled_to_its_video() {
     restore_network();
 }
 
+/// A studio that is gone does nothing more: no status check, no video
+/// saved (its pollers and savers were still running, and sending, after
+/// it was unmounted, because the task list kept its own owner alive).
+#[wasm_bindgen_test]
+async fn an_unmounted_studio_checks_and_saves_nothing_more() {
+    clear_storage();
+    let running = r#"{"status":"processing","progress":0.5}"#;
+    fake_network(vec![Route::new(
+        "GET",
+        "/api/v2/avatar/tasks/",
+        200,
+        running,
+    )]);
+    save(vec![
+        task("still-running", "processing", now() - 60_000, json!({})),
+        task(
+            "just-finished",
+            "completed",
+            now() - 5_000,
+            json!({"video_url": "http://127.0.0.1:9/just-finished.mp4"}),
+        ),
+    ]);
+    let app = mount_studio(config()).await;
+    drop(app);
+    fake_network(vec![Route::new(
+        "GET",
+        "/api/v2/avatar/tasks/",
+        200,
+        running,
+    )]);
+    // Past the savers' start (1.5 s) and a poller's next check.
+    pause(3_000).await;
+    let sent = sent_requests();
+    let urls: Vec<&str> = sent
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["url"].as_str())
+        .collect();
+    assert!(
+        urls.is_empty(),
+        "{} requests after unmount: {:?}…",
+        urls.len(),
+        &urls[..urls.len().min(3)]
+    );
+    restore_network();
+}
+
 #[wasm_bindgen_test]
 async fn a_task_the_api_forgot_is_marked_and_not_retried() {
     clear_storage();

@@ -64,7 +64,10 @@ pub struct TaskStore {
     /// Why the list could not be read or saved, for the banner.
     problem: RwSignal<Option<String>>,
     /// Owns the per-task signals (created later from event handlers too).
-    owner: StoredValue<Owner>,
+    /// Weak: a strong `Owner` kept in a value that owner itself holds would
+    /// keep it alive, so an unmounted studio would never be cleaned up (its
+    /// timers, pollers and savers would go on).
+    owner: StoredValue<WeakOwner>,
     /// Where the list is saved ([`Scope::tasks`]).
     key: StoredValue<String>,
     /// The stored tasks past the first page, not decoded yet
@@ -110,7 +113,7 @@ impl TaskStore {
             saved: StoredValue::new(raw.unwrap_or_default()),
             save_queued: StoredValue::new(false),
             problem,
-            owner: StoredValue::new(Owner::current().unwrap_or_default()),
+            owner: StoredValue::new(Owner::current().unwrap_or_default().downgrade()),
             key: StoredValue::new(key),
             rest: RwSignal::new(rest),
             scope: StoredValue::new(scope.clone()),
@@ -395,17 +398,21 @@ impl TaskStore {
     }
 
     fn new_entry(&self, record: TaskRecord) -> TaskEntry {
-        self.owner.with_value(|owner| {
-            owner.with(|| {
-                let record = RwSignal::new(record);
-                TaskEntry {
-                    record,
-                    running: Memo::new(move |_| record.with(TaskRecord::is_running)),
-                    result: Memo::new(move |_| record.with(|t| result_url(t).is_some())),
-                    copy: RwSignal::new(Kept::Unknown),
-                }
-            })
-        })
+        let entry = move || {
+            let record = RwSignal::new(record);
+            TaskEntry {
+                record,
+                running: Memo::new(move |_| record.with(TaskRecord::is_running)),
+                result: Memo::new(move |_| record.with(|t| result_url(t).is_some())),
+                copy: RwSignal::new(Kept::Unknown),
+            }
+        };
+        // Owned by the studio while it is mounted; an unmounted one's
+        // late callers get entries nothing will show.
+        match self.owner.with_value(WeakOwner::upgrade) {
+            Some(owner) => owner.with(entry),
+            None => entry(),
+        }
     }
 }
 
