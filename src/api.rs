@@ -103,6 +103,24 @@ pub enum ApiError {
     BadKey,
 }
 
+/// What a failed status check means for the task ([`ApiError::on_check`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckFailure {
+    /// 401 with the user's key: every check pauses until the key changes.
+    KeyRejected,
+    /// 404 with the API's JSON: the API no longer knows the task; stop.
+    Forgotten,
+    /// 400 or 410: the API refuses the check for good; stop with its
+    /// reason ("Check again" resumes).
+    Refused,
+    /// Anything else (5xx, 429, 402, 403, network, CORS, an unreadable
+    /// answer, a web page): try again later, after `Retry-After` if sent.
+    Temporary {
+        /// `Retry-After`, in milliseconds.
+        retry_after_ms: Option<u64>,
+    },
+}
+
 /// What an error answer said, for the message: the provider's own words,
 /// or a short excerpt of a body that was not JSON.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -220,20 +238,19 @@ impl ApiError {
         }
     }
 
-    /// True when trying the same status check later may succeed.
-    pub fn is_temporary(&self) -> bool {
-        matches!(
-            self,
-            ApiError::RateLimited { .. }
-                | ApiError::Server { .. }
-                | ApiError::Network
-                | ApiError::Cors
-                | ApiError::Timeout(_)
-                | ApiError::BadResponse(_)
-                | ApiError::Forbidden(_)
-                | ApiError::WrongBase { .. }
-                | ApiError::Unexpected { .. }
-        )
+    /// What this failure of a status check means for the task: the one
+    /// table of failures the status checks follow. `with_key`: the page
+    /// sends the user's key (a 401 behind a proxy is the proxy's trouble,
+    /// and passes like any other).
+    pub fn on_check(&self, with_key: bool) -> CheckFailure {
+        match self {
+            ApiError::Rejected if with_key => CheckFailure::KeyRejected,
+            ApiError::NotFound => CheckFailure::Forgotten,
+            ApiError::Invalid(_) | ApiError::Gone(_) => CheckFailure::Refused,
+            _ => CheckFailure::Temporary {
+                retry_after_ms: self.retry_after_ms(),
+            },
+        }
     }
 
     /// True when a submit that ended this way may still have been accepted
@@ -491,7 +508,13 @@ mod tests {
             "The API had a problem (HTTP 503): “Down”. Try again in a moment."
         );
         assert_eq!(e.retry_after_ms(), Some(4_000));
-        assert!(e.is_temporary() && !e.outcome_unknown());
+        assert_eq!(
+            e.on_check(true),
+            CheckFailure::Temporary {
+                retry_after_ms: Some(4_000)
+            }
+        );
+        assert!(!e.outcome_unknown());
         assert!(ApiError::from_response(502, "", None, 0).outcome_unknown());
     }
 
@@ -512,7 +535,7 @@ mod tests {
             e.to_string(),
             "The API base URL does not lead to the API: it answered with a web page (HTTP 404: “404 Not Found”). Check the API base URL in Settings."
         );
-        assert!(e.is_temporary());
+        assert!(matches!(e.on_check(true), CheckFailure::Temporary { .. }));
     }
 
     #[test]
@@ -560,7 +583,7 @@ mod tests {
             e.to_string(),
             "The API says this task is gone (HTTP 410): Task expired."
         );
-        assert!(!e.is_temporary());
+        assert_eq!(e.on_check(true), CheckFailure::Refused);
     }
 
     #[test]

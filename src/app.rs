@@ -9,7 +9,7 @@ use crate::compare::Compare;
 use crate::config::Config;
 use crate::create::CreatePanel;
 use crate::credits::view::{CreditBalances, CreditLog};
-use crate::ctx::{Announcer, Clock, Connection, Draft, SettingsState, Touched, now_ms};
+use crate::ctx::{Announcer, Clock, Connection, Draft, SettingsState, Touched};
 use crate::form::Form;
 use crate::saved::{SavedCopies, Savers};
 use crate::settings::{SettingsPanel, load_settings};
@@ -78,7 +78,8 @@ pub fn Studio(config: Config, #[prop(optional)] scope: Option<Scope>) -> impl In
         notice: RwSignal::new(None),
         live: RwSignal::new(String::new()),
     };
-    let clock = Clock(RwSignal::new(now_ms()));
+    // A test may have provided a clock it moves by hand.
+    let clock = use_context::<Clock>().unwrap_or_else(Clock::browser);
     provide_context(scope.clone());
     provide_context(conn);
     provide_context(announcer);
@@ -96,7 +97,7 @@ pub fn Studio(config: Config, #[prop(optional)] scope: Option<Scope>) -> impl In
         server_errors: RwSignal::new(Vec::new()),
         variants: RwSignal::new(initial_variants),
     });
-    let _clock = use_interval_fn(move || clock.0.set(now_ms()), 1000);
+    let _clock = use_interval_fn(move || clock.tick(), 1000);
 
     let running = Memo::new(move |_| tasks.running().len());
     Effect::new(move |_| {

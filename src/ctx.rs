@@ -5,7 +5,8 @@
 //!
 //! - [`Connection`]: where requests go and with which key;
 //! - [`Announcer`]: the banner and the screen readers' live region;
-//! - [`Clock`]: the time, ticking every second;
+//! - [`Clock`]: the time, ticking every second, and the status checks'
+//!   timers (a test's moves by hand);
 //! - [`SettingsState`]: the settings panel and the notification choice;
 //! - [`Draft`]: the form being edited, shared by the create card and the
 //!   task list's "Reuse these parameters";
@@ -130,14 +131,96 @@ impl Announcer {
     }
 }
 
-/// The current time, Unix ms, ticking every second (tracked).
+/// The page's one clock: the time, ticking every second (tracked), and the
+/// timers of the status checks. The page's follows the browser
+/// ([`Clock::browser`]); a test's ([`Clock::manual`], provided as a context
+/// before the studio is mounted) moves only when told ([`Clock::advance`]),
+/// so re-checks, back-off and time limits run without real waiting.
 #[derive(Clone, Copy)]
-pub struct Clock(pub RwSignal<u64>);
+pub struct Clock {
+    tick: RwSignal<u64>,
+    manual: Option<StoredValue<ManualTime, LocalStorage>>,
+}
+
+/// A manual clock's time and the timers waiting on it.
+struct ManualTime {
+    now_ms: u64,
+    timers: Vec<(u64, js_sys::Function)>,
+}
 
 impl Clock {
+    /// The browser's clock.
+    pub fn browser() -> Clock {
+        Clock {
+            tick: RwSignal::new(now_ms()),
+            manual: None,
+        }
+    }
+
+    /// A clock that starts at `start_ms` and moves only by [`Clock::advance`].
+    pub fn manual(start_ms: u64) -> Clock {
+        Clock {
+            tick: RwSignal::new(start_ms),
+            manual: Some(StoredValue::new_local(ManualTime {
+                now_ms: start_ms,
+                timers: Vec::new(),
+            })),
+        }
+    }
+
     /// The time of the last tick (tracked).
     pub fn now(&self) -> u64 {
-        self.0.get()
+        self.tick.get()
+    }
+
+    /// The time now, to the millisecond (untracked).
+    pub fn exact(&self) -> u64 {
+        match self.manual {
+            Some(manual) => manual.with_value(|m| m.now_ms),
+            None => now_ms(),
+        }
+    }
+
+    /// The browser clock's second hand (a manual clock ignores it).
+    pub fn tick(&self) {
+        if self.manual.is_none() {
+            self.tick.set(now_ms());
+        }
+    }
+
+    /// Calls `callback` (with no argument) `ms` from now.
+    pub fn set_timer(&self, callback: &js_sys::Function, ms: u64) {
+        let ms = ms.min(i32::MAX as u64);
+        if let Some(manual) = self.manual
+            && ms > 0
+        {
+            manual.update_value(|m| m.timers.push((m.now_ms + ms, callback.clone())));
+        } else {
+            let _ =
+                window().set_timeout_with_callback_and_timeout_and_arguments_0(callback, ms as i32);
+        }
+    }
+
+    /// Moves a manual clock `ms` forward, firing the timers that fall due.
+    pub fn advance(&self, ms: u64) {
+        let Some(manual) = self.manual else {
+            return;
+        };
+        let (now, due) = manual
+            .try_update_value(|m| {
+                m.now_ms += ms;
+                let now = m.now_ms;
+                let (due, later): (Vec<_>, Vec<_>) = std::mem::take(&mut m.timers)
+                    .into_iter()
+                    .partition(|(at, _)| *at <= now);
+                m.timers = later;
+                (now, due)
+            })
+            .unwrap_or_default();
+        self.tick.set(now);
+        for (_, callback) in due {
+            let _ = callback.call0(&wasm_bindgen::JsValue::NULL);
+        }
     }
 }
 

@@ -2,20 +2,22 @@
 //! or to move to another browser, and merging such a file back in. Pure
 //! (tested natively); the buttons are [`crate::tasks::list::HistoryTools`].
 //!
-//! The file (format 1, documented in the README):
-//! `{"format": "avatar-studio.history", "version": 1, "exported_ms": …,
+//! The file (format 2, documented in the README):
+//! `{"format": "avatar-studio.history", "version": 2, "exported_ms": …,
 //! "tasks": [task, …]}`, each task exactly as the page saves it (the request
-//! sent, its status and outcome). It never holds an API key or video bytes.
+//! sent, where it stands, its outcome). It never holds an API key or video
+//! bytes. Format 1's tasks (a `status` beside flags) are migrated on import.
 
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::storage::{self, Envelope, TaskRecord};
+use crate::tasks::format::{self, Envelope, TaskRecord};
+use crate::tasks::record::TaskState;
 
 /// The `format` value that marks a history file.
 pub const FORMAT: &str = "avatar-studio.history";
-/// The history file version this build writes and reads.
-pub const VERSION: u32 = 1;
+/// The history file version this build writes (it reads 1 too).
+pub const VERSION: u32 = 2;
 /// Largest file an import reads (a history of 10,000 tasks is about 10 MB).
 pub const MAX_BYTES: f64 = 32.0 * 1024.0 * 1024.0;
 
@@ -68,15 +70,15 @@ pub fn read(text: &str) -> Result<Vec<TaskRecord>, ImportError> {
     if value.get("format").and_then(Value::as_str) != Some(FORMAT) {
         return Err(ImportError::Foreign);
     }
-    match value.get("version").and_then(Value::as_u64) {
-        Some(v) if v == u64::from(VERSION) => {}
+    let version = match value.get("version").and_then(Value::as_u64) {
         Some(v) if v > u64::from(VERSION) => return Err(ImportError::TooNew(v)),
+        Some(v) if v >= 1 => v,
         _ => {
             return Err(ImportError::Damaged(
                 "its version is missing or unknown".to_owned(),
             ));
         }
-    }
+    };
     let Some(tasks) = value.get("tasks").and_then(Value::as_array) else {
         return Err(ImportError::Damaged("it has no task list".to_owned()));
     };
@@ -84,6 +86,10 @@ pub fn read(text: &str) -> Result<Vec<TaskRecord>, ImportError> {
         .iter()
         .enumerate()
         .map(|(i, task)| {
+            let mut task = task.clone();
+            if let (1, Some(fields)) = (version, task.as_object_mut()) {
+                format::migrate_task_state(fields);
+            }
             // From text, like the saved list: one decoder in the wasm.
             serde_json::from_str(&task.to_string())
                 .map_err(|e| ImportError::Damaged(format!("task {} cannot be read ({e})", i + 1)))
@@ -142,14 +148,14 @@ pub fn merge(ours: &Envelope, tasks: Vec<TaskRecord>) -> (Envelope, Imported) {
             Some(_) => report.unchanged += 1,
         }
     }
-    merged.version = storage::VERSION;
+    merged.version = format::VERSION;
     merged.sort();
     (merged, report)
 }
 
 /// True when `theirs` knows more of the task's outcome than `ours`.
 fn newer_outcome(theirs: &TaskRecord, ours: &TaskRecord) -> bool {
-    let finished = |t: &TaskRecord| t.status.is_final() || t.unknown;
+    let finished = |t: &TaskRecord| t.state.is_final() || matches!(t.state, TaskState::Forgotten);
     match (finished(theirs), finished(ours)) {
         (true, false) => true,
         (false, true) => false,
@@ -168,7 +174,7 @@ mod tests {
         let text = json!({
             "task_id": id,
             "request": {"model": "avatar-pro", "body": {"image_url": "https://a/p.png", "audio_url": "https://a/s.mp3"}},
-            "credits": 20, "submitted_ms": 1_780_000_000_000_u64, "status": status.as_str()
+            "credits": 20, "submitted_ms": 1_780_000_000_000_u64, "state": {"reported": status.as_str()}
         });
         let mut t: TaskRecord = serde_json::from_value(text).unwrap();
         t.finished_ms = finished_ms;
@@ -178,7 +184,7 @@ mod tests {
     fn ids(e: &Envelope) -> Vec<(&str, &str)> {
         e.tasks
             .iter()
-            .map(|t| (t.task_id.as_str(), t.status.as_str()))
+            .map(|t| (t.task_id.as_str(), t.status_key()))
             .collect()
     }
 
@@ -204,8 +210,8 @@ mod tests {
             Err(ImportError::Foreign)
         );
         assert_eq!(
-            read(r#"{"format": "avatar-studio.history", "version": 2, "tasks": []}"#),
-            Err(ImportError::TooNew(2))
+            read(r#"{"format": "avatar-studio.history", "version": 3, "tasks": []}"#),
+            Err(ImportError::TooNew(3))
         );
         let good = export(&[task("a", TaskStatus::Completed, Some(5))], 0);
         let tampered = good.replace("\"credits\":20", "\"credits\":\"twenty\"");
@@ -215,6 +221,24 @@ mod tests {
         assert!(why.starts_with("task 1 cannot be read"), "{why}");
         let no_tasks = good.replace("\"tasks\"", "\"jobs\"");
         assert!(matches!(read(&no_tasks), Err(ImportError::Damaged(_))));
+    }
+
+    #[test]
+    fn a_format_1_file_is_read_with_each_tasks_state() {
+        let file = json!({"format": FORMAT, "version": 1, "exported_ms": 0, "tasks": [
+            {"task_id": "a", "request": {"model": "avatar-pro", "body": {"image_url": "https://a/p.png", "audio_url": "https://a/s.mp3"}},
+             "credits": 20, "submitted_ms": 1, "status": "completed", "video_url": "https://a/r.mp4"},
+            {"task_id": "unsent-2", "request": {"model": "avatar-pro", "body": {"image_url": "https://a/p.png", "audio_url": "https://a/s.mp3"}},
+             "credits": 20, "submitted_ms": 2, "status": "pending", "outcome_unknown": true, "check_problem": "timeout"},
+        ]});
+        let tasks = read(&file.to_string()).unwrap();
+        assert_eq!(tasks[0].state, TaskState::Reported(TaskStatus::Completed));
+        assert_eq!(
+            tasks[1].state,
+            TaskState::OutcomeUnknown {
+                why: "timeout".into()
+            }
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@ mod common;
 
 use avatar_api::ErrorBody;
 use avatar_studio::credits::{self, view::CSV_FILE};
-use avatar_studio::storage::{self, Envelope};
+use avatar_studio::tasks::format::{self, Envelope};
 use common::*;
 use serde_json::{Value, json};
 use wasm_bindgen::JsCast;
@@ -31,7 +31,7 @@ fn task(id: &str, status: &str, credits: u64, submitted_ms: u64, extra: Value) -
     let mut t = json!({
         "task_id": id, "request": {"model": "avatar-pro", "body": {"image_url": "https://cdn.test/p.png", "audio_url": "https://cdn.test/s.mp3",
                     "duration": 10, "resolution": 1280, "framerate": 25}},
-        "credits": credits, "submitted_ms": submitted_ms, "status": status
+        "credits": credits, "submitted_ms": submitted_ms, "state": {"reported": status}
     });
     t.as_object_mut()
         .unwrap()
@@ -40,7 +40,7 @@ fn task(id: &str, status: &str, credits: u64, submitted_ms: u64, extra: Value) -
 }
 
 fn saved() -> Envelope {
-    storage::decode(&local().get_item(&scope().tasks()).unwrap().unwrap()).unwrap()
+    format::decode(&local().get_item(&scope().tasks()).unwrap().unwrap()).unwrap()
 }
 
 /// Opens the Credits panel.
@@ -73,10 +73,10 @@ async fn the_log_shows_charges_refunds_and_totals_per_key() {
     fake_network(vec![]);
     let t = now();
     let prefix = json!({"key_prefix": "sk_live_…"});
-    let envelope = json!({"version": storage::VERSION, "history": [], "tasks": [
+    let envelope = json!({"version": format::VERSION, "history": [], "tasks": [
         task("done", "completed", 20, t - 1_000, prefix.clone()),
         task("failed", "failed", 30, t - 2_000, prefix.clone()),
-        task("unsent-1", "pending", 50, t - 3_000, json!({"key_prefix": "sk_live_…", "outcome_unknown": true, "check_problem": "timeout"})),
+        task("unsent-1", "pending", 50, t - 3_000, json!({"key_prefix": "sk_live_…", "state": {"outcome-unknown": {"why": "timeout"}}})),
         task("old", "expired", 10, t - 3 * DAY, json!({})),
         task("ancient", "completed", 100, t - 30 * DAY, prefix.clone()),
     ]});
@@ -147,7 +147,7 @@ async fn the_log_shows_charges_refunds_and_totals_per_key() {
 
     // The CSV the button makes is the log's, from the same function.
     let expected = credits::csv(
-        &storage::decode(&envelope.to_string())
+        &format::decode(&envelope.to_string())
             .unwrap()
             .tasks
             .iter()

@@ -8,7 +8,8 @@
 mod common;
 
 use avatar_studio::config::AuthMode;
-use avatar_studio::storage::{self, Scope};
+use avatar_studio::storage::Scope;
+use avatar_studio::tasks::format;
 use common::*;
 use leptos::prelude::window;
 use serde_json::{Value, json};
@@ -34,12 +35,12 @@ fn envelope(ids: &[&str]) -> Value {
             json!({
                 "task_id": id, "request": {"model": "avatar-pro", "body": {"image_url": "https://cdn.test/p.png", "audio_url": "https://cdn.test/s.mp3",
                             "duration": 10, "resolution": 1280, "framerate": 25}},
-                "credits": 20, "submitted_ms": now - 5_000, "status": "completed",
+                "credits": 20, "submitted_ms": now - 5_000, "state": {"reported": "completed"},
                 "video_url": format!("http://127.0.0.1:9/{id}.mp4")
             })
         })
         .collect();
-    json!({"version": storage::VERSION, "tasks": tasks, "history": []})
+    json!({"version": format::VERSION, "tasks": tasks, "history": []})
 }
 
 fn listed(root: &web_sys::Element, id: &str) -> bool {
@@ -50,7 +51,7 @@ fn saved_ids(key: &str) -> Vec<String> {
     local()
         .get_item(key)
         .unwrap()
-        .map(|raw| storage::decode(&raw).unwrap().tasks)
+        .map(|raw| format::decode(&raw).unwrap().tasks)
         .unwrap_or_default()
         .into_iter()
         .map(|t| t.task_id)

@@ -6,7 +6,10 @@
 
 mod common;
 
-use avatar_studio::storage::{self, Envelope};
+use avatar_studio::ctx::Clock;
+use avatar_studio::storage;
+use avatar_studio::tasks::format::{self, Envelope};
+use avatar_studio::tasks::poller::AUTO_CHECK_LIMIT_MS;
 use common::*;
 use serde_json::{Value, json};
 use wasm_bindgen_test::*;
@@ -25,7 +28,7 @@ fn task(id: &str, status: &str, submitted_ms: u64, extra: Value) -> Value {
     let mut t = json!({
         "task_id": id, "request": {"model": "avatar-pro", "body": {"image_url": "https://cdn.test/p.png", "audio_url": "https://cdn.test/s.mp3",
                     "duration": 10, "resolution": 1280, "framerate": 25}},
-        "credits": 20, "submitted_ms": submitted_ms, "status": status
+        "credits": 20, "submitted_ms": submitted_ms, "state": {"reported": status}
     });
     t.as_object_mut()
         .unwrap()
@@ -34,14 +37,14 @@ fn task(id: &str, status: &str, submitted_ms: u64, extra: Value) -> Value {
 }
 
 fn save(tasks: Vec<Value>) {
-    let envelope = json!({"version": storage::VERSION, "tasks": tasks, "history": []});
+    let envelope = json!({"version": format::VERSION, "tasks": tasks, "history": []});
     local()
         .set_item(&scope().tasks(), &envelope.to_string())
         .unwrap();
 }
 
 fn saved() -> Envelope {
-    storage::decode(&local().get_item(&scope().tasks()).unwrap().unwrap()).unwrap()
+    format::decode(&local().get_item(&scope().tasks()).unwrap().unwrap()).unwrap()
 }
 
 #[wasm_bindgen_test]
@@ -230,7 +233,9 @@ async fn a_running_task_is_polled_to_its_video() {
     })
     .await;
     until("saved as completed", || {
-        saved().tasks[0].status == avatar_api::response::TaskStatus::Completed
+        saved().tasks[0]
+            .state
+            .is(&avatar_api::response::TaskStatus::Completed)
     })
     .await;
     let envelope = saved();
@@ -539,7 +544,7 @@ async fn compare_offers_the_newest_videos_then_more_and_keeps_a_ticked_one() {
     pause(150).await;
     let mut tasks: Vec<Value> = vec![done("new", t)];
     tasks.extend(finished(25, t));
-    other_tab_saves(json!({"version": storage::VERSION, "tasks": tasks}));
+    other_tab_saves(json!({"version": format::VERSION, "tasks": tasks}));
     until("the new video offered", || {
         offered_ids(root).first().map(String::as_str) == Some("new")
     })
@@ -591,18 +596,18 @@ async fn another_tabs_changes_are_merged_and_no_task_is_lost() {
 
     // The other tab submitted "b".
     other_tab_saves(
-        json!({"version": storage::VERSION, "tasks": [done("b", t - 1_000), done("a", t - 3_000)]}),
+        json!({"version": format::VERSION, "tasks": [done("b", t - 1_000), done("a", t - 3_000)]}),
     );
     until("b listed", || row_ids(root) == ["b", "a"]).await;
 
     // A tab that has not heard of "a" and "b" yet saves its list with "c":
     // this tab keeps all three and saves the union back for everyone.
-    other_tab_saves(json!({"version": storage::VERSION, "tasks": [done("c", t - 2_000)]}));
+    other_tab_saves(json!({"version": format::VERSION, "tasks": [done("c", t - 2_000)]}));
     until("union listed", || row_ids(root) == ["b", "c", "a"]).await;
     until("union saved", || saved().tasks.len() == 3).await;
 
     // The other tab removed "a": it goes here too, and stays gone.
-    other_tab_saves(json!({"version": storage::VERSION, "removed": ["a"],
+    other_tab_saves(json!({"version": format::VERSION, "removed": ["a"],
         "tasks": [done("b", t - 1_000), done("c", t - 2_000)]}));
     until("a removed", || row_ids(root) == ["b", "c"]).await;
     until("a removed from storage", || saved().tasks.len() == 2).await;
@@ -681,17 +686,21 @@ async fn a_completed_task_without_a_link_is_rechecked_then_said_so() {
         now() - 60_000,
         json!({}),
     )]);
-    let app = mount_studio(config()).await;
+    let clock = Clock::manual(now());
+    let app = mount_studio_on(config(), clock).await;
     let root = &app.root;
     until("waiting for the link", || {
         text(root, "li[data-task-id='nolink']").contains("waiting for the video link")
     })
     .await;
-    pause(4_000).await; // Three re-checks, 2 s apart.
+    // Three re-checks, 2 s apart on the page's clock, moved here by hand.
     until("said so", || {
+        clock.advance(500);
         text(root, "li[data-task-id='nolink']").contains("gave no video link")
     })
     .await;
+    clock.advance(60_000);
+    pause(100).await;
     assert_eq!(
         gets("/tasks/nolink"),
         4,
@@ -761,6 +770,44 @@ async fn a_task_past_two_hours_is_not_checked_until_asked() {
     until("one check", || gets("/tasks/old") == 1).await;
     pause(300).await;
     assert_eq!(gets("/tasks/old"), 1);
+    restore_network();
+}
+
+#[wasm_bindgen_test]
+async fn checks_end_when_a_running_task_reaches_two_hours() {
+    clear_storage();
+    fake_network(vec![Route::new(
+        "GET",
+        "/tasks/long",
+        200,
+        r#"{"status":"processing"}"#,
+    )]);
+    let start = now();
+    save(vec![task(
+        "long",
+        "processing",
+        start - AUTO_CHECK_LIMIT_MS + 60_000,
+        json!({}),
+    )]);
+    let clock = Clock::manual(start);
+    let app = mount_studio_on(config(), clock).await;
+    let root = &app.root;
+    until("the first check", || gets("/tasks/long") == 1).await;
+    assert!(!text(root, "li[data-task-id='long']").contains("more than 2 hours"));
+    // Two minutes pass on the page's clock, a second at a time.
+    for _ in 0..120 {
+        clock.advance(1_000);
+        pause(5).await;
+    }
+    until("the limit", || {
+        text(root, "li[data-task-id='long']").contains("more than 2 hours")
+    })
+    .await;
+    let checks = gets("/tasks/long");
+    assert!(checks > 1, "checked on schedule until the limit ({checks})");
+    clock.advance(3_600_000);
+    pause(300).await;
+    assert_eq!(gets("/tasks/long"), checks, "no automatic check past it");
     restore_network();
 }
 

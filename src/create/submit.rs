@@ -71,14 +71,15 @@ fn recent_duplicate(tasks: TaskStore, request: &AvatarRequest, now: u64) -> Opti
         .filter_map(|entry| entry.record.try_get_untracked())
         .find(|t| {
             &t.request == request
-                && (t.outcome_unknown || now.saturating_sub(t.submitted_ms) < DUPLICATE_WINDOW_MS)
+                && (t.is_outcome_unknown()
+                    || now.saturating_sub(t.submitted_ms) < DUPLICATE_WINDOW_MS)
         })
 }
 
 /// "It was sent at 21:40:03 (20 credits) and its outcome is unknown…"
 fn duplicate_question(task: &TaskRecord, now: u64) -> String {
     let ago = avatar_api::estimate::format_duration(now.saturating_sub(task.submitted_ms));
-    let state = if task.outcome_unknown {
+    let state = if task.is_outcome_unknown() {
         "no answer came back, so it may have been accepted and charged".to_owned()
     } else {
         format!("it is in your list ({})", crate::tasks::status_label(task))

@@ -6,7 +6,9 @@
 //!
 //! Everything here is pure (tested natively) except [`view`], the panel.
 
-use crate::tasks::record::TaskRecord;
+use avatar_api::TaskStatus;
+
+use crate::tasks::record::{TaskRecord, TaskState};
 use crate::tasks::summary;
 
 pub mod view;
@@ -59,22 +61,20 @@ pub struct Row {
 
 /// The log line of one task.
 pub fn row(task: &TaskRecord) -> Row {
-    let status = &task.status;
-    let refunded = !task.outcome_unknown && status.is_refunded();
-    let note = if task.outcome_unknown {
-        "May have been charged: no answer came back to the submit."
-    } else if refunded {
-        "Refunded: the task failed."
-    } else if task.unknown {
-        "The API no longer knows this task."
-    } else if !status.is_final() {
-        "Not finished: refunded if it fails."
-    } else if matches!(status, avatar_api::TaskStatus::Completed) {
-        ""
-    } else {
-        "Not refunded: the provider refunds failed tasks only."
+    let refunded = task.state.reported().is_some_and(TaskStatus::is_refunded);
+    let note = match &task.state {
+        TaskState::OutcomeUnknown { .. } => {
+            "May have been charged: no answer came back to the submit."
+        }
+        TaskState::Forgotten => "The API no longer knows this task.",
+        _ if refunded => "Refunded: the task failed.",
+        TaskState::Reported(TaskStatus::Completed) => "",
+        TaskState::Reported(status) if status.is_final() => {
+            "Not refunded: the provider refunds failed tasks only."
+        }
+        _ => "Not finished: refunded if it fails.",
     };
-    let (charged, maybe_charged) = if task.outcome_unknown {
+    let (charged, maybe_charged) = if task.is_outcome_unknown() {
         (0, task.credits)
     } else {
         (task.credits, 0)

@@ -29,7 +29,8 @@ pub enum Kept {
 /// The result link a record's copy is kept under, if it has one to keep:
 /// completed with an `http(s)` link.
 pub fn result_url(task: &TaskRecord) -> Option<&str> {
-    (task.status == avatar_api::TaskStatus::Completed)
+    task.state
+        .is(&avatar_api::TaskStatus::Completed)
         .then_some(task.video_url.as_deref())
         .flatten()
         .filter(|u| avatar_api::validate::is_http_url(u))

@@ -1,81 +1,20 @@
 //! The task list: newest first, each row with its status, progress,
 //! estimate, and once finished the video (or the provider's error).
 
-use avatar_api::billing::{format_seconds, seconds_to_ms};
+use avatar_api::TaskStatus;
 use avatar_api::estimate::{format_duration, progress};
-use avatar_api::model;
 use avatar_api::validate::is_http_url;
-use avatar_api::{AvatarRequest, TaskStatus};
 use leptos::prelude::*;
 
 use crate::ctx::{Announcer, Clock, Connection, Draft};
 use crate::form::Form;
 use crate::saved::{Kept, SavedCopies, fetch_link, mark_removed, note, revoke};
 use crate::tasks::poller::{AUTO_CHECK_LIMIT_MS, Checks, check_now, taking_long};
-use crate::tasks::record::TaskRecord;
+use crate::tasks::record::{TaskRecord, TaskState, status_label, summary};
 use crate::tasks::store::TaskEntry;
 use crate::tasks::store::TaskStore;
 use crate::tasks::transfer::HistoryTools;
 use crate::widgets::{CopyButton, PAGE, ShowMore, ShowWhen, effect, field_id, focus_id, handler};
-
-/// A short description of a request's parameters.
-pub fn summary(request: &AvatarRequest) -> String {
-    match request {
-        AvatarRequest::Pro(r) => {
-            let mut length = model::duration_label(r.duration);
-            if let (model::FOLLOW_AUDIO, Some(s)) = (r.duration, r.audio_duration_seconds) {
-                length = format!("{length} ({} s)", format_seconds(seconds_to_ms(s)));
-            }
-            format!("{length} · {} px · {} fps", r.resolution, r.framerate)
-        }
-        AvatarRequest::DigitalHuman(r) => format!(
-            "{} audio · {}×{}{}",
-            audio(r.audio_duration_seconds),
-            r.width,
-            r.height,
-            if r.input_video_url.is_some() {
-                " · from video"
-            } else {
-                ""
-            }
-        ),
-        AvatarRequest::Dual(r) => format!(
-            "{} audio · {}×{} · two speakers",
-            audio(r.audio_duration_seconds),
-            r.width,
-            r.height
-        ),
-    }
-}
-
-fn audio(seconds: Option<f64>) -> String {
-    match seconds {
-        Some(s) => format!("{} s", format_seconds(seconds_to_ms(s))),
-        None => "?".to_owned(),
-    }
-}
-
-/// What the status badge says.
-pub fn status_label(task: &TaskRecord) -> String {
-    if task.outcome_unknown {
-        return "Outcome unknown".to_owned();
-    }
-    if task.unknown {
-        return "Unknown to the API".to_owned();
-    }
-    if task.stopped.is_some() {
-        return "Checks stopped".to_owned();
-    }
-    match &task.status {
-        TaskStatus::Pending => "Queued".to_owned(),
-        TaskStatus::Processing => "Generating".to_owned(),
-        TaskStatus::Completed => "Ready".to_owned(),
-        TaskStatus::Failed => "Failed".to_owned(),
-        TaskStatus::Cancelled => "Cancelled".to_owned(),
-        TaskStatus::Expired => "Expired".to_owned(),
-        TaskStatus::Other(s) => format!("Running ({s})"),
-    }
-}
 
 /// The local time of day of a Unix-ms instant, `HH:MM:SS`.
 fn clock_time(ms: u64) -> String {
@@ -195,43 +134,29 @@ pub fn TaskRow(entry: TaskEntry) -> impl IntoView {
     });
     // Rebuilt when the status changes, not on every progress tick (the
     // result and error arrive together with the final status).
-    let phase = Memo::new(move |_| {
-        task.with(|t| {
-            (
-                t.outcome_unknown,
-                t.unknown,
-                t.stopped.clone(),
-                t.status.clone(),
-            )
-        })
-    });
+    let phase = Memo::new(move |_| task.with(|t| t.state.clone()));
     let check_button = move |label: &'static str| {
         view! {
             <button type="button" class="btn small" on:click=handler(move |_| check_now(checks, entry))>{label}</button>
         }
     };
     let outcome = move || {
-        let (outcome_unknown, unknown, stopped, status) = phase.get();
         let t = task.get_untracked();
-        if outcome_unknown {
-            let why = t.check_problem.clone().unwrap_or_default();
-            return view! {
+        let status = match phase.get() {
+            TaskState::Reported(status) => status,
+            TaskState::OutcomeUnknown { why } => return view! {
                 <p class="task-error">{format!("No answer came back for this request, sent at {}: {why}", clock_time(t.submitted_ms))}</p>
                 <p class="task-note">{format!("It may have been accepted and charged {credits} credits. Check your balance before sending it again: Generate asks first when the same request is sent again.")}</p>
-            }.into_any();
-        }
-        if unknown {
-            return view! {
+            }.into_any(),
+            TaskState::Forgotten => return view! {
                 <p class="task-note">"The API no longer knows this task (it may have expired or belong to another key), so the page stopped checking it."</p>
-            }.into_any();
-        }
-        if let Some(reason) = stopped {
-            return view! {
+            }.into_any(),
+            TaskState::Stopped { reason } => return view! {
                 <p class="task-error">{reason}</p>
                 <div class="task-actions">{check_button("Check again")}</div>
             }
-            .into_any();
-        }
+            .into_any(),
+        };
         match &status {
             TaskStatus::Completed => match t.video_url.clone().filter(|u| is_http_url(u)) {
                 Some(url) => view! { <ResultVideo entry url poster=poster.clone()/> }.into_any(),
@@ -446,28 +371,5 @@ fn ResultVideo(entry: TaskEntry, url: String, poster: Option<String>) -> impl In
                 on:click=handler(on_copy_action)>{move || copy_action().unwrap_or_default()}</button>
         </div>
         <p class="hint">"Result links expire after a day or two: download what you want to keep."</p>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use avatar_api::{DualRequest, ProRequest};
-
-    #[test]
-    fn summaries_name_the_parameters() {
-        let pro = AvatarRequest::Pro(ProRequest {
-            duration: 0,
-            audio_duration_seconds: Some(7.25),
-            resolution: 1536,
-            framerate: 30,
-            ..ProRequest::default()
-        });
-        assert_eq!(summary(&pro), "Follow audio (7.25 s) · 1536 px · 30 fps");
-        let dual = AvatarRequest::Dual(DualRequest {
-            audio_duration_seconds: Some(15.0),
-            ..DualRequest::default()
-        });
-        assert_eq!(summary(&dual), "15 s audio · 1280×720 · two speakers");
     }
 }

@@ -1,43 +1,32 @@
 //! Polling: one loop per running task, driven by the contract's schedule
-//! (`avatar_api::poll::Policy`). A poller is a component keyed by task id,
-//! so removing a task or seeing it finish unmounts it and its timer.
+//! (`avatar_api::poll::Policy`) and the page's [`Clock`]. A poller is a
+//! component keyed by task id, so removing a task or seeing it finish
+//! unmounts it and its timer. What an answer or a failure does to the task
+//! is [`crate::tasks::life::apply`]'s to say; the poller only runs timers
+//! and carries out the [`Change`] it returns.
 //!
-//! What a failed check means decides what happens next:
-//! - 401 (with a key): checks pause for every task until the key changes;
-//!   they pause too while the browser is offline, and run at once when it
-//!   is back;
-//! - 404 with the API's JSON: the API no longer knows the task: stop;
-//! - 400, 410: stop, with the API's reason; the row offers "Check again";
-//! - anything else (5xx, 429, 403, network, CORS, an unreadable answer):
-//!   back off (full jitter, `Retry-After` wins) and say so in the row.
-//!
+//! Checks pause while the key is rejected or the browser is offline, and
+//! run at once when that ends or the page comes back from the background.
 //! No task is checked forever: automatic checks end
 //! [`AUTO_CHECK_LIMIT_MS`] after submit, and the row offers "Check again".
-//! A finished task without a usable link is re-checked a few times before
-//! it is shown as finished without a video.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
 use avatar_api::TaskStatus;
-use avatar_api::estimate::{Sample, progress};
+use avatar_api::estimate::progress;
 use avatar_api::poll::{Check, Policy};
 use leptos::prelude::*;
 use leptos_use_document_visibility::use_document_visibility;
 use web_sys::VisibilityState;
 
 use crate::api::{ApiError, TaskAnswer};
-use crate::ctx::{Announcer, Connection, SettingsState, now_ms};
+use crate::ctx::{Announcer, Clock, Connection, SettingsState};
+use crate::tasks::life::{self, Event, Next, Schedule};
 use crate::tasks::record::TaskRecord;
 use crate::tasks::store::{TaskEntry, TaskStore};
 
 pub use avatar_api::poll::{AUTO_CHECK_LIMIT_MS, taking_long};
-
-/// How many times a "completed" answer without a usable link is re-checked
-/// before the task is shown as finished without a video.
-const LINKLESS_RECHECKS: u32 = 3;
-/// Delay between those re-checks.
-const LINKLESS_DELAY_MS: u64 = 2_000;
 
 /// Shared by all pollers: page visibility and requests in flight.
 #[derive(Clone, Copy)]
@@ -80,34 +69,15 @@ pub fn Pollers() -> impl IntoView {
     }
 }
 
-/// Per-task schedule state.
-#[derive(Clone, Copy, Default)]
-struct PollState {
-    checks_done: u32,
-    failures: u32,
-    retry_after_ms: Option<u64>,
-    linkless: u32,
-}
-
-/// What a check's answer asks of the schedule.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Next {
-    /// Keep to the schedule.
-    Schedule,
-    /// Check again after this delay.
-    After(u64),
-    /// Stop: final, unknown, stopped, or paused.
-    Stop,
-}
-
 /// What a status check touches: the connection, the task list, the
-/// announcer and the notification choice. Taken from the context where a
+/// announcer, the clock and the notification choice. Taken from the context where a
 /// component is made, so event handlers and futures can carry it.
 #[derive(Clone, Copy)]
 pub struct Checks {
     conn: Connection,
     tasks: TaskStore,
     announcer: Announcer,
+    clock: Clock,
     notify: RwSignal<bool>,
 }
 
@@ -118,6 +88,7 @@ impl Checks {
             conn: expect_context::<Connection>(),
             tasks: expect_context::<TaskStore>(),
             announcer: expect_context::<Announcer>(),
+            clock: expect_context::<Clock>(),
             notify: expect_context::<SettingsState>().notify,
         }
     }
@@ -132,7 +103,7 @@ fn TaskPoller(entry: TaskEntry) -> impl IntoView {
     let shared = expect_context::<PollShared>();
     // No check is sent while the key is rejected or the browser is offline.
     let paused = Memo::new(move |_| checks.conn.key_rejected() || !checks.conn.online.get());
-    let alarm = Alarm::default();
+    let alarm = Alarm::new(checks.clock);
     Effect::watch(
         move || (shared.hidden.get(), paused.get()),
         {
@@ -170,11 +141,12 @@ async fn poll(
     else {
         return;
     };
-    let mut state = PollState::default();
-    let next_delay = |state: &PollState| -> u64 {
+    let clock = checks.clock;
+    let mut schedule = Schedule::default();
+    let next_delay = |state: &Schedule| -> u64 {
         let reported = entry.record.try_with_untracked(|t| t.progress).flatten();
         let typical = untrack(|| checks.tasks.typical_total_ms(shape.as_ref()));
-        let elapsed = now_ms().saturating_sub(submitted_ms);
+        let elapsed = clock.exact().saturating_sub(submitted_ms);
         let estimate = progress(elapsed, reported, typical);
         policy.next_delay_ms(&Check {
             checks_done: state.checks_done,
@@ -190,16 +162,17 @@ async fn poll(
     // `None`: no check is due until the alarm rings (paused, stopped, or
     // past the limit: the row then offers "Check again").
     let within_limit = |wait_ms: u64| {
-        now_ms()
+        clock
+            .exact()
             .saturating_add(wait_ms)
             .saturating_sub(submitted_ms)
             <= AUTO_CHECK_LIMIT_MS
     };
     // First check: soon after submit, or at once for a task found on load.
-    let first = if now_ms().saturating_sub(submitted_ms) > 5_000 {
+    let first = if clock.exact().saturating_sub(submitted_ms) > 5_000 {
         0
     } else {
-        next_delay(&state)
+        next_delay(&schedule)
     };
     let mut wait = Some(first).filter(|ms| within_limit(*ms));
     loop {
@@ -225,8 +198,8 @@ async fn poll(
         if alive.try_get_value().is_none() {
             return;
         }
-        wait = match apply(checks, entry, result, Some(&mut state)) {
-            Next::Schedule => Some(next_delay(&state)),
+        wait = match apply(checks, entry, result, Some(&mut schedule)) {
+            Next::Schedule => Some(next_delay(&schedule)),
             Next::After(ms) => Some(ms),
             Next::Stop => None,
         }
@@ -234,21 +207,31 @@ async fn poll(
     }
 }
 
-/// What a poller sleeps on: a timer that [`Alarm::ring`] ends early.
-#[derive(Clone, Default)]
-struct Alarm(Rc<RefCell<Option<js_sys::Function>>>);
+/// What a poller sleeps on: a timer of the page's [`Clock`] that
+/// [`Alarm::ring`] ends early.
+#[derive(Clone)]
+struct Alarm {
+    clock: Clock,
+    waker: Rc<RefCell<Option<js_sys::Function>>>,
+}
 
 impl Alarm {
     /// How often a poller with nothing due wakes to see whether it is gone.
     const HEARTBEAT_MS: u64 = 30_000;
 
+    fn new(clock: Clock) -> Alarm {
+        Alarm {
+            clock,
+            waker: Rc::default(),
+        }
+    }
+
     /// Sleeps `ms` (or a heartbeat, for `None`) or until rung; true when rung.
     async fn sleep(&self, ms: Option<u64>) -> bool {
-        let ms = ms.unwrap_or(Self::HEARTBEAT_MS).min(i32::MAX as u64) as i32;
-        let waker = self.0.clone();
         let promise = js_sys::Promise::new(&mut |resolve, _| {
-            let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
-            *waker.borrow_mut() = Some(resolve);
+            self.clock
+                .set_timer(&resolve, ms.unwrap_or(Self::HEARTBEAT_MS));
+            *self.waker.borrow_mut() = Some(resolve);
         });
         let woken = wasm_bindgen_futures::JsFuture::from(promise).await;
         woken.ok().is_some_and(|v| v.is_truthy())
@@ -256,7 +239,7 @@ impl Alarm {
 
     /// Ends the current sleep now.
     fn ring(&self) {
-        if let Some(resolve) = self.0.borrow_mut().take() {
+        if let Some(resolve) = self.waker.borrow_mut().take() {
             let _ = resolve.call1(&wasm_bindgen::JsValue::NULL, &wasm_bindgen::JsValue::TRUE);
         }
     }
@@ -277,99 +260,38 @@ pub fn check_now(checks: Checks, entry: TaskEntry) {
     });
 }
 
-/// Applies a status check to the saved task and says what the schedule
-/// should do next. `state` is the poller's (absent for a manual check).
+/// Applies a status check to the saved task ([`life::apply`]) and carries
+/// out what else it asks; says what the schedule should do next.
+/// `schedule` is the poller's (absent for a manual check).
 fn apply(
     checks: Checks,
     entry: TaskEntry,
     result: Result<TaskAnswer, ApiError>,
-    mut state: Option<&mut PollState>,
+    schedule: Option<&mut Schedule>,
 ) -> Next {
-    let now = now_ms();
-    let scheduled = state.is_some();
-    match result {
-        Ok(TaskAnswer {
-            task: remote,
-            excerpt,
-        }) => {
-            if let Some(s) = state.as_deref_mut() {
-                s.checks_done += 1;
-                s.failures = 0;
-                s.retry_after_ms = None;
-            }
-            let link = remote.usable_video_url().map(str::to_owned);
-            if remote.status == TaskStatus::Completed && link.is_none() {
-                let linkless = state.as_deref_mut().map_or(LINKLESS_RECHECKS + 1, |s| {
-                    s.linkless += 1;
-                    s.linkless
-                });
-                if linkless <= LINKLESS_RECHECKS {
-                    checks.tasks.update(entry, |t| {
-                        t.stopped = None;
-                        t.check_problem = Some(
-                            "The API says it is finished; waiting for the video link…".to_owned(),
-                        );
-                    });
-                    return Next::After(LINKLESS_DELAY_MS);
-                }
-            }
-            let mut finished = None;
-            let mut sample = None;
-            checks.tasks.update(entry, |task| {
-                let was_final = task.status.is_final();
-                task.status = remote.status.clone();
-                task.stopped = None;
-                if let Some(p) = remote.progress() {
-                    task.progress = Some(p);
-                }
-                task.check_problem = None;
-                if link.is_some() {
-                    task.video_url = link.clone();
-                }
-                if task.status == TaskStatus::Completed && task.video_url.is_none() {
-                    task.answer = Some(excerpt.clone());
-                }
-                if remote.error.is_some() {
-                    task.error = remote.error.clone();
-                }
-                if task.status.is_final() && !was_final {
-                    task.finished_ms = Some(now);
-                    finished = Some(task.clone());
-                    if task.status == TaskStatus::Completed
-                        && let Some(shape) = task.shape()
-                    {
-                        let took_ms = match (remote.created_at, remote.completed_at) {
-                            (Some(a), Some(b)) if b > a => b.abs_diff(a).saturating_mul(1000),
-                            _ => now.saturating_sub(task.submitted_ms),
-                        };
-                        sample = Some(Sample { shape, took_ms });
-                    }
-                }
-            });
-            if let Some(sample) = sample {
-                checks.tasks.remember(sample);
-            }
-            if let Some(task) = finished {
+    let with_key = checks.conn.wants_key();
+    let now = checks.clock.exact();
+    let mut change = None;
+    checks.tasks.update(entry, |task| {
+        change = Some(life::apply(task, result, schedule, with_key, now));
+    });
+    // Removed meanwhile: nothing more to do.
+    let Some(change) = change else {
+        return Next::Stop;
+    };
+    if let Some(sample) = change.sample {
+        checks.tasks.remember(sample);
+    }
+    match change.event {
+        Some(Event::Finished) => {
+            if let Some(task) = entry.record.try_get_untracked() {
                 announce_final(checks, &task);
-                return Next::Stop;
-            }
-            if remote.status.is_final() {
-                Next::Stop
-            } else {
-                Next::Schedule
             }
         }
-        Err(ApiError::NotFound) => {
-            checks.tasks.update(entry, |task| {
-                task.unknown = true;
-                task.check_problem = None;
-            });
-            checks
-                .announcer
-                .say("A task is no longer known to the API; the page stopped checking it.");
-            Next::Stop
-        }
-        Err(ApiError::Rejected) if checks.conn.wants_key() => {
+        Some(Event::Forgotten) => checks
+            .announcer
+            .say("A task is no longer known to the API; the page stopped checking it."),
+        Some(Event::KeyRejected) => {
             let key = checks.conn.api_key.get_untracked();
             if checks.conn.rejected_key.get_untracked().as_ref() != Some(&key) {
                 checks.conn.rejected_key.set(Some(key));
@@ -377,44 +299,16 @@ fn apply(
                     "The API rejected the key while checking your tasks: checks are paused until you change the key in Settings.",
                 );
             }
-            checks.tasks.update(entry, |t| {
-                t.check_problem = Some(
-                    "Checks paused: the API rejected the key. They resume when you change it in Settings."
-                        .to_owned(),
-                );
-            });
-            Next::Stop
         }
-        Err(e @ (ApiError::Invalid(_) | ApiError::Gone(_))) => {
-            let reason = format!("Automatic checks stopped: {e}");
-            checks.tasks.update(entry, |t| {
-                t.check_problem = None;
-                t.stopped = Some(reason);
-            });
-            Next::Stop
-        }
-        Err(e) => {
-            if let Some(s) = state {
-                s.checks_done += 1;
-                s.failures += 1;
-                s.retry_after_ms = e.retry_after_ms();
-            }
-            let text = if scheduled {
-                format!("Last check failed: {e} Retrying automatically.")
-            } else {
-                format!("Check failed: {e}")
-            };
-            checks
-                .tasks
-                .update(entry, |task| task.check_problem = Some(text));
-            Next::Schedule
-        }
+        None => {}
     }
+    change.next
 }
 
 /// Tells the user (screen reader, notification) that a task finished.
 fn announce_final(checks: Checks, task: &TaskRecord) {
-    let (text, title) = match task.status {
+    let status = task.state.reported().cloned().unwrap_or_default();
+    let (text, title) = match status {
         TaskStatus::Completed => (
             format!("Your {} video is ready.", task.model().label()),
             "Video ready",

@@ -1,9 +1,91 @@
-//! One submitted task as the page tracks it (what is saved for it, and what
-//! follows from that: whether it is still running, its status key).
+//! One submitted task as the page tracks it: what is saved for it, where it
+//! stands ([`TaskState`], one state at a time) and the words the list, the
+//! credit log and Compare use for it ([`summary`], [`status_label`]).
 
+use avatar_api::billing::{format_seconds, seconds_to_ms};
 use avatar_api::estimate::Shape;
+use avatar_api::model;
 use avatar_api::{AvatarRequest, Model, TaskError, TaskStatus};
 use serde::{Deserialize, Serialize};
+
+/// Where a task stands, as far as the page knows: exactly one of these.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TaskState {
+    /// The submit got no readable answer (timeout, hidden by CORS, an
+    /// unreadable 2xx), said here: it may have been accepted and charged.
+    /// The task's id is then this page's own, and it is never checked.
+    OutcomeUnknown {
+        /// What went wrong with the submit.
+        why: String,
+    },
+    /// The API's last word on it: still running, or final.
+    Reported(TaskStatus),
+    /// The API answered 404: it no longer knows the task. Never checked again.
+    Forgotten,
+    /// Automatic checks stopped for this reason (the API refused the check
+    /// for good, e.g. 400 or 410). "Check again" resumes them.
+    Stopped {
+        /// The sentence the row shows.
+        reason: String,
+    },
+}
+
+impl TaskState {
+    /// The API's last reported status, if that is where the task stands.
+    pub fn reported(&self) -> Option<&TaskStatus> {
+        match self {
+            TaskState::Reported(status) => Some(status),
+            _ => None,
+        }
+    }
+
+    /// True once the API reported a final status.
+    pub fn is_final(&self) -> bool {
+        self.reported().is_some_and(TaskStatus::is_final)
+    }
+
+    /// True once the API reported `status`.
+    pub fn is(&self, status: &TaskStatus) -> bool {
+        self.reported() == Some(status)
+    }
+
+    /// The key the task row exposes (`data-status`) and the credit log's
+    /// CSV writes: the API's status, or the page's own word.
+    pub fn key(&self) -> &str {
+        match self {
+            TaskState::OutcomeUnknown { .. } => "outcome-unknown",
+            TaskState::Reported(status) => status.as_str(),
+            TaskState::Forgotten => "unknown",
+            TaskState::Stopped { .. } => "stopped",
+        }
+    }
+
+    /// What the status badge says.
+    pub fn label(&self) -> String {
+        let status = match self {
+            TaskState::OutcomeUnknown { .. } => return "Outcome unknown".to_owned(),
+            TaskState::Forgotten => return "Unknown to the API".to_owned(),
+            TaskState::Stopped { .. } => return "Checks stopped".to_owned(),
+            TaskState::Reported(status) => status,
+        };
+        match status {
+            TaskStatus::Pending => "Queued".to_owned(),
+            TaskStatus::Processing => "Generating".to_owned(),
+            TaskStatus::Completed => "Ready".to_owned(),
+            TaskStatus::Failed => "Failed".to_owned(),
+            TaskStatus::Cancelled => "Cancelled".to_owned(),
+            TaskStatus::Expired => "Expired".to_owned(),
+            TaskStatus::Other(s) => format!("Running ({s})"),
+        }
+    }
+}
+
+impl Default for TaskState {
+    fn default() -> Self {
+        TaskState::Reported(TaskStatus::Pending)
+    }
+}
 
 /// One submitted task, as the page tracks it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -22,9 +104,8 @@ pub struct TaskRecord {
     /// saved before the page recorded it ("unknown key").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key_prefix: Option<String>,
-    /// Last known status.
-    #[serde(default)]
-    pub status: TaskStatus,
+    /// Where it stands.
+    pub state: TaskState,
     /// Last reported `progress` (0..=1), if any.
     #[serde(default)]
     pub progress: Option<f64>,
@@ -37,21 +118,10 @@ pub struct TaskRecord {
     /// When the page saw it finish, Unix ms.
     #[serde(default)]
     pub finished_ms: Option<u64>,
-    /// The API answered 404: it no longer knows the task. Polling stopped.
-    #[serde(default)]
-    pub unknown: bool,
-    /// Why the last status check failed (cleared by the next success).
+    /// What the last status check ran into, or is waiting for (cleared by
+    /// the next answer).
     #[serde(default)]
     pub check_problem: Option<String>,
-    /// The submit got no readable answer (timeout, hidden by CORS, an
-    /// unreadable 2xx): it may have been accepted and charged. `task_id` is
-    /// then this page's own id, and the task is never checked.
-    #[serde(default, skip_serializing_if = "is_false")]
-    pub outcome_unknown: bool,
-    /// Automatic checks stopped for this reason (the API refused the status
-    /// check for good, e.g. 400 or 410). "Check again" clears it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stopped: Option<String>,
     /// The batch it was sent in, as which row.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub batch: Option<crate::batch::BatchTag>,
@@ -86,15 +156,12 @@ impl TaskRecord {
             credits,
             submitted_ms,
             key_prefix,
-            status,
+            state: TaskState::Reported(status),
             progress: None,
             video_url: None,
             error: None,
             finished_ms: None,
-            unknown: false,
             check_problem: None,
-            outcome_unknown: false,
-            stopped: None,
             batch: None,
             answer: None,
             copy_removed: false,
@@ -111,8 +178,7 @@ impl TaskRecord {
         key_prefix: Option<String>,
     ) -> TaskRecord {
         TaskRecord {
-            outcome_unknown: true,
-            check_problem: Some(why),
+            state: TaskState::OutcomeUnknown { why },
             ..TaskRecord::accepted(
                 format!("unsent-{submitted_ms}"),
                 request,
@@ -136,7 +202,12 @@ impl TaskRecord {
 
     /// True while the page should keep checking on it.
     pub fn is_running(&self) -> bool {
-        !self.unknown && !self.outcome_unknown && self.stopped.is_none() && !self.status.is_final()
+        matches!(&self.state, TaskState::Reported(status) if !status.is_final())
+    }
+
+    /// True when its outcome is unknown: it may have been charged.
+    pub fn is_outcome_unknown(&self) -> bool {
+        matches!(self.state, TaskState::OutcomeUnknown { .. })
     }
 
     /// True when `other` differs only in what the next status check
@@ -151,17 +222,50 @@ impl TaskRecord {
         essentials(self) == essentials(other)
     }
 
-    /// The status attribute the task row exposes: the API's status, or
-    /// `unknown` after a 404.
+    /// The status attribute the task row exposes ([`TaskState::key`]).
     pub fn status_key(&self) -> &str {
-        if self.outcome_unknown {
-            "outcome-unknown"
-        } else if self.unknown {
-            "unknown"
-        } else if self.stopped.is_some() {
-            "stopped"
-        } else {
-            self.status.as_str()
+        self.state.key()
+    }
+}
+
+/// What the status badge says.
+pub fn status_label(task: &TaskRecord) -> String {
+    task.state.label()
+}
+
+/// A short description of a request's parameters.
+pub fn summary(request: &AvatarRequest) -> String {
+    match request {
+        AvatarRequest::Pro(r) => {
+            let mut length = model::duration_label(r.duration);
+            if let (model::FOLLOW_AUDIO, Some(s)) = (r.duration, r.audio_duration_seconds) {
+                length = format!("{length} ({} s)", format_seconds(seconds_to_ms(s)));
+            }
+            format!("{length} · {} px · {} fps", r.resolution, r.framerate)
         }
+        AvatarRequest::DigitalHuman(r) => format!(
+            "{} audio · {}×{}{}",
+            audio(r.audio_duration_seconds),
+            r.width,
+            r.height,
+            if r.input_video_url.is_some() {
+                " · from video"
+            } else {
+                ""
+            }
+        ),
+        AvatarRequest::Dual(r) => format!(
+            "{} audio · {}×{} · two speakers",
+            audio(r.audio_duration_seconds),
+            r.width,
+            r.height
+        ),
+    }
+}
+
+fn audio(seconds: Option<f64>) -> String {
+    match seconds {
+        Some(s) => format!("{} s", format_seconds(seconds_to_ms(s))),
+        None => "?".to_owned(),
     }
 }

@@ -18,8 +18,9 @@ use avatar_api::estimate::{self, Sample, Shape};
 use leptos::prelude::*;
 
 use crate::history;
-use crate::storage::{self, Envelope, REMOVED_LIMIT, Scope, StorageError, TaskRecord};
+use crate::storage::{self, Scope};
 use crate::tasks::copy::{Kept, result_url};
+use crate::tasks::format::{self, Envelope, REMOVED_LIMIT, StorageError, TaskRecord};
 use crate::widgets::PAGE;
 
 /// One task: the signal holding its record.
@@ -72,7 +73,7 @@ pub struct TaskStore {
     key: StoredValue<String>,
     /// The stored tasks past the first page, not decoded yet
     /// ([`TaskStore::load`]).
-    rest: RwSignal<storage::Rest>,
+    rest: RwSignal<format::Rest>,
     /// The deployment's storage names, to set an unreadable list aside.
     scope: StoredValue<Scope>,
 }
@@ -90,8 +91,8 @@ impl TaskStore {
         let problem = RwSignal::new(None);
         let key = scope.tasks();
         let raw = local_storage().and_then(|s| storage::read_item(&s, &key));
-        let (envelope, rest) = match raw.as_deref().map(|raw| storage::decode_newest(raw, PAGE)) {
-            None => (Envelope::default(), storage::Rest::new()),
+        let (envelope, rest) = match raw.as_deref().map(|raw| format::decode_newest(raw, PAGE)) {
+            None => (Envelope::default(), format::Rest::new()),
             Some(Ok(read)) => read,
             Some(Err(e)) => {
                 let backup = match storage::set_aside(scope) {
@@ -103,7 +104,7 @@ impl TaskStore {
                 problem.set(Some(format!(
                     "Your saved task list could not be read: {e}. {backup}"
                 )));
-                (Envelope::default(), storage::Rest::new())
+                (Envelope::default(), format::Rest::new())
             }
         };
         let store = TaskStore {
@@ -161,7 +162,7 @@ impl TaskStore {
             return;
         }
         let rest = self.rest.try_update(std::mem::take).unwrap_or_default();
-        let (records, problem) = storage::decode_rest(rest);
+        let (records, problem) = format::decode_rest(rest);
         if let Some(e) = problem {
             let backup = match self.scope.with_value(storage::set_aside) {
                 Some(name) => format!(
@@ -283,7 +284,7 @@ impl TaskStore {
 
     /// Remembers how long a finished task took, for later estimates.
     pub fn remember(&self, sample: Sample) {
-        self.history.update(|h| storage::remember_sample(h, sample));
+        self.history.update(|h| format::remember_sample(h, sample));
         self.save_soon();
     }
 
@@ -353,13 +354,13 @@ impl TaskStore {
         if self.saved.with_value(|s| *s == raw) {
             return;
         }
-        let theirs = match storage::decode(&raw) {
+        let theirs = match format::decode(&raw) {
             Ok(theirs) => theirs,
             // Written by a newer page in another tab, or damaged there: leave it alone.
             Err(StorageError::TooNew(_) | StorageError::Corrupt(_)) => return,
         };
         self.saved.set_value(raw);
-        let merged = storage::merge(&self.snapshot(), theirs);
+        let merged = format::merge(&self.snapshot(), theirs);
         self.replace(merged);
         // Ours had something theirs lacked: save the union for everyone.
         self.save_soon();

@@ -5,6 +5,7 @@
 
 use avatar_studio::Studio;
 use avatar_studio::config::{Config, Sample};
+use avatar_studio::ctx::Clock;
 use avatar_studio::storage::Scope;
 use leptos::mount::mount_to;
 use leptos::prelude::*;
@@ -44,23 +45,34 @@ pub fn scope() -> Scope {
 
 /// Mounts the studio into its own fresh element, in its default scope.
 pub async fn mount_studio(config: Config) -> Mounted {
-    mount(config, None).await
+    mount(config, None, None).await
+}
+
+/// Mounts the studio on a clock the test moves by hand ([`Clock::advance`]),
+/// starting now: its status checks wait for that clock, not the browser's.
+pub async fn mount_studio_on(config: Config, clock: Clock) -> Mounted {
+    mount(config, None, Some(clock)).await
 }
 
 /// Mounts the studio as deployed under `scope` (e.g. another base path).
 pub async fn mount_studio_in(config: Config, scope: Scope) -> Mounted {
-    mount(config, Some(scope)).await
+    mount(config, Some(scope), None).await
 }
 
 /// Mounts, then waits for the parts the page builds one task after the form
 /// (the list, compare, the credit log) and for the stored tasks past the
 /// list's first page (the list is `aria-busy` until then), as a person sees them.
-async fn mount(config: Config, scope: Option<Scope>) -> Mounted {
+async fn mount(config: Config, scope: Option<Scope>, clock: Option<Clock>) -> Mounted {
     let root: HtmlElement = document().create_element("div").unwrap().unchecked_into();
     document().body().unwrap().append_child(&root).unwrap();
-    let handle = mount_to(root.clone(), move || match scope.clone() {
-        Some(scope) => view! { <Studio config=config.clone() scope/> }.into_any(),
-        None => view! { <Studio config=config.clone()/> }.into_any(),
+    let handle = mount_to(root.clone(), move || {
+        if let Some(clock) = clock {
+            provide_context(clock);
+        }
+        match scope.clone() {
+            Some(scope) => view! { <Studio config=config.clone() scope/> }.into_any(),
+            None => view! { <Studio config=config.clone()/> }.into_any(),
+        }
     });
     until("the whole task list under the form", || {
         query(&root, ".tasks[aria-busy=false]").is_some()

@@ -67,7 +67,7 @@ async function outcomeUnknownRow(page) {
   return row;
 }
 
-/** A stored task as the page keeps it in localStorage (see src/storage.rs and bench/list.mjs). */
+/** A stored task as the page kept it in localStorage in format version 2 (migrated on load; see src/tasks/format.rs). */
 function storedTask(emu, task_id, fields = {}) {
   return {
     task_id,

@@ -62,12 +62,11 @@ function storedTask(i, now, emu) {
     },
     credits: 8,
     submitted_ms: now - (i + 1) * 600_000,
-    status: i % 10 === 9 ? 'failed' : 'completed',
+    state: { reported: i % 10 === 9 ? 'failed' : 'completed' },
     progress: i % 10 === 9 ? null : 1,
     video_url: i % 10 === 9 ? null : emu.sample('talking.mp4'),
     error: i % 10 === 9 ? { code: 'generation_failed', message: 'The render failed.', type: 'api_error' } : null,
     finished_ms: now - (i + 1) * 600_000 + 80_000,
-    unknown: false,
     check_problem: null,
   };
 }
@@ -92,7 +91,7 @@ const FOLLOWS = 2;
 
 /**
  * The stored list: `total` tasks minus the ones the user will submit, in the
- * storage format this build writes (src/storage.rs `VERSION`), as every
+ * storage format this build writes (src/tasks/format.rs `VERSION`), as every
  * visit after the first reads it (an older format is migrated once).
  */
 function envelopeOf(emu, total) {
@@ -100,7 +99,7 @@ function envelopeOf(emu, total) {
   const stored = Array.from({ length: total - RUNNING }, (_, i) => storedTask(i, now, emu));
   // Finished tasks that ran at this emulator speed (10 s at 1280 px in 15 s), so the page expects the right time.
   const history = Array.from({ length: 5 }, () => ({ shape: { model: 'avatar-pro', billable_ms: 10_000, long_edge: 1280 }, took_ms: 15_000 }));
-  return { stored: stored.length, text: JSON.stringify({ version: 3, tasks: stored, history }) };
+  return { stored: stored.length, text: JSON.stringify({ version: 4, tasks: stored, history }) };
 }
 
 /** A fresh profile whose origin already holds the list, as after earlier visits (not timed). */

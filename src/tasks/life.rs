@@ -1,0 +1,413 @@
+//! What a status check does to a task: one plain function on the record,
+//! [`apply`], tested natively. The poller ([`super::poller`]) only decides
+//! when to ask, and carries out the [`Change`] this returns.
+//!
+//! A failed check follows one table, [`ApiError::on_check`]:
+//! - 401 (with a key): checks pause for every task until the key changes;
+//! - 404 with the API's JSON: the API no longer knows the task: stop;
+//! - 400, 410: stop, with the API's reason; the row offers "Check again";
+//! - anything else (5xx, 429, 402, 403, network, CORS, an unreadable
+//!   answer): back off (full jitter, `Retry-After` wins) and say so in the row.
+//!
+//! A finished task without a usable link is re-checked
+//! [`LINKLESS_RECHECKS`] times, [`LINKLESS_DELAY_MS`] apart, before it is
+//! shown as finished without a video.
+
+use avatar_api::TaskStatus;
+use avatar_api::estimate::Sample;
+
+use crate::api::{ApiError, CheckFailure, TaskAnswer};
+use crate::tasks::record::{TaskRecord, TaskState};
+
+/// How many times a "completed" answer without a usable link is re-checked
+/// before the task is shown as finished without a video.
+pub const LINKLESS_RECHECKS: u32 = 3;
+/// Delay between those re-checks.
+pub const LINKLESS_DELAY_MS: u64 = 2_000;
+
+/// What the row says while a finished task's link is awaited.
+pub const AWAITING_LINK: &str = "The API says it is finished; waiting for the video link…";
+
+/// One poller's schedule so far (a person's "Check now" has none).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Schedule {
+    /// Checks answered or failed.
+    pub checks_done: u32,
+    /// Failures in a row.
+    pub failures: u32,
+    /// The last failure's `Retry-After`.
+    pub retry_after_ms: Option<u64>,
+    /// "Completed" answers without a usable link in a row.
+    pub linkless: u32,
+}
+
+/// What the schedule does after a check.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Next {
+    /// Keep to the schedule.
+    Schedule,
+    /// Check again after this delay.
+    After(u64),
+    /// Stop: final, unknown, stopped, or paused.
+    Stop,
+}
+
+/// What else the page does after a check.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// The task just finished: tell the person.
+    Finished,
+    /// The API no longer knows the task: tell the person.
+    Forgotten,
+    /// The API rejected the key: pause every check until it changes.
+    KeyRejected,
+}
+
+/// What a check changed beyond the record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    /// When to check next.
+    pub next: Next,
+    /// What to tell or do.
+    pub event: Option<Event>,
+    /// How long a finished video took, for later estimates.
+    pub sample: Option<Sample>,
+}
+
+impl Change {
+    fn next(next: Next) -> Change {
+        Change {
+            next,
+            event: None,
+            sample: None,
+        }
+    }
+}
+
+/// Applies one status check's result to `task`. `schedule` is the
+/// poller's (`None` for a person's check); `with_key`: the page sends the
+/// user's key; `now_ms`: when the answer came.
+pub fn apply(
+    task: &mut TaskRecord,
+    result: Result<TaskAnswer, ApiError>,
+    schedule: Option<&mut Schedule>,
+    with_key: bool,
+    now_ms: u64,
+) -> Change {
+    match result {
+        Ok(answer) => answered(task, answer, schedule, now_ms),
+        Err(e) => failed(task, &e, schedule, with_key),
+    }
+}
+
+fn answered(
+    task: &mut TaskRecord,
+    TaskAnswer {
+        task: remote,
+        excerpt,
+    }: TaskAnswer,
+    mut schedule: Option<&mut Schedule>,
+    now_ms: u64,
+) -> Change {
+    if let Some(s) = schedule.as_deref_mut() {
+        s.checks_done += 1;
+        s.failures = 0;
+        s.retry_after_ms = None;
+    }
+    let link = remote.usable_video_url().map(str::to_owned);
+    if remote.status == TaskStatus::Completed && link.is_none() {
+        // A person's check takes the answer as it is.
+        let linkless = schedule.map_or(LINKLESS_RECHECKS + 1, |s| {
+            s.linkless += 1;
+            s.linkless
+        });
+        if linkless <= LINKLESS_RECHECKS {
+            task.check_problem = Some(AWAITING_LINK.to_owned());
+            return Change::next(Next::After(LINKLESS_DELAY_MS));
+        }
+    }
+    let was_final = task.state.is_final();
+    task.state = TaskState::Reported(remote.status.clone());
+    if let Some(p) = remote.progress() {
+        task.progress = Some(p);
+    }
+    task.check_problem = None;
+    if link.is_some() {
+        task.video_url = link;
+    }
+    if remote.status == TaskStatus::Completed && task.video_url.is_none() {
+        task.answer = Some(excerpt);
+    }
+    if remote.error.is_some() {
+        task.error = remote.error.clone();
+    }
+    if !remote.status.is_final() {
+        return Change::next(Next::Schedule);
+    }
+    if was_final {
+        return Change::next(Next::Stop);
+    }
+    task.finished_ms = Some(now_ms);
+    let sample = task
+        .shape()
+        .filter(|_| remote.status == TaskStatus::Completed)
+        .map(|shape| Sample {
+            shape,
+            took_ms: match (remote.created_at, remote.completed_at) {
+                (Some(a), Some(b)) if b > a => b.abs_diff(a).saturating_mul(1000),
+                _ => now_ms.saturating_sub(task.submitted_ms),
+            },
+        });
+    Change {
+        next: Next::Stop,
+        event: Some(Event::Finished),
+        sample,
+    }
+}
+
+fn failed(
+    task: &mut TaskRecord,
+    e: &ApiError,
+    schedule: Option<&mut Schedule>,
+    with_key: bool,
+) -> Change {
+    match e.on_check(with_key) {
+        CheckFailure::Forgotten => {
+            task.state = TaskState::Forgotten;
+            task.check_problem = None;
+            Change {
+                event: Some(Event::Forgotten),
+                ..Change::next(Next::Stop)
+            }
+        }
+        CheckFailure::KeyRejected => {
+            task.check_problem = Some(
+                "Checks paused: the API rejected the key. They resume when you change it in Settings."
+                    .to_owned(),
+            );
+            Change {
+                event: Some(Event::KeyRejected),
+                ..Change::next(Next::Stop)
+            }
+        }
+        CheckFailure::Refused => {
+            task.check_problem = None;
+            task.state = TaskState::Stopped {
+                reason: format!("Automatic checks stopped: {e}"),
+            };
+            Change::next(Next::Stop)
+        }
+        CheckFailure::Temporary { retry_after_ms } => {
+            task.check_problem = Some(match schedule {
+                Some(s) => {
+                    s.checks_done += 1;
+                    s.failures += 1;
+                    s.retry_after_ms = retry_after_ms;
+                    format!("Last check failed: {e} Retrying automatically.")
+                }
+                None => format!("Check failed: {e}"),
+            });
+            Change::next(Next::Schedule)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::Said;
+    use avatar_api::response::parse_task;
+    use avatar_api::{AvatarRequest, ProRequest};
+
+    const SENT: u64 = 1_000_000;
+
+    fn running() -> TaskRecord {
+        let request = AvatarRequest::Pro(ProRequest::default());
+        TaskRecord::accepted(
+            "t1".into(),
+            &request,
+            20,
+            SENT,
+            TaskStatus::Processing,
+            None,
+        )
+    }
+
+    fn answer(body: &str) -> Result<TaskAnswer, ApiError> {
+        Ok(TaskAnswer {
+            task: parse_task(body).expect("a task answer"),
+            excerpt: body.to_owned(),
+        })
+    }
+
+    #[test]
+    fn progress_keeps_the_schedule_and_clears_the_last_problem() {
+        let mut task = running();
+        task.check_problem = Some("Last check failed".into());
+        let mut schedule = Schedule {
+            failures: 2,
+            ..Schedule::default()
+        };
+        let change = apply(
+            &mut task,
+            answer(r#"{"status":"processing","progress":40}"#),
+            Some(&mut schedule),
+            true,
+            SENT + 5_000,
+        );
+        assert_eq!(change, Change::next(Next::Schedule));
+        assert_eq!(task.progress, Some(0.4));
+        assert_eq!(task.check_problem, None);
+        assert_eq!((schedule.checks_done, schedule.failures), (1, 0));
+        assert!(task.is_running());
+    }
+
+    #[test]
+    fn a_finished_video_stops_checks_is_announced_and_timed() {
+        let mut task = running();
+        let change = apply(
+            &mut task,
+            answer(r#"{"status":"completed","videoUrl":"https://cdn.test/r.mp4"}"#),
+            Some(&mut Schedule::default()),
+            true,
+            SENT + 90_000,
+        );
+        assert_eq!(change.next, Next::Stop);
+        assert_eq!(change.event, Some(Event::Finished));
+        assert_eq!(change.sample.map(|s| s.took_ms), Some(90_000));
+        assert_eq!(task.state, TaskState::Reported(TaskStatus::Completed));
+        assert_eq!(task.video_url.as_deref(), Some("https://cdn.test/r.mp4"));
+        assert_eq!(task.finished_ms, Some(SENT + 90_000));
+        // The same answer again (another check in flight) announces nothing.
+        let again = apply(
+            &mut task,
+            answer(r#"{"status":"completed","videoUrl":"https://cdn.test/r.mp4"}"#),
+            None,
+            true,
+            SENT + 95_000,
+        );
+        assert_eq!(again, Change::next(Next::Stop));
+        assert_eq!(task.finished_ms, Some(SENT + 90_000));
+    }
+
+    #[test]
+    fn a_failure_keeps_the_providers_error_and_is_not_timed() {
+        let mut task = running();
+        let change = apply(
+            &mut task,
+            answer(r#"{"status":"failed","error":{"message":"No face."}}"#),
+            Some(&mut Schedule::default()),
+            true,
+            SENT + 1_000,
+        );
+        assert_eq!(change.event, Some(Event::Finished));
+        assert_eq!(change.sample, None);
+        assert_eq!(task.error.map(|e| e.message).as_deref(), Some("No face."));
+    }
+
+    #[test]
+    fn a_finished_task_without_a_link_is_rechecked_three_times_then_shown_without_a_video() {
+        let mut task = running();
+        let mut schedule = Schedule::default();
+        let linkless = r#"{"status":"completed","videoUrl":"","note":"stored"}"#;
+        for _ in 0..LINKLESS_RECHECKS {
+            let change = apply(&mut task, answer(linkless), Some(&mut schedule), true, SENT);
+            assert_eq!(change, Change::next(Next::After(LINKLESS_DELAY_MS)));
+            assert!(task.is_running(), "still awaited");
+            assert_eq!(task.check_problem.as_deref(), Some(AWAITING_LINK));
+        }
+        let change = apply(&mut task, answer(linkless), Some(&mut schedule), true, SENT);
+        assert_eq!(change.event, Some(Event::Finished));
+        assert_eq!(task.state, TaskState::Reported(TaskStatus::Completed));
+        assert_eq!(task.video_url, None);
+        assert!(task.answer.as_deref().is_some_and(|a| a.contains("stored")));
+    }
+
+    #[test]
+    fn a_persons_check_takes_a_linkless_answer_at_once() {
+        let mut task = running();
+        let change = apply(
+            &mut task,
+            answer(r#"{"status":"completed"}"#),
+            None,
+            true,
+            SENT,
+        );
+        assert_eq!(change.event, Some(Event::Finished));
+        assert_eq!(task.video_url, None);
+    }
+
+    #[test]
+    fn failures_follow_one_table() {
+        let said = Said::default;
+        let cases: Vec<(ApiError, bool, &str, Option<Event>)> = vec![
+            (ApiError::NotFound, true, "unknown", Some(Event::Forgotten)),
+            (
+                ApiError::Rejected,
+                true,
+                "processing",
+                Some(Event::KeyRejected),
+            ),
+            (ApiError::Gone(said()), true, "stopped", None),
+            (ApiError::Invalid(Vec::new()), true, "stopped", None),
+        ];
+        for (e, with_key, key, event) in cases {
+            let mut task = running();
+            let change = apply(&mut task, Err(e.clone()), None, with_key, SENT);
+            assert_eq!(change.next, Next::Stop, "{e:?}");
+            assert_eq!(change.event, event, "{e:?}");
+            assert_eq!(task.status_key(), key, "{e:?}");
+        }
+        // Everything else is retried, a 402 and a proxy's 401 included.
+        let temporary = [
+            ApiError::Rejected,
+            ApiError::NotEnoughCredits {
+                required: None,
+                balance: None,
+                said: said(),
+            },
+            ApiError::Network,
+            ApiError::Cors,
+            ApiError::Forbidden(said()),
+            ApiError::BadResponse("x".into()),
+            ApiError::Server {
+                status: 503,
+                said: said(),
+                retry_after_ms: Some(7_000),
+            },
+        ];
+        for e in temporary {
+            let mut task = running();
+            let mut schedule = Schedule::default();
+            let change = apply(&mut task, Err(e.clone()), Some(&mut schedule), false, SENT);
+            assert_eq!(change, Change::next(Next::Schedule), "{e:?}");
+            assert!(task.is_running(), "{e:?}");
+            assert_eq!(schedule.failures, 1);
+            assert_eq!(schedule.retry_after_ms, e.retry_after_ms());
+            let problem = task.check_problem.unwrap_or_default();
+            assert!(problem.ends_with("Retrying automatically."), "{problem}");
+        }
+    }
+
+    #[test]
+    fn check_again_after_a_stop_resumes_the_task() {
+        let mut task = running();
+        apply(
+            &mut task,
+            Err(ApiError::Gone(Said::default())),
+            None,
+            true,
+            SENT,
+        );
+        assert!(!task.is_running());
+        let change = apply(
+            &mut task,
+            answer(r#"{"status":"processing"}"#),
+            None,
+            true,
+            SENT,
+        );
+        assert_eq!(change.next, Next::Schedule);
+        assert!(task.is_running());
+    }
+}
