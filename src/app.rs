@@ -11,11 +11,11 @@ use crate::create::CreatePanel;
 use crate::credits::view::{CreditBalances, CreditLog};
 use crate::ctx::{Announcer, Clock, Connection, Draft, SettingsState, Touched};
 use crate::form::Form;
-use crate::saved::{SavedCopies, Savers};
 use crate::settings::{SettingsPanel, load_settings};
 use crate::storage::{self, Scope};
 use crate::tasks::TaskList;
 use crate::tasks::poller::Pollers;
+use crate::tasks::saved::{SavedCopies, Savers};
 use crate::tasks::store::TaskStore;
 use crate::widgets::{ShowWhen, handler};
 

@@ -10,7 +10,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlVideoElement;
 
-use crate::saved::{Kept, SavedCopies, revoke};
+use crate::tasks::saved::{Kept, SavedCopies, revoke};
 use crate::tasks::store::{TaskEntry, TaskStore};
 use crate::tasks::summary;
 use crate::widgets::{PAGE, ShowMore, ShowWhen, effect, handler, local_time};

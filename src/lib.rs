@@ -4,11 +4,12 @@
 //! Every API rule (validation, billing, estimates, polling schedule) comes
 //! from the contract crate `avatar_api`; this crate is the browser side:
 //! configuration ([`config`]), the HTTP client ([`api`]), what is kept in
-//! the browser ([`storage`]), the saved copies of videos ([`saved`]) and the history file ([`history`]), the form model ([`form`]), the contexts
+//! the browser ([`storage`]), the form model ([`form`]), the contexts
 //! ([`ctx`]), and the components: the page ([`app`]), settings
-//! ([`settings`]), the create card ([`create`]), the tasks ([`tasks`]:
-//! records, store, list, status checks), side-by-side viewing ([`compare`])
-//! and the credit log ([`credits`]).
+//! ([`settings`]), the create card ([`create`]), the tasks ([`tasks`]: a
+//! task's record and life, the saved list, the status checks, the saved
+//! copies of videos, the history file, the list on screen), side-by-side
+//! viewing ([`compare`]) and the credit log ([`credits`]).
 
 pub mod api;
 pub mod app;
@@ -19,8 +20,6 @@ pub mod create;
 pub mod credits;
 pub mod ctx;
 pub mod form;
-pub mod history;
-pub mod saved;
 pub mod settings;
 pub mod storage;
 pub mod tasks;

@@ -1,7 +1,7 @@
 //! Settings: API base URL (checked and applied on confirmation) and API key
 //! (cleaned as typed; session-only unless remembered), "Check key", and
 //! browser notifications, and the saved videos (storage used, persistent
-//! storage, "Remove all saved copies": [`crate::saved`]).
+//! storage, "Remove all saved copies": [`crate::tasks::saved`]).
 //!
 //! What the user types stays in the fields; only what is usable reaches
 //! the [`Connection`]: `api_base` changes when a base passes
@@ -15,8 +15,8 @@ use leptos::prelude::*;
 use crate::api::{ApiError, Client};
 use crate::config::Config;
 use crate::ctx::{Announcer, Connection, SettingsState};
-use crate::saved::SavedSettings;
 use crate::storage::Scope;
+use crate::tasks::saved::SavedSettings;
 use crate::widgets::{ShowWhen, focus_id, handler};
 
 /// The settings signals, initialised from the browser's storage.

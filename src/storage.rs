@@ -80,7 +80,7 @@ impl Scope {
     }
 
     /// The saved copies of finished videos (a Cache Storage cache, see
-    /// [`crate::saved`]; deploy/sw.js.in never deletes it).
+    /// [`crate::tasks::saved`]; deploy/sw.js.in never deletes it).
     pub fn videos(&self) -> String {
         self.name("videos")
     }

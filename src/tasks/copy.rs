@@ -1,5 +1,5 @@
 //! What a task knows of its saved copy ([`Kept`]) and which link that copy
-//! is kept under; the saving itself is [`crate::saved`]'s.
+//! is kept under; the saving itself is [`crate::tasks::saved`]'s.
 
 use crate::tasks::record::TaskRecord;
 

@@ -130,7 +130,7 @@ pub struct TaskRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub answer: Option<String>,
     /// The user removed the copy of its video saved in this browser
-    /// ([`crate::saved`]): it is not saved again unless asked.
+    /// ([`crate::tasks::saved`]): it is not saved again unless asked.
     #[serde(default, skip_serializing_if = "is_false")]
     pub copy_removed: bool,
 }

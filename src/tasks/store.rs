@@ -17,10 +17,10 @@ use std::time::Duration;
 use avatar_api::estimate::{self, Sample, Shape};
 use leptos::prelude::*;
 
-use crate::history;
 use crate::storage::{self, Scope};
 use crate::tasks::copy::{Kept, result_url};
 use crate::tasks::format::{self, Envelope, REMOVED_LIMIT, StorageError, TaskRecord};
+use crate::tasks::history;
 use crate::widgets::PAGE;
 
 /// One task: the signal holding its record.
@@ -31,10 +31,10 @@ pub struct TaskEntry {
     /// Whether it is still checked on: changes with its status only, so the
     /// list of running tasks is not recomputed on every progress tick.
     running: Memo<bool>,
-    /// It has a result link whose copy may be kept ([`crate::saved`]):
+    /// It has a result link whose copy may be kept ([`crate::tasks::saved`]):
     /// changes when the task finishes, not on progress.
     result: Memo<bool>,
-    /// What this browser holds of its video ([`crate::saved`]).
+    /// What this browser holds of its video ([`crate::tasks::saved`]).
     pub copy: RwSignal<Kept>,
 }
 

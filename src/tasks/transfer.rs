@@ -1,11 +1,11 @@
 //! "Export history" and "Import history…": the task list as one file
-//! ([`crate::history`]), saved with a download and merged back in.
+//! ([`crate::tasks::history`]), saved with a download and merged back in.
 
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::ctx::{Announcer, now_ms};
-use crate::history;
+use crate::tasks::history;
 use crate::tasks::store::TaskStore;
 use crate::widgets::{download, handler};
 
