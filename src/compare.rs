@@ -289,7 +289,7 @@ fn Player(shown: Memo<Vec<TaskEntry>>) -> impl IntoView {
             .enumerate()
             .map(|(i, entry)| {
                 let t = entry.record.get_untracked();
-                let (src, on_error, note) = saved_or_link(saved, entry, t.video_url.clone().unwrap_or_default());
+                let (src, on_error, note) = saved_or_link(saved, entry, t.result_url().unwrap_or_default().to_owned());
                 let sent = format!("sent {}", local_time(t.submitted_ms));
                 let label = format!("{} · {} · {sent}", t.model().label(), summary(&t.request));
                 let radio_id = format!("cmp-sound-{i}");

@@ -32,7 +32,7 @@ pub enum Kept {
 pub fn result_url(task: &TaskRecord) -> Option<&str> {
     task.state
         .is(&avatar_api::TaskStatus::Completed)
-        .then_some(task.video_url.as_deref())
+        .then_some(task.result_url())
         .flatten()
         .filter(|u| avatar_api::validate::is_http_url(u))
 }

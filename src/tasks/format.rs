@@ -147,7 +147,9 @@ fn read_task(task: &RawValue) -> Result<TaskRecord, serde_json::Error> {
 ///   `"request": {"model": "avatar-pro", "body": {...}}`.
 /// - version 4 (current): where a task stands is one `state`
 ///   ([`crate::tasks::record::TaskState`]) instead of `status` beside the
-///   flags `unknown`, `outcome_unknown` and `stopped`.
+///   flags `unknown`, `outcome_unknown` and `stopped`; what it made is a
+///   typed `result` ([`crate::tasks::record::TaskResult`]) instead of
+///   `video_url`.
 pub fn migrate(mut value: Value) -> Result<Envelope, StorageError> {
     let version = value
         .get("version")
@@ -212,9 +214,16 @@ fn v3_to_v4(mut value: Value) -> Value {
 }
 
 /// Rewrites one task written before version 4 (a saved list's, or a
-/// history file's of version 1) with its `state`. Of the old flags, the
-/// strongest wins: no answer to the submit, then 404, then stopped.
+/// history file's of version 1) with its `state` and `result`. Of the old
+/// flags, the strongest wins: no answer to the submit, then 404, then
+/// stopped.
 pub fn migrate_task_state(task: &mut serde_json::Map<String, Value>) {
+    if let Some(url) = task.remove("video_url").filter(Value::is_string) {
+        task.insert(
+            "result".to_owned(),
+            serde_json::json!({"video": {"url": url}}),
+        );
+    }
     let flag = |task: &mut serde_json::Map<String, Value>, name: &str| {
         task.remove(name).and_then(|v| v.as_bool()).unwrap_or(false)
     };

@@ -17,7 +17,7 @@ use avatar_api::TaskStatus;
 use avatar_api::estimate::Sample;
 
 use crate::api::{ApiError, CheckFailure, TaskAnswer};
-use crate::tasks::record::{TaskRecord, TaskState};
+use crate::tasks::record::{TaskRecord, TaskResult, TaskState};
 
 /// How many times a "completed" answer without a usable link is re-checked
 /// before the task is shown as finished without a video.
@@ -132,10 +132,10 @@ fn answered(
         task.progress = Some(p);
     }
     task.check_problem = None;
-    if link.is_some() {
-        task.video_url = link;
+    if let Some(url) = link {
+        task.result = Some(TaskResult::Video { url });
     }
-    if remote.status == TaskStatus::Completed && task.video_url.is_none() {
+    if remote.status == TaskStatus::Completed && task.result.is_none() {
         task.answer = Some(excerpt);
     }
     if remote.error.is_some() {
@@ -276,7 +276,7 @@ mod tests {
         assert_eq!(change.event, Some(Event::Finished));
         assert_eq!(change.sample.map(|s| s.took_ms), Some(90_000));
         assert_eq!(task.state, TaskState::Reported(TaskStatus::Completed));
-        assert_eq!(task.video_url.as_deref(), Some("https://cdn.test/r.mp4"));
+        assert_eq!(task.result_url(), Some("https://cdn.test/r.mp4"));
         assert_eq!(task.finished_ms, Some(SENT + 90_000));
         // The same answer again (another check in flight) announces nothing.
         let again = apply(
@@ -319,7 +319,7 @@ mod tests {
         let change = apply(&mut task, answer(linkless), Some(&mut schedule), true, SENT);
         assert_eq!(change.event, Some(Event::Finished));
         assert_eq!(task.state, TaskState::Reported(TaskStatus::Completed));
-        assert_eq!(task.video_url, None);
+        assert_eq!(task.result, None);
         assert!(task.answer.as_deref().is_some_and(|a| a.contains("stored")));
     }
 
@@ -334,7 +334,7 @@ mod tests {
             SENT,
         );
         assert_eq!(change.event, Some(Event::Finished));
-        assert_eq!(task.video_url, None);
+        assert_eq!(task.result, None);
     }
 
     #[test]

@@ -81,9 +81,27 @@ impl TaskState {
     }
 }
 
-impl Default for TaskState {
-    fn default() -> Self {
-        TaskState::Reported(TaskStatus::Pending)
+/// What a finished task made, by kind. The list, Compare, the saved copies
+/// and the history file reach it through [`TaskResult::url`], without
+/// knowing a kind's own fields, so that a new kind of task (speech, a
+/// picture, captions) is one more variant here, as its request is one more
+/// endpoint in the request's `{"model", "body"}` form.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TaskResult {
+    /// A talking video (the avatar endpoints).
+    Video {
+        /// Where the provider serves it.
+        url: String,
+    },
+}
+
+impl TaskResult {
+    /// The link to what the task made.
+    pub fn url(&self) -> &str {
+        match self {
+            TaskResult::Video { url } => url,
+        }
     }
 }
 
@@ -109,9 +127,9 @@ pub struct TaskRecord {
     /// Last reported `progress` (0..=1), if any.
     #[serde(default)]
     pub progress: Option<f64>,
-    /// The result, once completed.
-    #[serde(default)]
-    pub video_url: Option<String>,
+    /// What it made, once completed with a usable link.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<TaskResult>,
     /// The provider's error, once failed.
     #[serde(default)]
     pub error: Option<TaskError>,
@@ -158,7 +176,7 @@ impl TaskRecord {
             key_prefix,
             state: TaskState::Reported(status),
             progress: None,
-            video_url: None,
+            result: None,
             error: None,
             finished_ms: None,
             check_problem: None,
@@ -198,6 +216,11 @@ impl TaskRecord {
     /// The job's size, for time estimates.
     pub fn shape(&self) -> Option<Shape> {
         self.request.shape()
+    }
+
+    /// The link to what it made, once completed.
+    pub fn result_url(&self) -> Option<&str> {
+        self.result.as_ref().map(TaskResult::url)
     }
 
     /// True while the page should keep checking on it.

@@ -112,8 +112,8 @@ fn TaskOutcome(entry: TaskEntry, poster: Option<String>) -> impl IntoView {
             .map(|e| e.message.clone())
             .filter(|m| !m.is_empty());
         match status {
-            TaskStatus::Completed => match t.video_url.clone().filter(|u| is_http_url(u)) {
-                Some(url) => view! { <ResultVideo entry url poster=poster.clone()/> }.into_any(),
+            TaskStatus::Completed => match t.result_url().filter(|u| is_http_url(u)) {
+                Some(url) => view! { <ResultVideo entry url=url.to_owned() poster=poster.clone()/> }.into_any(),
                 None => view! {
                     <p class="task-error">"Finished, but the API gave no video link."</p>
                     {t.answer.clone().map(|a| view! { <p class="task-note">"It said: " <code class="answer">{a}</code></p> })}

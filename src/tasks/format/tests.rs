@@ -2,7 +2,7 @@
 //! read, and the merge of two tabs' lists.
 
 use super::*;
-use crate::tasks::record::TaskState;
+use crate::tasks::record::{TaskResult, TaskState};
 use avatar_api::TaskStatus;
 use serde_json::json;
 
@@ -54,7 +54,9 @@ fn version_2_tasks_get_their_model_and_body_as_one_typed_request() {
 fn current_format_round_trips() {
     let mut e = decode(&v1().to_string()).unwrap();
     e.tasks[0].state = TaskState::Reported(TaskStatus::Completed);
-    e.tasks[0].video_url = Some("https://a/r.mp4".into());
+    e.tasks[0].result = Some(TaskResult::Video {
+        url: "https://a/r.mp4".into(),
+    });
     let text = serde_json::to_string(&e).unwrap();
     assert_eq!(decode(&text).unwrap(), e);
 }
@@ -296,7 +298,7 @@ fn version_3_flags_become_one_state_and_every_task_is_kept() {
         Some("Last check failed")
     );
     assert_eq!(e.tasks[0].progress, Some(0.5));
-    assert_eq!(e.tasks[1].video_url.as_deref(), Some("https://a/r.mp4"));
+    assert_eq!(e.tasks[1].result_url(), Some("https://a/r.mp4"));
     assert_eq!(
         e.tasks[2].check_problem, None,
         "the reason moved into the state"
@@ -306,7 +308,13 @@ fn version_3_flags_become_one_state_and_every_task_is_kept() {
     // Saved again in the current format, with none of the old fields.
     let saved = serde_json::to_value(&e).unwrap();
     assert_eq!(saved["version"], VERSION);
-    for old in ["status", "unknown", "outcome_unknown", "stopped"] {
+    for old in [
+        "status",
+        "unknown",
+        "outcome_unknown",
+        "stopped",
+        "video_url",
+    ] {
         assert!(
             saved["tasks"]
                 .as_array()
