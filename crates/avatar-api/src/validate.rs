@@ -3,7 +3,7 @@
 //! Every problem is reported at once, each as a field and a sentence.
 
 pub use crate::model::FieldError;
-use crate::model::{self, Field};
+use crate::model::{self, Field, Model};
 use crate::request::{AvatarRequest, DigitalHumanRequest, DualRequest, ProRequest};
 
 impl AvatarRequest {
@@ -85,11 +85,17 @@ fn optional_url(errors: &mut Vec<FieldError>, field: Field, value: Option<&str>)
     }
 }
 
-/// Checks an audio length in seconds; `required` says whether absence is a problem.
-fn audio_seconds(errors: &mut Vec<FieldError>, value: Option<f64>, required: &str) {
+/// Checks the audio length of a `model` request, required when the cost
+/// depends on it ([`Model::needs_audio_length`]). `duration` is Pro's; the
+/// other two pass [`model::FOLLOW_AUDIO`]: their video is as long as the audio.
+fn audio_seconds(errors: &mut Vec<FieldError>, model: Model, duration: u32, value: Option<f64>) {
     let field = Field::AudioDurationSeconds;
+    let required = match model {
+        Model::AvatarPro => "Audio length is required when the duration follows the audio.",
+        Model::DigitalHuman | Model::DualAvatar => "Audio length is required (it sets the cost).",
+    };
     match value {
-        None if required.is_empty() => {}
+        None if !model.needs_audio_length(duration) => {}
         None => errors.push(FieldError::of(field, required)),
         Some(s) if !s.is_finite() || s <= 0.0 => errors.push(FieldError::of(
             field,
@@ -127,7 +133,16 @@ fn side(errors: &mut Vec<FieldError>, field: Field, value: u32) {
 
 /// Joins allowed values as "a, b or c".
 fn one_of(values: &[u32]) -> String {
-    let parts: Vec<String> = values.iter().map(u32::to_string).collect();
+    or_list(values.iter().map(u32::to_string).collect())
+}
+
+/// Joins allowed words, quoted, as "\"a\" or \"b\"".
+fn quoted_one_of(words: &[&str]) -> String {
+    or_list(words.iter().map(|w| format!("\"{w}\"")).collect())
+}
+
+/// Joins parts as "a, b or c".
+fn or_list(parts: Vec<String>) -> String {
     match parts.split_last() {
         Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
         _ => parts.join(""),
@@ -153,12 +168,12 @@ pub fn pro(r: &ProRequest) -> Vec<FieldError> {
             ),
         ));
     }
-    let required = if r.duration == model::FOLLOW_AUDIO {
-        "Audio length is required when the duration follows the audio."
-    } else {
-        ""
-    };
-    audio_seconds(&mut errors, r.audio_duration_seconds, required);
+    audio_seconds(
+        &mut errors,
+        Model::AvatarPro,
+        r.duration,
+        r.audio_duration_seconds,
+    );
     if !model::RESOLUTIONS.contains(&r.resolution) {
         errors.push(FieldError::of(
             Field::Resolution,
@@ -214,8 +229,9 @@ pub fn digital_human(r: &DigitalHumanRequest) -> Vec<FieldError> {
     url(&mut errors, Field::AudioUrl, &r.audio_url);
     audio_seconds(
         &mut errors,
+        Model::DigitalHuman,
+        model::FOLLOW_AUDIO,
         r.audio_duration_seconds,
-        "Audio length is required (it sets the cost).",
     );
     side(&mut errors, Field::Width, r.width);
     side(&mut errors, Field::Height, r.height);
@@ -231,8 +247,9 @@ pub fn dual(r: &DualRequest) -> Vec<FieldError> {
     url(&mut errors, Field::Audio2Url, &r.audio2_url);
     audio_seconds(
         &mut errors,
+        Model::DualAvatar,
+        model::FOLLOW_AUDIO,
         r.audio_duration_seconds,
-        "Audio length is required (it sets the cost).",
     );
     optional_url(&mut errors, Field::Mask1Url, r.mask1_url.as_deref());
     if let Some(mode) = r.resize_mode.as_deref().filter(|m| !m.is_empty())
@@ -240,7 +257,10 @@ pub fn dual(r: &DualRequest) -> Vec<FieldError> {
     {
         errors.push(FieldError::of(
             Field::ResizeMode,
-            "Resize mode must be \"pad\" or \"crop\".",
+            &format!(
+                "Resize mode must be {}.",
+                quoted_one_of(&model::RESIZE_MODES)
+            ),
         ));
     }
     side(&mut errors, Field::Width, r.width);

@@ -201,3 +201,50 @@ fn dual_rules() {
     r.resize_mode = Some("crop".into());
     assert!(dual(&r).is_empty());
 }
+
+#[test]
+fn the_resize_message_names_exactly_the_modes_accepted() {
+    let mut r = DualRequest {
+        dual_image_url: "https://a/d.png".into(),
+        audio_mix_url: "https://a/m.wav".into(),
+        audio1_url: "https://a/1.wav".into(),
+        audio2_url: "https://a/2.wav".into(),
+        audio_duration_seconds: Some(15.0),
+        resize_mode: Some("stretch".into()),
+        ..DualRequest::default()
+    };
+    let message = dual(&r)[0].message.clone();
+    assert_eq!(message, "Resize mode must be \"pad\" or \"crop\".");
+    let named: Vec<&str> = message.split('"').skip(1).step_by(2).collect();
+    assert_eq!(named, model::RESIZE_MODES);
+    for mode in named {
+        r.resize_mode = Some(mode.into());
+        assert!(dual(&r).is_empty(), "{mode}");
+    }
+}
+
+#[test]
+fn the_audio_length_is_required_exactly_when_the_model_needs_it() {
+    let missing =
+        |errors: Vec<FieldError>| errors.iter().any(|e| e.is(Field::AudioDurationSeconds));
+    for duration in model::DURATIONS {
+        let r = ProRequest {
+            duration,
+            ..pro_ok()
+        };
+        let needed = Model::AvatarPro.needs_audio_length(duration);
+        assert_eq!(missing(pro(&r)), needed, "{duration}");
+        assert_eq!(needed, duration == model::FOLLOW_AUDIO, "{duration}");
+    }
+    let r = DigitalHumanRequest {
+        image_url: Some("https://a/p.png".into()),
+        audio_url: "https://a/s.wav".into(),
+        ..DigitalHumanRequest::default()
+    };
+    assert!(missing(digital_human(&r)));
+    assert!(missing(dual(&DualRequest::default())));
+    for duration in model::DURATIONS {
+        assert!(Model::DigitalHuman.needs_audio_length(duration));
+        assert!(Model::DualAvatar.needs_audio_length(duration));
+    }
+}
