@@ -95,7 +95,7 @@ impl Form {
 
     /// True when the cost depends on the audio's length.
     pub fn needs_audio_length(&self) -> bool {
-        self.model != Model::AvatarPro || self.duration == model::FOLLOW_AUDIO
+        self.model.needs_audio_length(self.duration)
     }
 
     /// What `field` holds, as a text input shows it (`None` for a field this

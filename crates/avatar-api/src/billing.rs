@@ -84,7 +84,8 @@ pub fn pro_rate_halves(resolution: u32) -> Option<u64> {
 }
 
 /// Cost of AI Avatar Pro: `ceil(rate × billable seconds)`, where billable
-/// seconds are `duration`, or the audio length capped at 35 s when `duration` is 0.
+/// seconds are `duration`, or the audio length capped at
+/// [`model::FOLLOW_AUDIO_CAP_SECONDS`] when `duration` is 0.
 /// `None` when resolution or duration are not allowed, or (with `duration` 0)
 /// the audio length is unknown, not positive or beyond [`model::MAX_AUDIO_SECONDS`].
 pub fn pro(resolution: u32, duration: u32, audio_seconds: Option<f64>) -> Option<Quote> {
@@ -131,9 +132,9 @@ pub fn pro(resolution: u32, duration: u32, audio_seconds: Option<f64>) -> Option
 /// name (HD when width or height is at least [`model::HD_THRESHOLD`]).
 pub fn digital_human_tier(width: u32, height: u32) -> (u64, &'static str) {
     if width >= model::HD_THRESHOLD || height >= model::HD_THRESHOLD {
-        (5, "HD")
+        (model::DIGITAL_HUMAN_HD_RATE, "HD")
     } else {
-        (1, "SD")
+        (model::DIGITAL_HUMAN_SD_RATE, "SD")
     }
 }
 
@@ -142,18 +143,17 @@ pub fn digital_human_tier(width: u32, height: u32) -> (u64, &'static str) {
 pub fn digital_human_rate_text(width: u32, height: u32) -> String {
     match digital_human_tier(width, height) {
         (rate, "HD") => format!(
-            "HD: {rate} credits/s (width or height ≥ {} px).",
+            "HD: {} (width or height ≥ {} px).",
+            model::per_second(rate),
             model::HD_THRESHOLD
         ),
-        (rate, tier) => format!(
-            "{tier}: {rate} credit{}/s.",
-            if rate == 1 { "" } else { "s" }
-        ),
+        (rate, tier) => format!("{tier}: {}.", model::per_second(rate)),
     }
 }
 
-/// Cost of AI Avatar: `ceil(audio seconds) × 5` when width or height is at
-/// least 1000 px (HD), else `× 1` (SD). `None` when the audio length is not
+/// Cost of AI Avatar: `ceil(audio seconds) ×` [`model::DIGITAL_HUMAN_HD_RATE`]
+/// when width or height is at least [`model::HD_THRESHOLD`] (HD), else `×`
+/// [`model::DIGITAL_HUMAN_SD_RATE`] (SD). `None` when the audio length is not
 /// positive or beyond [`model::MAX_AUDIO_SECONDS`].
 pub fn digital_human(width: u32, height: u32, audio_seconds: f64) -> Option<Quote> {
     let audio_ms = billable_audio_ms(audio_seconds)?;
@@ -166,8 +166,10 @@ pub fn digital_human(width: u32, height: u32, audio_seconds: f64) -> Option<Quot
     } else {
         format!(" (audio {} s, rounded up)", format_seconds(audio_ms))
     };
-    let unit = if rate == 1 { "credit" } else { "credits" };
-    let breakdown = format!("{rate} {unit}/s ({tier}) × {seconds} s{rounded} = {credits} credits");
+    let breakdown = format!(
+        "{} ({tier}) × {seconds} s{rounded} = {credits} credits",
+        model::per_second(rate)
+    );
     Some(Quote {
         credits,
         billable_ms,
@@ -175,18 +177,23 @@ pub fn digital_human(width: u32, height: u32, audio_seconds: f64) -> Option<Quot
     })
 }
 
-/// Cost of Dual Avatar: `ceil(audio seconds × 2)`. `None` when the audio
-/// length is not positive or beyond [`model::MAX_AUDIO_SECONDS`].
+/// Cost of Dual Avatar: `ceil(audio seconds ×` [`model::DUAL_RATE`]`)`.
+/// `None` when the audio length is not positive or beyond
+/// [`model::MAX_AUDIO_SECONDS`].
 pub fn dual(audio_seconds: f64) -> Option<Quote> {
     let audio_ms = billable_audio_ms(audio_seconds)?;
-    let exact = audio_ms.checked_mul(2)?;
+    let exact = audio_ms.checked_mul(model::DUAL_RATE)?;
     let credits = div_ceil(exact, 1000);
     let result = if exact.is_multiple_of(1000) {
         format!("{credits} credits")
     } else {
         format!("{} → {credits} credits", format_exact(exact, 1000))
     };
-    let breakdown = format!("2 credits/s × {} s = {result}", format_seconds(audio_ms));
+    let breakdown = format!(
+        "{} × {} s = {result}",
+        model::per_second(model::DUAL_RATE),
+        format_seconds(audio_ms)
+    );
     Some(Quote {
         credits,
         billable_ms: audio_ms,
@@ -333,5 +340,57 @@ mod tests {
         assert_eq!(seconds_to_ms(f64::NAN), 0);
         assert_eq!(seconds_to_ms(-0.0), 0);
         assert_eq!(seconds_to_ms(5e-324), 0);
+    }
+
+    /// The price rules the model cards show state what billing charges:
+    /// each rate and the HD threshold are found from the prices, not from
+    /// the constants both read.
+    #[test]
+    fn price_rules_state_what_billing_charges() {
+        use model::Model;
+        let rule = Model::AvatarPro.price_rule();
+        for (i, (edge, _)) in model::PRO_RATES.iter().enumerate() {
+            let breakdown = pro(*edge, 10, None).unwrap().breakdown;
+            let rate = breakdown.split(" credits/s").next().unwrap();
+            let unit = if i == 0 { " credits/s" } else { "" };
+            assert!(
+                rule.contains(&format!("{rate}{unit} at {edge} px")),
+                "{rule}"
+            );
+        }
+        let rule = Model::DigitalHuman.price_rule();
+        let sd = digital_human(model::MIN_SIDE, model::MIN_SIDE, 1.0)
+            .unwrap()
+            .credits;
+        let hd = digital_human(model::MAX_SIDE, model::MIN_SIDE, 1.0)
+            .unwrap()
+            .credits;
+        let threshold = (model::MIN_SIDE..=model::MAX_SIDE)
+            .find(|w| digital_human(*w, model::MIN_SIDE, 1.0).unwrap().credits == hd)
+            .unwrap();
+        assert_eq!(
+            rule,
+            format!(
+                "{} (SD) or {} when width or height is {threshold} px or more (HD); seconds rounded up.",
+                model::per_second(sd),
+                model::per_second(hd)
+            )
+        );
+        assert!(digital_human_rate_text(threshold, 0).contains(&format!("≥ {threshold} px")));
+        let rule = Model::DualAvatar.price_rule();
+        let rate = dual(1.0).unwrap().credits;
+        assert!(
+            rule.starts_with(&format!("{} of audio", model::per_second(rate))),
+            "{rule}"
+        );
+        // The texts as the cards show them today.
+        assert_eq!(
+            Model::DigitalHuman.price_rule(),
+            "1 credit/s (SD) or 5 credits/s when width or height is 1000 px or more (HD); seconds rounded up."
+        );
+        assert_eq!(
+            Model::DualAvatar.price_rule(),
+            "2 credits/s of audio (two speakers); rounded up to whole credits."
+        );
     }
 }

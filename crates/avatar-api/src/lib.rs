@@ -1,12 +1,19 @@
 //! The AI Avatar HTTP API contract, written once and compiled into both the
-//! web app (wasm) and the emulator (native).
+//! web app (wasm) and the emulator (native). It owns every rule of the API
+//! and is pure Rust: no I/O, no clock, no randomness (callers pass time and
+//! random numbers in), so every rule is unit- and property-tested natively.
 //!
-//! It owns every rule of the API: the request and response types
-//! ([`request`], [`response`]), field validation ([`validate`]), the exact
-//! cost of a request ([`billing`]), how long a task is expected to take
-//! ([`estimate`]) and when to check on it next ([`poll`]). It is pure Rust:
-//! no I/O, no clock, no randomness (callers pass time and random numbers in),
-//! so every rule is unit- and property-tested natively.
+//! # Modules
+//!
+//! - [`model`]: the three generation endpoints and the values their fields allow.
+//! - [`request`]: the request bodies of the three submit endpoints.
+//! - [`validate`]: field validation, every problem reported at once.
+//! - [`billing`]: the exact cost of a request, in whole credits.
+//! - [`estimate`]: how long a task takes, and the progress and time left to show.
+//! - [`poll`]: when to check a task next, a pure schedule.
+//! - [`response`]: the answers (submit, task status, errors), read tolerantly.
+//! - [`connection`]: the API base URL and the API key a user pastes, checked.
+//! - [`number`]: decimal numbers read without the standard float parser.
 //!
 //! # Decisions where the provider's docs are silent
 //!

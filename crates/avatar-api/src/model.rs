@@ -36,6 +36,12 @@ pub const MIN_SIDE: u32 = 64;
 pub const MAX_SIDE: u32 = 3840;
 /// Width or height from which AI Avatar bills at the HD rate.
 pub const HD_THRESHOLD: u32 = 1000;
+/// AI Avatar's rate in credits per second of audio below [`HD_THRESHOLD`] (SD).
+pub const DIGITAL_HUMAN_SD_RATE: u64 = 1;
+/// AI Avatar's rate in credits per second of audio from [`HD_THRESHOLD`] (HD).
+pub const DIGITAL_HUMAN_HD_RATE: u64 = 5;
+/// Dual Avatar's rate in credits per second of audio.
+pub const DUAL_RATE: u64 = 2;
 /// Longest `audio_duration_seconds` we accept (our decision: one hour).
 pub const MAX_AUDIO_SECONDS: f64 = 3600.0;
 /// Allowed `resize_mode` values of Dual Avatar.
@@ -118,13 +124,17 @@ impl Model {
         }
     }
 
-    /// The price rule in one line.
+    /// The price rule in one line, written from the rates above.
     pub fn price_rule(self) -> String {
         match self {
             Model::AvatarPro => {
                 let halves = |h: u64| {
                     let whole = h / 2;
-                    if h.is_multiple_of(2) { whole.to_string() } else { format!("{whole}.5") }
+                    if h.is_multiple_of(2) {
+                        whole.to_string()
+                    } else {
+                        format!("{whole}.5")
+                    }
                 };
                 let rates: Vec<String> = PRO_RATES
                     .iter()
@@ -136,15 +146,31 @@ impl Model {
                     .collect();
                 format!("{}; rounded up to whole credits.", rates.join(", "))
             }
-            Model::DigitalHuman => {
-                "1 credit/s (SD) or 5 credits/s when width or height is 1000 px or more (HD); seconds rounded up."
-                    .to_owned()
-            }
-            Model::DualAvatar => {
-                "2 credits/s of audio (two speakers); rounded up to whole credits.".to_owned()
-            }
+            Model::DigitalHuman => format!(
+                "{} (SD) or {} when width or height is {HD_THRESHOLD} px or more (HD); seconds rounded up.",
+                per_second(DIGITAL_HUMAN_SD_RATE),
+                per_second(DIGITAL_HUMAN_HD_RATE)
+            ),
+            Model::DualAvatar => format!(
+                "{} of audio (two speakers); rounded up to whole credits.",
+                per_second(DUAL_RATE)
+            ),
         }
     }
+
+    /// True when the cost depends on the audio's length, so
+    /// `audio_duration_seconds` is required: always for AI Avatar and Dual
+    /// Avatar, and for AI Avatar Pro when its `duration` follows the audio
+    /// (the other two have no `duration`: it is not read for them).
+    pub fn needs_audio_length(self, duration: u32) -> bool {
+        self != Model::AvatarPro || duration == FOLLOW_AUDIO
+    }
+}
+
+/// A whole rate in words: "1 credit/s", "5 credits/s".
+pub fn per_second(credits: u64) -> String {
+    let unit = if credits == 1 { "credit" } else { "credits" };
+    format!("{credits} {unit}/s")
 }
 
 /// A field of the three request bodies: its JSON name and the label a
@@ -334,5 +360,11 @@ mod tests {
             "One portrait and one speech clip become a lip-synced talking video, up to 35 s and 1536 px."
         );
         assert_eq!(RESOLUTIONS, [720, 1280, 1536]);
+    }
+
+    #[test]
+    fn rates_read_in_words() {
+        assert_eq!(per_second(1), "1 credit/s");
+        assert_eq!(per_second(DUAL_RATE), "2 credits/s");
     }
 }
