@@ -1,8 +1,7 @@
-//! The page's contexts, each a small `Copy` handle for one concern, all
-//! provided by [`crate::app::Studio`] (the task list itself,
-//! [`crate::tasks::store::TaskStore`], is one too): a component's
-//! `expect_context` says exactly what it may touch.
+//! The page's contexts, each a small `Copy` handle for one concern: a
+//! component's `expect_context` says exactly what it may touch.
 //!
+//! Provided by [`crate::app::Studio`] for the whole page:
 //! - [`Connection`]: where requests go and with which key;
 //! - [`Announcer`]: the banner and the screen readers' live region;
 //! - [`Clock`]: the time, ticking every second, and the status checks'
@@ -10,8 +9,16 @@
 //! - [`SettingsState`]: the settings panel and the notification choice;
 //! - [`Draft`]: the form being edited, shared by the create card and the
 //!   task list's "Reuse these parameters";
+//! - [`crate::storage::Scope`]: this deployment's names in the browser's storage;
+//! - [`crate::tasks::store::TaskStore`]: the task list;
+//! - [`crate::tasks::saved::SavedCopies`]: the copies of videos kept in this browser;
 //! - [`crate::credits::view::CreditBalances`]: the last balance the API
 //!   reported per key prefix (the submit records it, the credit log shows it).
+//!
+//! Provided by a part of the page for its own children: the create card's
+//! derived form state (`crate::create::FormState`), the settings panel's
+//! fields (in [`crate::settings`]) and the pollers' shared state (in
+//! [`crate::tasks::poller`]).
 
 use avatar_api::FieldError;
 use avatar_api::connection::{ClearTextKey, key_in_clear};
