@@ -12,7 +12,6 @@
 
 pub mod api;
 pub mod app;
-pub mod batch;
 pub mod compare;
 pub mod config;
 pub mod create;
@@ -25,6 +24,10 @@ pub mod settings;
 pub mod storage;
 pub mod tasks;
 pub mod widgets;
+
+/// The plan's path before it moved into the create card: task records
+/// (`crate::batch::BatchTag`) and storage (`crate::batch::Plan`) name it so.
+pub use create::plan as batch;
 
 pub use app::{App, Studio};
 
