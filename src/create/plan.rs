@@ -4,7 +4,7 @@
 //! became of each. A single video is a one-row plan. [`may_send`] is the one
 //! answer to "may we send now?", read by Generate's label, its click and
 //! "Send the remaining N". Pure (tested natively); the sending itself is
-//! [`super::send`]'s.
+//! `create/send.rs`'s.
 //!
 //! A batch (more than one row) shares the form's portrait, and while it is
 //! sent its plan is saved (`localStorage`, [`crate::storage::save_plan`])
