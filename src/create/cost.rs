@@ -41,7 +41,7 @@ pub(super) fn CostPanel() -> impl IntoView {
         match state.total() {
         Some(total) => view! {
             <div class="cost-value"><strong>{total}</strong>{format!(" credits for {videos} videos")}</div>
-            <div class="cost-breakdown" id="cost-total">"Each variant's price is in its row above."</div>
+            <div class="cost-breakdown" id="cost-total">"Each variant's price is on its card above."</div>
         }
         .into_any(),
         None => view! {

@@ -20,8 +20,9 @@ use crate::ctx::Connection;
 use crate::form::Form;
 use crate::tasks::record::TaskRecord;
 
-/// The fields a variant sets itself, per model; the others (model, the
-/// portrait or source, the two-person image) are the form's.
+/// The fields a variant sets itself, per model, in the order its card
+/// shows them; the others (model, the portrait or source, the two-person
+/// image) are the form's.
 pub fn varied_fields(model: Model) -> &'static [Field] {
     match model {
         Model::AvatarPro => &[
@@ -29,8 +30,8 @@ pub fn varied_fields(model: Model) -> &'static [Field] {
             Field::Duration,
             Field::Resolution,
             Field::Framerate,
-            Field::MotionPrompt,
             Field::AudioDurationSeconds,
+            Field::MotionPrompt,
         ],
         Model::DigitalHuman => &[
             Field::AudioUrl,

@@ -85,14 +85,9 @@ fn cell_id(n: usize, field: Field) -> String {
     format!("v{n}-{}", field.name())
 }
 
-/// Where `field` goes in a card: URLs first and the prompt last, each on
-/// the card's whole width (0 and 2), the numbers between them (1).
-fn place(field: Field) -> u8 {
-    match field {
-        Field::MotionPrompt => 2,
-        f if f.name().ends_with("_url") => 0,
-        _ => 1,
-    }
+/// A field that takes a card's whole width (a URL or the prompt).
+fn is_wide(field: Field) -> bool {
+    field == Field::MotionPrompt || field.name().ends_with("_url")
 }
 
 /// One variant (video `i + 2` of the batch).
@@ -103,11 +98,9 @@ fn VariantCard(i: usize, fields: &'static [Field]) -> impl IntoView {
     let state = expect_context::<FormState>();
     let n = i + 2;
     let video = Memo::new(move |_| state.videos.with(|v| v.get(i + 1).cloned()));
-    let mut order = fields.to_vec();
-    order.sort_by_key(|&f| place(f));
-    let cells = order
-        .into_iter()
-        .map(|field| view! { <VariantField i field video/> })
+    let cells = fields
+        .iter()
+        .map(|&field| view! { <VariantField i field video/> })
         .collect_view();
     let remove = move |_| {
         draft.variants.update(|v| {
@@ -233,7 +226,7 @@ fn VariantField(i: usize, field: Field, video: Memo<Option<Video>>) -> impl Into
         .into_any(),
     };
     view! {
-        <div class="variant-field" class:wide=place(field) != 1 class:invalid=invalid>
+        <div class="variant-field" class:wide=is_wide(field) class:invalid=invalid>
             <label for=id><span class="sr-only">{format!("Variant {n}: ")}</span>{field.label()}</label>
             {input}
         </div>
