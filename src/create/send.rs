@@ -35,9 +35,9 @@ pub(super) struct Sender {
     settings: SettingsState,
     scope: StoredValue<Scope>,
     /// A request is out.
-    pub pending: RwSignal<bool>,
+    pending: RwSignal<bool>,
     /// Generate says "Sent" until then (Unix ms).
-    pub sent_until: RwSignal<u64>,
+    sent_until: RwSignal<u64>,
     /// The API asked to wait until then (Unix ms).
     blocked_until: RwSignal<u64>,
     /// A batch being sent, or stopped before its end: its rest is offered.
