@@ -250,7 +250,7 @@ pub struct Draft {
     /// Field problems reported by the API on the last submit.
     pub server_errors: RwSignal<Vec<FieldError>>,
     /// The batch's other rows (the form is the first): each keeps its own
-    /// [`crate::batch::varied_fields`] and shares the rest with the form.
+    /// [`crate::create::plan::varied_fields`] and shares the rest with the form.
     pub variants: RwSignal<Vec<Form>>,
 }
 

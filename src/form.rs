@@ -71,6 +71,15 @@ pub fn clean(url: &str) -> String {
     url.trim().to_owned()
 }
 
+/// Sets a speech URL; a new one (spaces aside) clears the audio length,
+/// which was measured from the old one.
+fn set_audio(slot: &mut String, seconds: &mut Option<f64>, url: String) {
+    if clean(slot) != clean(&url) {
+        *seconds = None;
+    }
+    *slot = url;
+}
+
 fn optional(url: &str) -> Option<String> {
     Some(clean(url)).filter(|u| !u.is_empty())
 }
@@ -82,6 +91,27 @@ impl Form {
             Model::DualAvatar => &self.audio_mix_url,
             _ => &self.audio_url,
         }
+    }
+
+    /// Sets the URL whose audio length sets the cost (as typed).
+    pub fn set_billing_audio(&mut self, url: String) {
+        let slot = match self.model {
+            Model::DualAvatar => &mut self.audio_mix_url,
+            _ => &mut self.audio_url,
+        };
+        set_audio(slot, &mut self.audio_seconds, url);
+    }
+
+    /// Writes the length (`seconds`) an audio element read from `url`, if
+    /// `url` is still the billing audio and the length is new; returns true
+    /// when it changed the form.
+    pub fn audio_measured(&mut self, url: &str, seconds: f64) -> bool {
+        let detected = Some((seconds * 1000.0).round() / 1000.0);
+        let changed = clean(self.billing_audio_url()) == url && self.audio_seconds != detected;
+        if changed {
+            self.audio_seconds = detected;
+        }
+        changed
     }
 
     /// The first field this form shows: where a reused task puts the focus.
@@ -131,12 +161,7 @@ impl Form {
         match field {
             Field::ImageUrl => self.image_url = clean(text),
             Field::InputVideoUrl => self.video_url = clean(text),
-            Field::AudioUrl => {
-                if self.audio_url != clean(text) {
-                    self.audio_seconds = None;
-                }
-                self.audio_url = clean(text);
-            }
+            Field::AudioUrl => set_audio(&mut self.audio_url, &mut self.audio_seconds, clean(text)),
             Field::Duration => self.duration = number(),
             Field::Resolution => self.resolution = number(),
             Field::Framerate => self.framerate = number(),
@@ -144,12 +169,11 @@ impl Form {
             Field::Width => self.width = number(),
             Field::Height => self.height = number(),
             Field::DualImageUrl => self.dual_image_url = clean(text),
-            Field::AudioMixUrl => {
-                if self.audio_mix_url != clean(text) {
-                    self.audio_seconds = None;
-                }
-                self.audio_mix_url = clean(text);
-            }
+            Field::AudioMixUrl => set_audio(
+                &mut self.audio_mix_url,
+                &mut self.audio_seconds,
+                clean(text),
+            ),
             Field::Audio1Url => self.audio1_url = clean(text),
             Field::Audio2Url => self.audio2_url = clean(text),
             Field::AudioDurationSeconds => self.audio_seconds = parse_decimal(text.trim()),
@@ -430,6 +454,44 @@ mod tests {
             let back = Form::from_fragment(&format!("#{fragment}")).unwrap();
             assert_eq!(back.to_request(), form.to_request(), "{fragment}");
         }
+    }
+
+    #[test]
+    fn a_new_audio_url_clears_the_length_measured_from_the_old_one() {
+        let mut f = pro();
+        f.audio_seconds = Some(7.0);
+        f.set_billing_audio("https://a/s.mp3 \n".into());
+        assert_eq!(
+            f.audio_seconds,
+            Some(7.0),
+            "the same URL, pasted with spaces"
+        );
+        f.set_text(Field::AudioUrl, "https://a/other.mp3");
+        assert_eq!(f.audio_seconds, None);
+        assert!(
+            !f.audio_measured("https://a/s.mp3", 7.0),
+            "a length from the old URL"
+        );
+        assert!(f.audio_measured("https://a/other.mp3", 7.12345));
+        assert_eq!(f.audio_seconds, Some(7.123));
+        assert!(
+            !f.audio_measured("https://a/other.mp3", 7.1234),
+            "nothing new"
+        );
+        let mut dual = Form {
+            model: Model::DualAvatar,
+            audio_mix_url: "https://a/m.mp3".into(),
+            audio_seconds: Some(15.5),
+            ..Form::default()
+        };
+        dual.set_billing_audio("https://a/m2.mp3".into());
+        assert_eq!(
+            (dual.audio_mix_url.as_str(), dual.audio_seconds),
+            ("https://a/m2.mp3", None)
+        );
+        dual.audio_seconds = Some(3.0);
+        dual.set_text(Field::AudioMixUrl, "https://a/m3.mp3");
+        assert_eq!(dual.audio_seconds, None);
     }
 
     #[test]

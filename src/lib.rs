@@ -13,7 +13,6 @@
 
 pub mod api;
 pub mod app;
-pub mod batch;
 pub mod compare;
 pub mod config;
 pub mod create;

@@ -5,7 +5,7 @@
 //! moves what older builds saved; the batch being sent ([`load_plan`]).
 //! The saved task list's format is [`crate::tasks::format`].
 
-use crate::batch::Plan;
+use crate::create::plan::Plan;
 
 /// The names of this deployment's items in the browser's storage: one
 /// namespace per base path, e.g. `avatar-studio@/studio/.tasks` for a page

@@ -1,5 +1,6 @@
 //! The create form in the browser: validation messages, the cost shown
-//! (always the contract's quote), and per-model fields.
+//! (always the contract's quote; with variants, the batch's total and each
+//! variant's price), and per-model fields.
 #![cfg(target_arch = "wasm32")]
 
 mod common;
@@ -216,4 +217,52 @@ async fn try_a_sample_fills_the_media() {
         input_by_label(root, "Audio URL").value(),
         "http://api.test/samples/speech-1.mp3"
     );
+}
+
+#[wasm_bindgen_test]
+async fn with_variants_the_cost_is_the_batch_total_and_each_card_has_its_price() {
+    clear_storage();
+    let app = mount_studio(config()).await;
+    let root = &app.root;
+    type_into(root, "Image URL", "https://cdn.test/p.png");
+    type_into(root, "Audio URL", "https://cdn.test/s.mp3");
+    choose(root, "Duration", "5");
+    choose(root, "Resolution", "720");
+    leptos::task::tick().await;
+    click_button(root, "Add variant");
+    leptos::task::tick().await;
+    click_button(root, "Add variant");
+    leptos::task::tick().await;
+    choose(root, "Variant 3: Resolution", "1536");
+    leptos::task::tick().await;
+    let prices = [pro(5, 720), pro(5, 720), pro(5, 1536)].map(|r| r.quote().unwrap().credits);
+    let total: u64 = prices.iter().sum();
+    assert_eq!(prices, [8, 8, 13]);
+    // The headline is what the button sends, not variant 1's price.
+    assert_eq!(text(root, ".cost-value strong"), total.to_string());
+    assert_eq!(
+        text(root, ".cost-value"),
+        format!("{total} credits for 3 videos")
+    );
+    assert_eq!(text(root, "#batch-total"), total.to_string());
+    assert_eq!(
+        text(root, "#generate"),
+        format!("Generate 3 videos · {total} credits")
+    );
+    let cards = root.query_selector_all(".variant-credits").unwrap();
+    let shown: Vec<String> = (0..cards.length())
+        .map(|i| cards.item(i).unwrap().text_content().unwrap())
+        .collect();
+    assert_eq!(shown, prices.map(|c| format!("{c} credits")));
+    // A variant's problem is the button's reason; the click names it and goes there.
+    type_into(root, "Variant 2: Audio URL", "");
+    leptos::task::tick().await;
+    assert_eq!(
+        text(root, "#submit-reason"),
+        "Variant 2: Audio URL is required."
+    );
+    click_button(root, "Generate");
+    leptos::task::tick().await;
+    assert_eq!(focused_id(), "variants");
+    assert!(text(root, ".notice.error").contains("Variant 2: Audio URL is required."));
 }

@@ -1,6 +1,7 @@
-//! The form's fields: URL inputs with their previews, number choices and
-//! inputs, the parameters of each model and the motion prompt; each shows
-//! its problem once touched (or the API's, after a submit).
+//! The form's fields: each model's media (URL inputs with their previews),
+//! number choices and inputs, the parameters of each model and the motion
+//! prompt; each shows its problem once touched (or the API's, after a
+//! submit).
 
 use avatar_api::FieldError;
 use avatar_api::billing::{format_seconds, seconds_to_ms};
@@ -11,7 +12,7 @@ use leptos::prelude::*;
 
 use super::FormState;
 use super::preview::{AudioPreview, ImagePreview, VideoPreview};
-use crate::ctx::Draft;
+use crate::ctx::{Connection, Draft};
 use crate::form::{Form, clean};
 use crate::widgets::{ShowWhen, field_id, handler};
 
@@ -34,7 +35,7 @@ fn touch(draft: Draft, field: Field) {
 
 /// What a URL field previews.
 #[derive(Clone, Copy, PartialEq)]
-pub(super) enum Media {
+enum Media {
     /// An image with its pixel size.
     Image,
     /// An audio player; its detected length fills the audio length.
@@ -47,7 +48,7 @@ pub(super) enum Media {
 
 /// A labelled URL input with an inline message and a live preview.
 #[component]
-pub(super) fn UrlField(
+fn UrlField(
     field: Field,
     kind: Media,
     get: fn(&Form) -> String,
@@ -95,6 +96,81 @@ pub(super) fn UrlField(
                 Media::Plain => ().into_any(),
             }}
         </div>
+    }
+}
+
+/// The media inputs of the form's model, each with its preview.
+#[component]
+pub(super) fn MediaFields() -> impl IntoView {
+    let draft = expect_context::<Draft>();
+    let model = expect_context::<FormState>().model;
+    let billing_audio: fn(&mut Form, String) = Form::set_billing_audio;
+    move || {
+        match model.get() {
+        Model::AvatarPro => view! {
+            <UrlField field=Field::ImageUrl kind=Media::Image get=|f| f.image_url.clone() set=|f, v| f.image_url = v
+                hint="A clear, front-facing portrait photo (PNG or JPEG)."/>
+            <UrlField field=Field::AudioUrl kind=Media::Audio get=|f| f.audio_url.clone() set=billing_audio
+                hint="The speech to lip-sync (MP3 or WAV)."/>
+        }.into_any(),
+        Model::DigitalHuman => view! {
+            <SourceToggle/>
+            {move || if draft.form.with(|f| f.use_video) {
+                view! { <UrlField field=Field::InputVideoUrl kind=Media::Video get=|f| f.video_url.clone() set=|f, v| f.video_url = v
+                    hint="A short video of the person to animate."/> }.into_any()
+            } else {
+                view! { <UrlField field=Field::ImageUrl kind=Media::Image get=|f| f.image_url.clone() set=|f, v| f.image_url = v
+                    hint="A clear, front-facing portrait photo."/> }.into_any()
+            }}
+            <UrlField field=Field::AudioUrl kind=Media::Audio get=|f| f.audio_url.clone() set=billing_audio
+                hint="The speech; its length sets the cost."/>
+        }.into_any(),
+        Model::DualAvatar => view! {
+            <UrlField field=Field::DualImageUrl kind=Media::Image get=|f| f.dual_image_url.clone() set=|f, v| f.dual_image_url = v
+                hint="One picture showing both people."/>
+            <UrlField field=Field::AudioMixUrl kind=Media::Audio get=|f| f.audio_mix_url.clone() set=billing_audio
+                hint="The whole conversation; its length sets the cost."/>
+            <div class="two-col">
+                <UrlField field=Field::Audio1Url kind=Media::Plain get=|f| f.audio1_url.clone() set=|f, v| f.audio1_url = v hint="Speaker 1's track alone."/>
+                <UrlField field=Field::Audio2Url kind=Media::Plain get=|f| f.audio2_url.clone() set=|f, v| f.audio2_url = v hint="Speaker 2's track alone."/>
+            </div>
+        }.into_any(),
+    }
+    }
+}
+
+/// AI Avatar: animate an image or a video.
+#[component]
+fn SourceToggle() -> impl IntoView {
+    let conn = expect_context::<Connection>();
+    let draft = expect_context::<Draft>();
+    let option = move |video: bool, label: &'static str| {
+        view! {
+            <label class="check">
+                <input
+                    type="radio"
+                    name="source"
+                    prop:checked=move || draft.form.with(|f| f.use_video == video)
+                    on:change=handler(move |_| {
+                        draft.form.update(|f| f.use_video = video);
+                        if video
+                            && draft.form.with_untracked(|f| f.video_url.is_empty())
+                            && let Some(v) = conn.config.with_value(|c| c.video_sample.clone())
+                        {
+                            draft.form.update(|f| f.video_url = v);
+                        }
+                    })
+                />
+                {label}
+            </label>
+        }
+    };
+    view! {
+        <fieldset class="inline-options">
+            <legend>"Source"</legend>
+            {option(false, "Portrait image")}
+            {option(true, "Source video")}
+        </fieldset>
     }
 }
 
@@ -198,7 +274,7 @@ fn NumberField(
 #[component]
 pub(super) fn ParamsForm() -> impl IntoView {
     let draft = expect_context::<Draft>();
-    let model = Memo::new(move |_| draft.form.with(|f| f.model));
+    let model = expect_context::<FormState>().model;
     let needs_audio = Memo::new(move |_| draft.form.with(Form::needs_audio_length));
     let audio_hint = Signal::derive(move || {
         if draft.form.with(|f| f.audio_seconds.is_some()) {

@@ -1,140 +1,66 @@
 //! The create form: model picker, media inputs with previews
-//! (`preview`), parameters (`fields`), the cost panel and the submit
-//! button (`submit`), plus share link and curl. What the form means (its
-//! request, problems and price) is worked out once, in [`FormState`].
+//! (`preview`), parameters (`fields`), the batch's variants (`variants`),
+//! the cost panel (`cost`) and Generate (`submit`), plus share link and
+//! curl. What the form and its variants send (their requests, problems and
+//! prices) is worked out once, in [`FormState`], by the pure [`plan`];
+//! sending it is [`send`]'s.
 
-mod batch;
+mod cost;
 mod fields;
+pub mod plan;
 mod preview;
+mod send;
 mod submit;
+mod variants;
 
-use avatar_api::model::{Field, Model};
-use avatar_api::{AvatarRequest, FieldError, Quote};
+use avatar_api::model::Model;
+use avatar_api::{FieldError, Quote};
 use leptos::prelude::*;
 
 use crate::api::curl_command;
 use crate::ctx::{Announcer, Connection, Draft, Touched};
-use crate::form::Form;
 use crate::widgets::{CopyButton, ShowWhen, handler};
-use batch::Variants;
-use fields::{Media, ParamsForm, UrlField};
-use submit::{CostPanel, SubmitArea};
+use cost::CostPanel;
+use fields::{MediaFields, ParamsForm};
+use plan::Video;
+use submit::SubmitArea;
+use variants::Variants;
 
 /// What the form means, worked out once per change (provided by
-/// [`CreatePanel`]) and read by every field, the cost panel, the submit
-/// area and the share tools.
+/// [`CreatePanel`]) and read by every field, the variants, the cost panel,
+/// Generate and the share tools.
 #[derive(Clone, Copy)]
 pub struct FormState {
-    /// The request the form sends.
-    pub request: Memo<AvatarRequest>,
-    /// Its problems, from the contract's validation (empty when valid).
+    /// Every video Generate sends, the form first ([`plan::videos`]).
+    pub videos: Memo<Vec<Video>>,
+    /// The form's model.
+    pub model: Memo<Model>,
+    /// The form's own problems (its fields show them; empty when valid).
     pub errors: Memo<Vec<FieldError>>,
-    /// Its price, when it has one.
+    /// The form's own price, when it has one.
     pub quote: Memo<Option<Quote>>,
-    /// The batch's other rows ([`Draft::variants`] with the form's portrait).
-    pub variants: Memo<Vec<BatchRow>>,
-}
-
-/// One variant of a batch: its request, problems and price.
-#[derive(Debug, Clone, PartialEq)]
-pub struct BatchRow {
-    /// The request it sends.
-    pub request: AvatarRequest,
-    /// Its problems (empty when valid).
-    pub errors: Vec<FieldError>,
-    /// Its price, when it has one.
-    pub quote: Option<Quote>,
-}
-
-impl BatchRow {
-    fn of(request: AvatarRequest) -> BatchRow {
-        BatchRow {
-            errors: request.validate().err().unwrap_or_default(),
-            quote: request.quote(),
-            request,
-        }
-    }
 }
 
 impl FormState {
     fn new(draft: Draft) -> FormState {
         let form = draft.form;
-        let request = Memo::new(move |_| form.with(Form::to_request));
-        let errors = Memo::new(move |_| request.with(|r| r.validate().err().unwrap_or_default()));
-        let quote = Memo::new(move |_| request.with(AvatarRequest::quote));
-        let variants = Memo::new(move |_| {
-            form.with(|base| {
-                draft.variants.with(|v| {
-                    v.iter()
-                        .map(|variant| {
-                            BatchRow::of(crate::batch::with_shared(base, variant).to_request())
-                        })
-                        .collect()
-                })
-            })
-        });
+        let videos = Memo::new(move |_| form.with(|f| draft.variants.with(|v| plan::videos(f, v))));
         FormState {
-            request,
-            errors,
-            quote,
-            variants,
+            videos,
+            model: Memo::new(move |_| form.with(|f| f.model)),
+            errors: Memo::new(move |_| videos.with(|v| v[0].errors.clone())),
+            quote: Memo::new(move |_| videos.with(|v| v[0].quote.clone())),
         }
     }
 
-    /// Videos the button sends: the form and its variants.
-    pub fn videos(&self) -> usize {
-        1 + self.variants.with(Vec::len)
+    /// How many videos Generate sends (tracked).
+    pub fn count(&self) -> usize {
+        self.videos.with(Vec::len)
     }
 
-    /// What the whole batch costs, when every row has a price (tracked).
-    pub fn batch_credits(&self) -> Option<u64> {
-        let first = self.quote.with(|q| q.as_ref().map(|q| q.credits))?;
-        self.variants.with(|rows| {
-            rows.iter()
-                .map(|r| r.quote.as_ref().map(|q| q.credits))
-                .sum::<Option<u64>>()
-                .map(|rest| first + rest)
-        })
-    }
-
-    /// The first problem of a variant, as "Variant 3: …" (tracked).
-    pub fn variant_problem(&self) -> Option<String> {
-        self.variants.with(|rows| {
-            rows.iter().enumerate().find_map(|(i, r)| {
-                r.errors
-                    .first()
-                    .map(|e| format!("Variant {}: {}", i + 2, e.message))
-            })
-        })
-    }
-
-    /// True when the form (and its variants) still hold exactly `rows` (tracked).
-    pub fn holds(&self, rows: &[(AvatarRequest, u64)]) -> bool {
-        let Some((first, rest)) = rows.split_first() else {
-            return false;
-        };
-        self.request.with(|r| *r == first.0)
-            && self.variants.with(|v| {
-                v.len() == rest.len()
-                    && v.iter()
-                        .zip(rest)
-                        .all(|(row, (request, _))| row.request == *request)
-            })
-    }
-
-    /// Every row's request and price, the form first (untracked), when
-    /// all have a price.
-    pub fn batch_rows(&self) -> Option<Vec<(AvatarRequest, u64)>> {
-        let first = (
-            self.request.get_untracked(),
-            self.quote.get_untracked()?.credits,
-        );
-        let mut rows = vec![first];
-        for r in self.variants.get_untracked() {
-            let credits = r.quote.as_ref()?.credits;
-            rows.push((r.request, credits));
-        }
-        Some(rows)
+    /// What they all cost, when each has a price (tracked).
+    pub fn total(&self) -> Option<u64> {
+        self.videos.with(|v| plan::total(v))
     }
 }
 
@@ -144,7 +70,6 @@ pub fn CreatePanel() -> impl IntoView {
     let draft = expect_context::<Draft>();
     let state = FormState::new(draft);
     provide_context(state);
-    let model = Memo::new(move |_| draft.form.with(|f| f.model));
     // A changed form makes the API's last field messages stale.
     Effect::watch(
         move || draft.form.get(),
@@ -163,36 +88,7 @@ pub fn CreatePanel() -> impl IntoView {
             </div>
             <ModelPicker/>
             <div class="section-title">"Media"</div>
-            {move || match model.get() {
-                Model::AvatarPro => view! {
-                    <UrlField field=Field::ImageUrl kind=Media::Image get=|f| f.image_url.clone() set=|f, v| f.image_url = v
-                        hint="A clear, front-facing portrait photo (PNG or JPEG)."/>
-                    <UrlField field=Field::AudioUrl kind=Media::Audio get=|f| f.audio_url.clone() set=set_billing_audio
-                        hint="The speech to lip-sync (MP3 or WAV)."/>
-                }.into_any(),
-                Model::DigitalHuman => view! {
-                    <SourceToggle/>
-                    {move || if draft.form.with(|f| f.use_video) {
-                        view! { <UrlField field=Field::InputVideoUrl kind=Media::Video get=|f| f.video_url.clone() set=|f, v| f.video_url = v
-                            hint="A short video of the person to animate."/> }.into_any()
-                    } else {
-                        view! { <UrlField field=Field::ImageUrl kind=Media::Image get=|f| f.image_url.clone() set=|f, v| f.image_url = v
-                            hint="A clear, front-facing portrait photo."/> }.into_any()
-                    }}
-                    <UrlField field=Field::AudioUrl kind=Media::Audio get=|f| f.audio_url.clone() set=set_billing_audio
-                        hint="The speech; its length sets the cost."/>
-                }.into_any(),
-                Model::DualAvatar => view! {
-                    <UrlField field=Field::DualImageUrl kind=Media::Image get=|f| f.dual_image_url.clone() set=|f, v| f.dual_image_url = v
-                        hint="One picture showing both people."/>
-                    <UrlField field=Field::AudioMixUrl kind=Media::Audio get=|f| f.audio_mix_url.clone() set=set_billing_audio
-                        hint="The whole conversation; its length sets the cost."/>
-                    <div class="two-col">
-                        <UrlField field=Field::Audio1Url kind=Media::Plain get=|f| f.audio1_url.clone() set=|f, v| f.audio1_url = v hint="Speaker 1's track alone."/>
-                        <UrlField field=Field::Audio2Url kind=Media::Plain get=|f| f.audio2_url.clone() set=|f, v| f.audio2_url = v hint="Speaker 2's track alone."/>
-                    </div>
-                }.into_any(),
-            }}
+            <MediaFields/>
             <div class="section-title">"Parameters"</div>
             <ParamsForm/>
             <Variants/>
@@ -200,16 +96,6 @@ pub fn CreatePanel() -> impl IntoView {
             <SubmitArea/>
             <ShareTools/>
         </section>
-    }
-}
-
-fn set_billing_audio(f: &mut Form, v: String) {
-    if f.billing_audio_url() != v {
-        f.audio_seconds = None;
-    }
-    match f.model {
-        Model::DualAvatar => f.audio_mix_url = v,
-        _ => f.audio_url = v,
     }
 }
 
@@ -308,41 +194,6 @@ fn ModelPicker() -> impl IntoView {
     }
 }
 
-/// AI Avatar: animate an image or a video.
-#[component]
-fn SourceToggle() -> impl IntoView {
-    let conn = expect_context::<Connection>();
-    let draft = expect_context::<Draft>();
-    let option = move |video: bool, label: &'static str| {
-        view! {
-            <label class="check">
-                <input
-                    type="radio"
-                    name="source"
-                    prop:checked=move || draft.form.with(|f| f.use_video == video)
-                    on:change=handler(move |_| {
-                        draft.form.update(|f| f.use_video = video);
-                        if video
-                            && draft.form.with_untracked(|f| f.video_url.is_empty())
-                            && let Some(v) = conn.config.with_value(|c| c.video_sample.clone())
-                        {
-                            draft.form.update(|f| f.video_url = v);
-                        }
-                    })
-                />
-                {label}
-            </label>
-        }
-    };
-    view! {
-        <fieldset class="inline-options">
-            <legend>"Source"</legend>
-            {option(false, "Portrait image")}
-            {option(true, "Source video")}
-        </fieldset>
-    }
-}
-
 /// Share link (the form, never the key) and "Copy as curl" (key masked).
 #[component]
 fn ShareTools() -> impl IntoView {
@@ -366,16 +217,10 @@ fn ShareTools() -> impl IntoView {
             base
         };
         // One command per video of the batch.
-        let mut commands = vec![
-            state
-                .request
-                .with(|r| curl_command(&base, key.as_deref(), r)),
-        ];
-        state.variants.with(|rows| {
-            commands.extend(
-                rows.iter()
-                    .map(|r| curl_command(&base, key.as_deref(), &r.request)),
-            )
+        let commands: Vec<String> = state.videos.with(|videos| {
+            (videos.iter())
+                .map(|v| curl_command(&base, key.as_deref(), &v.request))
+                .collect()
         });
         commands.join("\n\n")
     });

@@ -86,15 +86,7 @@ pub(super) fn AudioPreview(#[prop(into)] url: Signal<String>) -> impl IntoView {
                         let seconds = audio.duration();
                         if seconds.is_finite() && seconds > 0.0 {
                             probe.set(Some((on_meta_url.clone(), Ok(seconds))));
-                            let detected = Some((seconds * 1000.0).round() / 1000.0);
-                            draft.form.maybe_update(|f| {
-                                let changed = clean(f.billing_audio_url()) == on_meta_url
-                                    && f.audio_seconds != detected;
-                                if changed {
-                                    f.audio_seconds = detected;
-                                }
-                                changed
-                            });
+                            draft.form.maybe_update(|f| f.audio_measured(&on_meta_url, seconds));
                         }
                     })
                     on:error=handler(move |_| probe.set(Some((on_error_url.clone(), Err(())))))

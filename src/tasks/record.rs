@@ -142,7 +142,7 @@ pub struct TaskRecord {
     pub check_problem: Option<String>,
     /// The batch it was sent in, as which row.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub batch: Option<crate::batch::BatchTag>,
+    pub batch: Option<crate::create::plan::BatchTag>,
     /// What the API said when it reported the task finished without a
     /// usable video link (an excerpt of its answer).
     #[serde(default, skip_serializing_if = "Option::is_none")]

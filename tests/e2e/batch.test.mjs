@@ -11,7 +11,7 @@ import { generateButton, isSubmit, proCost, readyShortSample, see, stored, taskR
 async function addVariant(page) {
   await page.getByRole('button', { name: 'Add variant' }).click();
   await page.waitForTimeout(150);
-  return page.locator('#variants tbody > tr:not(.variant-problem)').count();
+  return page.locator('#variants .variant').count();
 }
 
 /** The variant's input (or select) for a field label, e.g. variant 3's "Motion prompt". */
