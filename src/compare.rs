@@ -10,7 +10,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlVideoElement;
 
-use crate::tasks::saved::{Kept, SavedCopies, revoke};
+use crate::tasks::saved::{CopyState, SavedCopies, revoke};
 use crate::tasks::store::{TaskEntry, TaskStore};
 use crate::tasks::summary;
 use crate::widgets::{PAGE, ShowMore, ShowWhen, effect, handler, local_time};
@@ -65,7 +65,8 @@ fn saved_or_link(
         }
     });
     effect(move || {
-        if !matches!(entry.copy.get(), Kept::Saved(_)) || copy.with_untracked(Option::is_some) {
+        if !matches!(entry.copy.get(), CopyState::Saved(_)) || copy.with_untracked(Option::is_some)
+        {
             return;
         }
         leptos::task::spawn_local(async move {
@@ -87,8 +88,8 @@ fn saved_or_link(
             return Some(url);
         }
         let looking = match entry.copy.get() {
-            Kept::Checking => true,
-            Kept::Saved(_) => !not_found.get(),
+            CopyState::Checking => true,
+            CopyState::Saved(_) => !not_found.get(),
             _ => false,
         };
         (!looking).then(|| link.get_value())

@@ -14,7 +14,7 @@ pub enum ApiError {
     Rejected,
     /// 403: the API, a proxy or a firewall in front of it refused the request.
     #[error("The API or a firewall in front of it refused the request (HTTP 403){}.", in_words(.0))]
-    Forbidden(Said),
+    Forbidden(AnswerText),
     /// 402 with the request's cost and the key's balance.
     #[error("{}", not_enough_credits(*.required, *.balance, .said))]
     NotEnoughCredits {
@@ -23,7 +23,7 @@ pub enum ApiError {
         /// What the key has.
         balance: Option<u64>,
         /// What the answer said (shown when the numbers are missing).
-        said: Said,
+        said: AnswerText,
     },
     /// 400 (or 413/415/422): the fields the API did not accept.
     #[error("The API did not accept the request: {}", join_messages(.0))]
@@ -40,7 +40,7 @@ pub enum ApiError {
         /// The HTTP status.
         status: u16,
         /// What the answer said.
-        said: Said,
+        said: AnswerText,
         /// `Retry-After` of a 503, in milliseconds.
         retry_after_ms: Option<u64>,
     },
@@ -49,7 +49,7 @@ pub enum ApiError {
     NotFound,
     /// 410: the API says the task is gone for good.
     #[error("The API says this task is gone (HTTP 410){}.", in_words(.0))]
-    Gone(Said),
+    Gone(AnswerText),
     /// A 404 (or another error) that is not the API's JSON: a web page
     /// answered, so the base URL points somewhere else.
     #[error(
@@ -60,7 +60,7 @@ pub enum ApiError {
         /// The HTTP status.
         status: u16,
         /// What the page said.
-        said: Said,
+        said: AnswerText,
     },
     /// Another status the page has no special words for.
     #[error("The API answered HTTP {status}{}.", in_words(.said))]
@@ -68,7 +68,7 @@ pub enum ApiError {
         /// The HTTP status.
         status: u16,
         /// What the answer said.
-        said: Said,
+        said: AnswerText,
     },
     /// No answer at all: offline or wrong host.
     #[error("Could not reach the API: check the connection and the API base URL in Settings.")]
@@ -111,16 +111,16 @@ pub enum CheckFailure {
 /// What an error answer said, for the message: the provider's own words,
 /// or a short excerpt of a body that was not JSON.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct Said {
+pub struct AnswerText {
     /// The provider's message.
     pub message: Option<String>,
     /// A one-line excerpt of a non-JSON body.
     pub excerpt: Option<String>,
 }
 
-impl Said {
-    fn from(body: &ProviderError) -> Said {
-        Said {
+impl AnswerText {
+    fn from(body: &ProviderError) -> AnswerText {
+        AnswerText {
             message: body.message.clone().filter(|m| !m.trim().is_empty()),
             excerpt: body.excerpt.clone().filter(|e| !e.trim().is_empty()),
         }
@@ -128,7 +128,7 @@ impl Said {
 }
 
 /// ": the provider's words" or ": “excerpt”", or nothing.
-fn in_words(s: &Said) -> String {
+fn in_words(s: &AnswerText) -> String {
     match (&s.message, &s.excerpt) {
         (Some(m), _) => format!(": {}", m.trim_end_matches('.')),
         (None, Some(e)) => format!(": “{e}”"),
@@ -136,14 +136,14 @@ fn in_words(s: &Said) -> String {
     }
 }
 
-fn excerpt_suffix(s: &Said) -> String {
+fn excerpt_suffix(s: &AnswerText) -> String {
     match (&s.excerpt, &s.message) {
         (Some(e), _) | (None, Some(e)) => format!(": “{e}”"),
         _ => String::new(),
     }
 }
 
-fn not_enough_credits(required: Option<u64>, balance: Option<u64>, words: &Said) -> String {
+fn not_enough_credits(required: Option<u64>, balance: Option<u64>, words: &AnswerText) -> String {
     match (required, balance) {
         (None, None) if words.message.is_some() || words.excerpt.is_some() => {
             format!("Not enough credits for this video{}.", in_words(words))
@@ -181,7 +181,7 @@ impl ApiError {
         now_ms: u64,
     ) -> ApiError {
         let parsed = response::parse_error_body(body);
-        let said = Said::from(&parsed);
+        let said = AnswerText::from(&parsed);
         let wait = || retry_after.and_then(|v| avatar_api::poll::parse_retry_after(v, now_ms));
         let credits = |v: Option<f64>| v.filter(|n| n.is_finite() && *n >= 0.0).map(|n| n as u64);
         match status {
@@ -291,7 +291,7 @@ mod tests {
             ApiError::NotEnoughCredits {
                 required: Some(50),
                 balance: Some(3),
-                said: Said::default(),
+                said: AnswerText::default(),
             }
         );
         let e = ApiError::from_response(429, "{}", Some("7"), 0);

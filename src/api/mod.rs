@@ -15,7 +15,7 @@ use avatar_api::response;
 use avatar_api::{AvatarRequest, SubmitResponse, Task};
 use gloo_net::http::{Headers, Request, RequestBuilder, Response};
 
-pub use error::{ApiError, CheckFailure, Said};
+pub use error::{AnswerText, ApiError, CheckFailure};
 
 /// How long a status check may take before it counts as a network failure.
 const CHECK_TIMEOUT_MS: u32 = 20_000;

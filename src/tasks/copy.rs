@@ -1,4 +1,4 @@
-//! What a task knows of its saved copy ([`Kept`]), which link that copy is
+//! What a task knows of its saved copy ([`CopyState`]), which link that copy is
 //! kept under, and the words for it (pure); the saving itself is
 //! [`crate::tasks::saved`]'s.
 
@@ -6,7 +6,7 @@ use crate::tasks::record::TaskRecord;
 
 /// What this browser holds of one result video.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Kept {
+pub enum CopyState {
     /// Not looked for yet.
     Unknown,
     /// Looking in the cache.
@@ -39,27 +39,31 @@ pub fn result_url(task: &TaskRecord) -> Option<&str> {
 
 /// What a row says about its copy and its link, if anything: `broken` when
 /// the provider's link no longer works, `online` as the browser says.
-pub fn note(kept: &Kept, broken: bool, online: bool) -> Option<String> {
+pub fn note(kept: &CopyState, broken: bool, online: bool) -> Option<String> {
     let text = match (kept, broken) {
-        (Kept::Unknown | Kept::Checking, true) => return None,
-        (Kept::Saved(bytes), true) if online => format!(
+        (CopyState::Unknown | CopyState::Checking, true) => return None,
+        (CopyState::Saved(bytes), true) if online => format!(
             "The provider's link has expired: playing the copy saved in this browser ({}).",
             format_size(*bytes)
         ),
-        (Kept::Saved(_), true) => "You are offline: playing the copy saved in this browser.".into(),
+        (CopyState::Saved(_), true) => {
+            "You are offline: playing the copy saved in this browser.".into()
+        }
         (_, true) => {
             "The provider's link no longer works and no copy was saved in this browser.".into()
         }
-        (Kept::Saved(bytes), false) => format!("Saved in this browser · {}", format_size(*bytes)),
-        (Kept::Saving, false) => "Saving a copy…".into(),
-        (Kept::Blocked, false) => {
+        (CopyState::Saved(bytes), false) => {
+            format!("Saved in this browser · {}", format_size(*bytes))
+        }
+        (CopyState::Saving, false) => "Saving a copy…".into(),
+        (CopyState::Blocked, false) => {
             "Not saved: the video host does not allow it; use Download".into()
         }
-        (Kept::Full, false) => "Not saved: this browser's storage is full".into(),
-        (Kept::Failed(0), false) => "Not saved: the download broke off".into(),
-        (Kept::Failed(status), false) => format!("Not saved: the link answered HTTP {status}"),
-        (Kept::Removed, false) => "No copy saved in this browser".into(),
-        (Kept::Unknown | Kept::Checking | Kept::Unsupported, false) => return None,
+        (CopyState::Full, false) => "Not saved: this browser's storage is full".into(),
+        (CopyState::Failed(0), false) => "Not saved: the download broke off".into(),
+        (CopyState::Failed(status), false) => format!("Not saved: the link answered HTTP {status}"),
+        (CopyState::Removed, false) => "No copy saved in this browser".into(),
+        (CopyState::Unknown | CopyState::Checking | CopyState::Unsupported, false) => return None,
     };
     Some(text)
 }
@@ -81,11 +85,11 @@ pub fn format_size(bytes: u64) -> String {
 }
 
 /// What a failed `Cache.put` means.
-pub fn put_failure(error_name: &str) -> Kept {
+pub fn put_failure(error_name: &str) -> CopyState {
     if error_name == "QuotaExceededError" {
-        Kept::Full
+        CopyState::Full
     } else {
-        Kept::Failed(0)
+        CopyState::Failed(0)
     }
 }
 
@@ -113,37 +117,49 @@ mod tests {
 
     #[test]
     fn a_row_says_what_it_keeps_and_what_it_plays() {
-        let say = |k: Kept, broken: bool| note(&k, broken, true);
+        let say = |k: CopyState, broken: bool| note(&k, broken, true);
         assert_eq!(
-            say(Kept::Saved(3_200_000), false).as_deref(),
+            say(CopyState::Saved(3_200_000), false).as_deref(),
             Some("Saved in this browser · 3.2 MB")
         );
-        assert_eq!(say(Kept::Saving, false).as_deref(), Some("Saving a copy…"));
-        assert_eq!(say(Kept::Checking, false), None);
+        assert_eq!(
+            say(CopyState::Saving, false).as_deref(),
+            Some("Saving a copy…")
+        );
+        assert_eq!(say(CopyState::Checking, false), None);
         assert!(
-            say(Kept::Blocked, false)
+            say(CopyState::Blocked, false)
                 .unwrap()
                 .contains("does not allow it")
         );
-        assert!(say(Kept::Full, false).unwrap().contains("storage is full"));
         assert!(
-            say(Kept::Saved(1), true)
+            say(CopyState::Full, false)
+                .unwrap()
+                .contains("storage is full")
+        );
+        assert!(
+            say(CopyState::Saved(1), true)
                 .unwrap()
                 .starts_with("The provider's link has expired: playing the copy")
         );
-        for k in [Kept::Blocked, Kept::Full, Kept::Removed, Kept::Failed(410)] {
+        for k in [
+            CopyState::Blocked,
+            CopyState::Full,
+            CopyState::Removed,
+            CopyState::Failed(410),
+        ] {
             assert_eq!(
                 say(k, true).as_deref(),
                 Some("The provider's link no longer works and no copy was saved in this browser.")
             );
         }
         assert_eq!(
-            say(Kept::Checking, true),
+            say(CopyState::Checking, true),
             None,
             "not before the cache answered"
         );
         assert!(
-            note(&Kept::Saved(1), true, false)
+            note(&CopyState::Saved(1), true, false)
                 .unwrap()
                 .contains("offline")
         );
@@ -151,7 +167,7 @@ mod tests {
 
     #[test]
     fn only_a_refused_quota_means_full() {
-        assert_eq!(put_failure("QuotaExceededError"), Kept::Full);
-        assert_eq!(put_failure("TypeError"), Kept::Failed(0));
+        assert_eq!(put_failure("QuotaExceededError"), CopyState::Full);
+        assert_eq!(put_failure("TypeError"), CopyState::Failed(0));
     }
 }

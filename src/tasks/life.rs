@@ -215,7 +215,7 @@ fn failed(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::Said;
+    use crate::api::AnswerText;
     use avatar_api::response::parse_task;
     use avatar_api::{AvatarRequest, ProRequest};
 
@@ -339,7 +339,7 @@ mod tests {
 
     #[test]
     fn failures_follow_one_table() {
-        let said = Said::default;
+        let said = AnswerText::default;
         let cases: Vec<(ApiError, bool, &str, Option<Event>)> = vec![
             (ApiError::NotFound, true, "unknown", Some(Event::Forgotten)),
             (
@@ -394,7 +394,7 @@ mod tests {
         let mut task = running();
         apply(
             &mut task,
-            Err(ApiError::Gone(Said::default())),
+            Err(ApiError::Gone(AnswerText::default())),
             None,
             true,
             SENT,

@@ -55,7 +55,7 @@ impl Drop for Slot {
 /// Renders one poller per running task.
 #[component]
 pub fn Pollers() -> impl IntoView {
-    let checks = Checks::from_context();
+    let checks = StatusChecks::from_context();
     let visibility = use_document_visibility();
     provide_context(PollShared {
         hidden: Signal::derive(move || visibility.get() == VisibilityState::Hidden),
@@ -73,7 +73,7 @@ pub fn Pollers() -> impl IntoView {
 /// announcer, the clock and the notification choice. Taken from the context where a
 /// component is made, so event handlers and futures can carry it.
 #[derive(Clone, Copy)]
-pub struct Checks {
+pub struct StatusChecks {
     conn: Connection,
     tasks: TaskStore,
     announcer: Announcer,
@@ -81,10 +81,10 @@ pub struct Checks {
     notify: RwSignal<bool>,
 }
 
-impl Checks {
+impl StatusChecks {
     /// The handles from the current component's context.
-    pub fn from_context() -> Checks {
-        Checks {
+    pub fn from_context() -> StatusChecks {
+        StatusChecks {
             conn: expect_context::<Connection>(),
             tasks: expect_context::<TaskStore>(),
             announcer: expect_context::<Announcer>(),
@@ -99,7 +99,7 @@ impl Checks {
 /// the page comes back from the background or a rejected key is replaced.
 #[component]
 fn TaskPoller(entry: TaskEntry) -> impl IntoView {
-    let checks = Checks::from_context();
+    let checks = StatusChecks::from_context();
     let shared = expect_context::<PollShared>();
     // No check is sent while the key is rejected or the browser is offline.
     let paused = Memo::new(move |_| checks.conn.key_rejected() || !checks.conn.online.get());
@@ -127,7 +127,7 @@ fn TaskPoller(entry: TaskEntry) -> impl IntoView {
 
 /// The polling loop of one task.
 async fn poll(
-    checks: Checks,
+    checks: StatusChecks,
     shared: PollShared,
     entry: TaskEntry,
     paused: Signal<bool>,
@@ -246,7 +246,7 @@ impl Alarm {
 }
 
 /// Checks a task once, now ("Check now", "Check again"), outside the schedule.
-pub fn check_now(checks: Checks, entry: TaskEntry) {
+pub fn check_now(checks: StatusChecks, entry: TaskEntry) {
     let Some(id) = entry.record.try_with_untracked(|t| t.task_id.clone()) else {
         return;
     };
@@ -264,7 +264,7 @@ pub fn check_now(checks: Checks, entry: TaskEntry) {
 /// out what else it asks; says what the schedule should do next.
 /// `schedule` is the poller's (absent for a manual check).
 fn apply(
-    checks: Checks,
+    checks: StatusChecks,
     entry: TaskEntry,
     result: Result<TaskAnswer, ApiError>,
     schedule: Option<&mut Schedule>,
@@ -306,7 +306,7 @@ fn apply(
 }
 
 /// Tells the user (screen reader, notification) that a task finished.
-fn announce_final(checks: Checks, task: &TaskRecord) {
+fn announce_final(checks: StatusChecks, task: &TaskRecord) {
     let status = task.state.reported().cloned().unwrap_or_default();
     let (text, title) = match status {
         TaskStatus::Completed => (
@@ -335,7 +335,7 @@ fn announce_final(checks: Checks, task: &TaskRecord) {
 }
 
 /// Shows a notification when allowed and the page is hidden.
-fn notify(checks: Checks, title: &str, body: &str) {
+fn notify(checks: StatusChecks, title: &str, body: &str) {
     let hidden = document().visibility_state() == web_sys::VisibilityState::Hidden;
     if !checks.notify.get_untracked()
         || !hidden

@@ -11,7 +11,7 @@ use leptos::prelude::*;
 
 use crate::ctx::{Announcer, Clock, Connection, Draft};
 use crate::form::Form;
-use crate::tasks::poller::{AUTO_CHECK_LIMIT_MS, Checks, check_now, taking_long};
+use crate::tasks::poller::{AUTO_CHECK_LIMIT_MS, StatusChecks, check_now, taking_long};
 use crate::tasks::record::{TaskRecord, TaskState, status_label, summary};
 use crate::tasks::saved::SavedCopies;
 use crate::tasks::store::{TaskEntry, TaskStore};
@@ -194,7 +194,7 @@ fn Progress(entry: TaskEntry) -> impl IntoView {
 /// "Check now" / "Check again": one status check, outside the schedule.
 #[component]
 fn CheckButton(entry: TaskEntry, label: &'static str) -> impl IntoView {
-    let checks = Checks::from_context();
+    let checks = StatusChecks::from_context();
     view! {
         <button type="button" class="btn small" on:click=handler(move |_| check_now(checks, entry))>{label}</button>
     }

@@ -18,7 +18,7 @@ use avatar_api::estimate::{self, Sample, Shape};
 use leptos::prelude::*;
 
 use crate::storage::{self, Scope};
-use crate::tasks::copy::{Kept, result_url};
+use crate::tasks::copy::{CopyState, result_url};
 use crate::tasks::format::{self, Envelope, REMOVED_LIMIT, StorageError, TaskRecord};
 use crate::tasks::history;
 use crate::widgets::PAGE;
@@ -35,7 +35,7 @@ pub struct TaskEntry {
     /// changes when the task finishes, not on progress.
     result: Memo<bool>,
     /// What this browser holds of its video ([`crate::tasks::saved`]).
-    pub copy: RwSignal<Kept>,
+    pub copy: RwSignal<CopyState>,
 }
 
 impl TaskEntry {
@@ -405,7 +405,7 @@ impl TaskStore {
                 record,
                 running: Memo::new(move |_| record.with(TaskRecord::is_running)),
                 result: Memo::new(move |_| record.with(|t| result_url(t).is_some())),
-                copy: RwSignal::new(Kept::Unknown),
+                copy: RwSignal::new(CopyState::Unknown),
             }
         };
         // Owned by the studio while it is mounted; an unmounted one's

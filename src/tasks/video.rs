@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use crate::ctx::Connection;
-use crate::tasks::saved::{Kept, SavedCopies, fetch_link, mark_removed, note, revoke};
+use crate::tasks::saved::{CopyState, SavedCopies, fetch_link, mark_removed, note, revoke};
 use crate::tasks::store::{TaskEntry, TaskStore};
 use crate::widgets::{CopyButton, effect, handler};
 
@@ -33,7 +33,7 @@ pub fn ResultVideo(entry: TaskEntry, url: String, poster: Option<String>) -> imp
     on_cleanup(drop_copy);
     // The copy plays while the link is broken and a copy is kept.
     effect(move || {
-        let has_copy = matches!(kept.get(), Kept::Saved(_));
+        let has_copy = matches!(kept.get(), CopyState::Saved(_));
         if !broken.get() || !has_copy {
             if copy.with_untracked(Option::is_some) {
                 drop_copy();
@@ -48,7 +48,7 @@ pub fn ResultVideo(entry: TaskEntry, url: String, poster: Option<String>) -> imp
                 };
                 // Unless the row went, the copy was removed, or another load won meanwhile.
                 let taken = copy.try_update(|c| {
-                    let wanted = c.is_none() && matches!(kept.get_untracked(), Kept::Saved(_));
+                    let wanted = c.is_none() && matches!(kept.get_untracked(), CopyState::Saved(_));
                     if wanted {
                         *c = Some(found.clone());
                     }
@@ -69,7 +69,7 @@ pub fn ResultVideo(entry: TaskEntry, url: String, poster: Option<String>) -> imp
     // Pressing play on a link that was saved from: is it still there?
     let on_play = move |_| {
         if broken.get_untracked()
-            || !matches!(kept.get_untracked(), Kept::Saved(_))
+            || !matches!(kept.get_untracked(), CopyState::Saved(_))
             || !conn.online.get_untracked()
         {
             return;
@@ -83,17 +83,21 @@ pub fn ResultVideo(entry: TaskEntry, url: String, poster: Option<String>) -> imp
     };
     // No copy to play and a dead link: nothing to show but the words.
     let dead = move || {
-        broken.get() && !matches!(kept.get(), Kept::Saved(_) | Kept::Unknown | Kept::Checking)
+        broken.get()
+            && !matches!(
+                kept.get(),
+                CopyState::Saved(_) | CopyState::Unknown | CopyState::Checking
+            )
     };
     // "Remove saved copy" while one is kept, "Save a copy" when none is.
     let copy_action = move || match kept.get() {
         _ if broken.get() => None,
-        Kept::Saved(_) => Some("Remove saved copy"),
-        Kept::Removed | Kept::Full | Kept::Failed(_) => Some("Save a copy"),
+        CopyState::Saved(_) => Some("Remove saved copy"),
+        CopyState::Removed | CopyState::Full | CopyState::Failed(_) => Some("Save a copy"),
         _ => None,
     };
     let on_copy_action = move |_| {
-        let keep = !matches!(kept.get_untracked(), Kept::Saved(_));
+        let keep = !matches!(kept.get_untracked(), CopyState::Saved(_));
         mark_removed(tasks, entry, !keep);
         if keep {
             saved.save_again(entry);

@@ -34,7 +34,7 @@ use crate::widgets::effect;
 
 mod panel;
 
-pub use crate::tasks::copy::{Kept, format_size, note, put_failure, result_url};
+pub use crate::tasks::copy::{CopyState, format_size, note, put_failure, result_url};
 pub use panel::SavedSettings;
 
 /// Tasks that finished longer ago than this are not saved by themselves:
@@ -65,17 +65,17 @@ pub struct SavedCopies {
     /// for before.
     started: RwSignal<bool>,
     /// The claimed copies waiting their turn, looked up one after the other.
-    queue: StoredValue<VecDeque<Claim>>,
+    queue: StoredValue<VecDeque<Lookup>>,
     /// Whether a loop is working through `queue`.
     draining: StoredValue<bool>,
 }
 
 /// A copy claimed for looking up: no one else looks for it meanwhile.
-struct Claim {
+struct Lookup {
     url: String,
     /// Whether to download it when it is not there.
     save: bool,
-    state: RwSignal<Kept>,
+    state: RwSignal<CopyState>,
 }
 
 fn caches() -> Option<web_sys::CacheStorage> {
@@ -164,17 +164,17 @@ impl SavedCopies {
     /// Claims a completed task's copy for looking up (and saving, unless
     /// the user removed it; for an old task only when `asked`): only a copy not looked for yet is claimed, so
     /// no copy is ever saved twice at once.
-    fn claim(&self, entry: TaskEntry, asked: bool) -> Option<Claim> {
+    fn claim(&self, entry: TaskEntry, asked: bool) -> Option<Lookup> {
         let (url, wanted) = link(entry)?;
-        if entry.copy.get_untracked() != Kept::Unknown {
+        if entry.copy.get_untracked() != CopyState::Unknown {
             return None;
         }
         // An older task's link has most likely expired: its copy is looked
         // up, not downloaded (a long history is never fetched at once); its
         // row offers "Save a copy".
         let save = wanted && (asked || recent(entry));
-        entry.copy.set(Kept::Checking);
-        Some(Claim {
+        entry.copy.set(CopyState::Checking);
+        Some(Lookup {
             url,
             save,
             state: entry.copy,
@@ -183,7 +183,7 @@ impl SavedCopies {
 
     /// Queues claimed copies to be looked up, and saved when missing, one
     /// after the other (a long history is not looked up or downloaded all at once).
-    fn enqueue(&self, todo: impl IntoIterator<Item = Claim>) {
+    fn enqueue(&self, todo: impl IntoIterator<Item = Lookup>) {
         let pending = self.queue.try_update_value(|queue| {
             queue.extend(todo);
             !queue.is_empty()
@@ -216,10 +216,10 @@ impl SavedCopies {
         });
     }
 
-    async fn keep(self, Claim { url, save, state }: Claim) {
+    async fn keep(self, Lookup { url, save, state }: Lookup) {
         // Removed while it waited its turn, or while it was looked up
         // ("Remove all saved copies"): it stays removed.
-        let claimed = || state.try_get_untracked() == Some(Kept::Checking);
+        let claimed = || state.try_get_untracked() == Some(CopyState::Checking);
         if !claimed() {
             return;
         }
@@ -227,7 +227,7 @@ impl SavedCopies {
             return;
         };
         let Some(cache) = open(&name).await else {
-            let _ = state.try_set(Kept::Unsupported);
+            let _ = state.try_set(CopyState::Unsupported);
             return;
         };
         let found = match find(&cache, &url).await {
@@ -238,45 +238,45 @@ impl SavedCopies {
             return;
         }
         if let Some(bytes) = found {
-            let _ = state.try_set(Kept::Saved(bytes));
+            let _ = state.try_set(CopyState::Saved(bytes));
             return;
         }
         if !save {
-            let _ = state.try_set(Kept::Removed);
+            let _ = state.try_set(CopyState::Removed);
             return;
         }
         if !window().navigator().on_line() {
             // Tried again when the network is back.
-            let _ = state.try_set(Kept::Unknown);
+            let _ = state.try_set(CopyState::Unknown);
             return;
         }
-        let _ = state.try_set(Kept::Saving);
+        let _ = state.try_set(CopyState::Saving);
         let response = match fetch_link(&url, "GET", web_sys::RequestCache::Default).await {
             Ok(answer) => answer,
             // A TypeError (the host sends no CORS headers) or no network.
             Err(_) => {
-                let _ = state.try_set(Kept::Blocked);
+                let _ = state.try_set(CopyState::Blocked);
                 return;
             }
         };
         if response.status() != 200 {
-            let _ = state.try_set(Kept::Failed(response.status()));
+            let _ = state.try_set(CopyState::Failed(response.status()));
             return;
         }
         let put = JsFuture::from(cache.put_with_str(&url, &response)).await;
         let kept = match put {
             Ok(_) => match find(&cache, &url).await {
-                Some(found) => Kept::Saved(size(&found).await),
-                None => Kept::Failed(0),
+                Some(found) => CopyState::Saved(size(&found).await),
+                None => CopyState::Failed(0),
             },
             Err(e) => put_failure(&error_name(&e)),
         };
-        if state.try_get_untracked() != Some(Kept::Saving) {
+        if state.try_get_untracked() != Some(CopyState::Saving) {
             // Removed meanwhile: keep nothing.
             let _ = JsFuture::from(cache.delete_with_str(&url)).await;
             return;
         }
-        let saved = matches!(kept, Kept::Saved(_));
+        let saved = matches!(kept, CopyState::Saved(_));
         let _ = state.try_set(kept);
         if saved {
             let _ = self.changed.try_update(|n| *n += 1);
@@ -288,7 +288,7 @@ impl SavedCopies {
         let Some((url, _)) = link(entry) else {
             return;
         };
-        entry.copy.set(Kept::Removed);
+        entry.copy.set(CopyState::Removed);
         let name = self.cache.get_value();
         let changed = self.changed;
         leptos::task::spawn_local(async move {
@@ -301,10 +301,13 @@ impl SavedCopies {
 
     /// Looks for the copy again and saves one if missing ("Save a copy").
     pub fn save_again(&self, entry: TaskEntry) {
-        if matches!(entry.copy.get_untracked(), Kept::Saving | Kept::Checking) {
+        if matches!(
+            entry.copy.get_untracked(),
+            CopyState::Saving | CopyState::Checking
+        ) {
             return;
         }
-        entry.copy.set(Kept::Unknown);
+        entry.copy.set(CopyState::Unknown);
         self.enqueue(self.claim(entry, true));
     }
 

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
-use super::{Kept, SavedCopies, caches, format_size, link, mark_removed};
+use super::{CopyState, SavedCopies, caches, format_size, link, mark_removed};
 use crate::tasks::store::TaskStore;
 use crate::widgets::{effect, handler};
 
@@ -36,8 +36,8 @@ pub fn SavedSettings(open: RwSignal<bool>) -> impl IntoView {
             let Some((_, wanted)) = link(entry) else {
                 continue;
             };
-            if entry.copy.get_untracked() != Kept::Unsupported {
-                entry.copy.set(Kept::Removed);
+            if entry.copy.get_untracked() != CopyState::Unsupported {
+                entry.copy.set(CopyState::Removed);
             }
             if wanted {
                 mark_removed(tasks, entry, true);
