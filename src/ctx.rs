@@ -146,13 +146,21 @@ impl Announcer {
 #[derive(Clone, Copy)]
 pub struct Clock {
     tick: RwSignal<u64>,
-    manual: Option<StoredValue<ManualTime, LocalStorage>>,
+    /// Moved by hand: its time and timers are [`MANUAL`]'s.
+    manual: bool,
 }
 
-/// A manual clock's time and the timers waiting on it.
+/// A manual clock's time and the timers waiting on it (one per page: tests
+/// mount one studio at a time).
 struct ManualTime {
     now_ms: u64,
     timers: Vec<(u64, js_sys::Function)>,
+}
+
+thread_local! {
+    static MANUAL: std::cell::RefCell<ManualTime> = const {
+        std::cell::RefCell::new(ManualTime { now_ms: 0, timers: Vec::new() })
+    };
 }
 
 impl Clock {
@@ -160,18 +168,19 @@ impl Clock {
     pub fn browser() -> Clock {
         Clock {
             tick: RwSignal::new(now_ms()),
-            manual: None,
+            manual: false,
         }
     }
 
     /// A clock that starts at `start_ms` and moves only by [`Clock::advance`].
     pub fn manual(start_ms: u64) -> Clock {
+        MANUAL.with_borrow_mut(|m| {
+            m.now_ms = start_ms;
+            m.timers.clear();
+        });
         Clock {
             tick: RwSignal::new(start_ms),
-            manual: Some(StoredValue::new_local(ManualTime {
-                now_ms: start_ms,
-                timers: Vec::new(),
-            })),
+            manual: true,
         }
     }
 
@@ -182,15 +191,16 @@ impl Clock {
 
     /// The time now, to the millisecond (untracked).
     pub fn exact(&self) -> u64 {
-        match self.manual {
-            Some(manual) => manual.with_value(|m| m.now_ms),
-            None => now_ms(),
+        if self.manual {
+            MANUAL.with_borrow(|m| m.now_ms)
+        } else {
+            now_ms()
         }
     }
 
     /// The browser clock's second hand (a manual clock ignores it).
     pub fn tick(&self) {
-        if self.manual.is_none() {
+        if !self.manual {
             self.tick.set(now_ms());
         }
     }
@@ -198,10 +208,8 @@ impl Clock {
     /// Calls `callback` (with no argument) `ms` from now.
     pub fn set_timer(&self, callback: &js_sys::Function, ms: u64) {
         let ms = ms.min(i32::MAX as u64);
-        if let Some(manual) = self.manual
-            && ms > 0
-        {
-            manual.update_value(|m| m.timers.push((m.now_ms + ms, callback.clone())));
+        if self.manual && ms > 0 {
+            MANUAL.with_borrow_mut(|m| m.timers.push((m.now_ms + ms, callback.clone())));
         } else {
             let _ =
                 window().set_timeout_with_callback_and_timeout_and_arguments_0(callback, ms as i32);
@@ -210,20 +218,18 @@ impl Clock {
 
     /// Moves a manual clock `ms` forward, firing the timers that fall due.
     pub fn advance(&self, ms: u64) {
-        let Some(manual) = self.manual else {
+        if !self.manual {
             return;
-        };
-        let (now, due) = manual
-            .try_update_value(|m| {
-                m.now_ms += ms;
-                let now = m.now_ms;
-                let (due, later): (Vec<_>, Vec<_>) = std::mem::take(&mut m.timers)
-                    .into_iter()
-                    .partition(|(at, _)| *at <= now);
-                m.timers = later;
-                (now, due)
-            })
-            .unwrap_or_default();
+        }
+        let (now, due) = MANUAL.with_borrow_mut(|m| {
+            m.now_ms += ms;
+            let now = m.now_ms;
+            let (due, later): (Vec<_>, Vec<_>) = std::mem::take(&mut m.timers)
+                .into_iter()
+                .partition(|(at, _)| *at <= now);
+            m.timers = later;
+            (now, due)
+        });
         self.tick.set(now);
         for (_, callback) in due {
             let _ = callback.call0(&wasm_bindgen::JsValue::NULL);
