@@ -16,7 +16,7 @@ use crate::api::{ApiError, Client};
 use crate::config::Config;
 use crate::ctx::{Announcer, Connection, SettingsState};
 use crate::saved::SavedSettings;
-use crate::storage::Scope;
+use crate::storage::{Scope, local, session};
 use crate::widgets::{ShowWhen, focus_id, handler};
 
 /// The settings signals, initialised from the browser's storage.
@@ -37,14 +37,6 @@ struct Typed {
     key: RwSignal<String>,
     /// The API base URL field, as typed (applied only on confirmation).
     base: RwSignal<String>,
-}
-
-fn local() -> Option<web_sys::Storage> {
-    window().local_storage().ok().flatten()
-}
-
-fn session() -> Option<web_sys::Storage> {
-    window().session_storage().ok().flatten()
 }
 
 fn get(storage: Option<web_sys::Storage>, item: &str) -> Option<String> {

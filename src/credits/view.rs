@@ -7,7 +7,7 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use super::{Balance, Balances, Row, csv, decode_balances, encode_balances, keys, periods, row};
 use crate::ctx::{Announcer, Clock};
-use crate::storage::Scope;
+use crate::storage::{Scope, local};
 use crate::tasks::store::TaskStore;
 use crate::widgets::{blob_url, handler, local_time};
 
@@ -47,10 +47,6 @@ impl CreditBalances {
             let _ = self.item.with_value(|item| s.set_item(item, &text));
         }
     }
-}
-
-fn local() -> Option<web_sys::Storage> {
-    window().local_storage().ok().flatten()
 }
 
 /// The log's rows, newest first (tracked on every task).
