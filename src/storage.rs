@@ -223,8 +223,14 @@ pub fn save_plan(scope: &Scope, plan: Option<&Plan>) {
     }
 }
 
-fn local() -> Option<web_sys::Storage> {
+/// The browser's localStorage, `None` where the browser refuses it.
+pub fn local() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok().flatten()
+}
+
+/// The browser's sessionStorage, `None` where the browser refuses it.
+pub fn session() -> Option<web_sys::Storage> {
+    web_sys::window()?.session_storage().ok().flatten()
 }
 
 #[cfg(test)]

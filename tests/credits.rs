@@ -151,7 +151,7 @@ async fn the_log_shows_charges_refunds_and_totals_per_key() {
             .unwrap()
             .tasks
             .iter()
-            .map(credits::row)
+            .map(credits::charge)
             .collect::<Vec<_>>(),
     );
     assert!(expected.starts_with(

@@ -1,13 +1,16 @@
-//! The "Credits" panel under the task list: the log's rows for one key or
+//! The "Credits" panel under the task list: the log's charges for one key or
 //! all, totals by period, the last balance the API reported, and "Export
 //! CSV". Its rows are computed only while the panel is open.
 
 use leptos::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
 
-use super::{Balance, Balances, Row, csv, decode_balances, encode_balances, keys, periods, row};
+use super::{
+    Balance, Balances, Charge, Periods, Totals, charge, csv, decode_balances, encode_balances,
+    keys, periods,
+};
 use crate::ctx::{Announcer, Clock};
-use crate::storage::Scope;
+use crate::storage::{Scope, local};
 use crate::tasks::store::TaskStore;
 use crate::widgets::{blob_url, handler, local_time};
 
@@ -49,16 +52,12 @@ impl CreditBalances {
     }
 }
 
-fn local() -> Option<web_sys::Storage> {
-    window().local_storage().ok().flatten()
-}
-
-/// The log's rows, newest first (tracked on every task).
-pub fn rows_of(tasks: TaskStore) -> Vec<Row> {
+/// What every task was charged, newest first (tracked on every task).
+pub fn charges_of(tasks: TaskStore) -> Vec<Charge> {
     tasks
         .newest(usize::MAX)
         .into_iter()
-        .filter_map(|e| e.record.try_with(row))
+        .filter_map(|e| e.record.try_with(charge))
         .collect()
 }
 
@@ -87,16 +86,16 @@ pub fn CreditLog() -> impl IntoView {
     let open = RwSignal::new(false);
     // The key shown ("" = every key).
     let key = RwSignal::new(String::new());
-    // The keys in the log and the rows of the one shown (one memo: each
-    // memo type costs wasm), computed only while the panel is open.
+    // The keys in the log and the charges of the one shown (one memo:
+    // each memo type costs wasm), computed only while the panel is open.
     let log = Memo::new(move |_| {
         if !open.get() {
             return (Vec::new(), Vec::new());
         }
-        let mut rows = rows_of(tasks);
-        let names = keys(&rows);
-        key.with(|k| rows.retain(|r| k.is_empty() || r.key == *k));
-        (names, rows)
+        let mut charges = charges_of(tasks);
+        let names = keys(&charges);
+        key.with(|k| charges.retain(|c| k.is_empty() || c.key == *k));
+        (names, charges)
     });
     let export = RwSignal::new(None::<String>);
     let revoke = move || {
@@ -107,7 +106,7 @@ pub fn CreditLog() -> impl IntoView {
     on_cleanup(revoke);
     let export_csv = move |_| {
         let Some(url) =
-            log.with_untracked(|(_, rows)| blob_url(&csv(rows), "text/csv;charset=utf-8"))
+            log.with_untracked(|(_, charges)| blob_url(&csv(charges), "text/csv;charset=utf-8"))
         else {
             announcer.error("This browser could not make the CSV file.");
             return;
@@ -137,13 +136,13 @@ pub fn CreditLog() -> impl IntoView {
                 .collect_view()
         })
     };
-    let total_row = move |label: &'static str, pick: fn(&super::Periods) -> super::Totals| {
+    let total_row = move |label: &'static str, pick: fn(&Periods) -> Totals| {
         view! {
             <tr>
                 <th scope="row">{label}</th>
                 {move || {
                     let now = clock.now();
-                    let t = pick(&log.with(|(_, rows)| periods(rows, now, day_start(now))));
+                    let t = pick(&log.with(|(_, charges)| periods(charges, now, day_start(now))));
                     view! {
                         <td>{t.charged}</td>
                         <td>{t.refunded}</td>
@@ -192,17 +191,17 @@ pub fn CreditLog() -> impl IntoView {
                     <caption>"Charges and refunds, newest first"</caption>
                     <thead>{head_row(&["When", "Key", "Model", "Parameters", "Charged", "Refunded", "Note"])}</thead>
                     <tbody>
-                        {move || log.get().1.into_iter().map(|r| {
-                            let charged = if r.maybe_charged > 0 { format!("{}?", r.maybe_charged) } else { r.charged.to_string() };
+                        {move || log.get().1.into_iter().map(|c| {
+                            let charged = if c.maybe_charged > 0 { format!("{}?", c.maybe_charged) } else { c.charged.to_string() };
                             view! {
-                                <tr data-task-id=r.task_id data-status=r.status>
-                                    <td>{local_time(r.at_ms)}</td>
-                                    <td>{r.key}</td>
-                                    <td>{r.model}</td>
-                                    <td>{r.parameters}</td>
+                                <tr data-task-id=c.task_id data-status=c.status>
+                                    <td>{local_time(c.at_ms)}</td>
+                                    <td>{c.key}</td>
+                                    <td>{c.model}</td>
+                                    <td>{c.parameters}</td>
                                     <td>{charged}</td>
-                                    <td>{r.refunded}</td>
-                                    <td>{r.note}</td>
+                                    <td>{c.refunded}</td>
+                                    <td>{c.note}</td>
                                 </tr>
                             }.into_any()
                         }).collect_view()}
