@@ -49,9 +49,7 @@ pub fn App() -> impl IntoView {
 #[component]
 pub fn Studio(config: Config, #[prop(optional)] scope: Option<Scope>) -> impl IntoView {
     let scope = scope.unwrap_or_else(Scope::current);
-    if let (Ok(Some(local)), Ok(Some(session))) =
-        (window().local_storage(), window().session_storage())
-    {
+    if let (Some(local), Some(session)) = (storage::local(), storage::session()) {
         storage::adopt_legacy(&scope, &local, &session);
     }
     let settings = load_settings(&config, &scope);

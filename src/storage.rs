@@ -194,7 +194,7 @@ fn adopt(items: &impl Items, from: &str, to: &str, keep: bool) {
 /// name it is kept under, or `None` if the browser would not keep a copy.
 /// Browser only.
 pub fn set_aside(scope: &Scope) -> Option<String> {
-    let local = leptos::prelude::window().local_storage().ok().flatten()?;
+    let local = local()?;
     let key = scope.tasks();
     let raw = local.get_item(&key).ok()??;
     let backup = scope.unreadable();

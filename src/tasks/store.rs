@@ -90,7 +90,7 @@ impl TaskStore {
     pub fn load(scope: &Scope) -> Self {
         let problem = RwSignal::new(None);
         let key = scope.tasks();
-        let raw = local_storage().and_then(|s| storage::read_item(&s, &key));
+        let raw = storage::local().and_then(|s| storage::read_item(&s, &key));
         let (envelope, rest) = match raw.as_deref().map(|raw| format::decode_newest(raw, PAGE)) {
             None => (Envelope::default(), format::Rest::new()),
             Some(Ok(read)) => read,
@@ -331,7 +331,7 @@ impl TaskStore {
         }
         let written = self
             .key
-            .with_value(|key| local_storage().is_some_and(|s| s.set_item(key, &text).is_ok()));
+            .with_value(|key| storage::local().is_some_and(|s| s.set_item(key, &text).is_ok()));
         if written {
             self.saved.set_value(text);
         } else {
@@ -415,8 +415,4 @@ impl TaskStore {
             None => entry(),
         }
     }
-}
-
-fn local_storage() -> Option<web_sys::Storage> {
-    window().local_storage().ok().flatten()
 }
