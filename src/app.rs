@@ -64,6 +64,7 @@ pub fn Studio(config: Config, #[prop(optional)] scope: Option<Scope>) -> impl In
         api_key: settings.api_key,
         remember_key: settings.remember,
         rejected_key: RwSignal::new(None),
+        balances: CreditBalances::load(&scope),
         online: RwSignal::new(window().navigator().on_line()),
     };
     let online = window_event_listener(leptos::ev::online, move |_| conn.online.set(true));
@@ -75,6 +76,7 @@ pub fn Studio(config: Config, #[prop(optional)] scope: Option<Scope>) -> impl In
     let announcer = Announcer {
         notice: RwSignal::new(None),
         live: RwSignal::new(String::new()),
+        notify: RwSignal::new(false),
     };
     // A test may have provided a clock it moves by hand.
     let clock = use_context::<Clock>().unwrap_or_else(Clock::browser);
@@ -83,11 +85,9 @@ pub fn Studio(config: Config, #[prop(optional)] scope: Option<Scope>) -> impl In
     provide_context(announcer);
     provide_context(clock);
     provide_context(tasks);
-    provide_context(CreditBalances::load(&scope));
     provide_context(saved);
     provide_context(SettingsState {
         open: RwSignal::new(false),
-        notify: RwSignal::new(false),
     });
     provide_context(Draft {
         form: RwSignal::new(initial_form),

@@ -2,18 +2,18 @@
 //! component's `expect_context` says exactly what it may touch.
 //!
 //! Provided by [`crate::app::Studio`] for the whole page:
-//! - [`Connection`]: where requests go and with which key;
-//! - [`Announcer`]: the banner and the screen readers' live region;
+//! - [`Connection`]: where requests go, with which key, and what the API
+//!   said of keys (rejected, their last balance);
+//! - [`Announcer`]: the banner, the screen readers' live region and the
+//!   notification choice;
 //! - [`Clock`]: the time, ticking every second, and the status checks'
 //!   timers (a test's moves by hand);
-//! - [`SettingsState`]: the settings panel and the notification choice;
+//! - [`SettingsState`]: the settings panel;
 //! - [`Draft`]: the form being edited, shared by the create card and the
 //!   task list's "Reuse these parameters";
 //! - [`crate::storage::Scope`]: this deployment's names in the browser's storage;
 //! - [`crate::tasks::store::TaskStore`]: the task list;
 //! - [`crate::tasks::saved::SavedCopies`]: the copies of videos kept in this browser;
-//! - [`crate::credits::view::CreditBalances`]: the last balance the API
-//!   reported per key prefix (the submit records it, the credit log shows it).
 //!
 //! Provided by a part of the page for its own children: the create card's
 //! derived form state (`crate::create::FormState`), the settings panel's
@@ -27,6 +27,7 @@ use leptos::prelude::*;
 
 use crate::api::Client;
 use crate::config::{AuthMode, Config};
+use crate::credits::view::CreditBalances;
 use crate::form::Form;
 
 /// Where requests go and with which key.
@@ -42,6 +43,9 @@ pub struct Connection {
     pub remember_key: RwSignal<bool>,
     /// The key the API last answered 401 to (shown as rejected while it is in use).
     pub rejected_key: RwSignal<Option<String>>,
+    /// The last balance the API reported per key prefix (a submit's 402
+    /// records it, the credit log shows it).
+    pub balances: CreditBalances,
     /// The browser says it has a network (`navigator.onLine`, kept up to
     /// date by the `online`/`offline` events).
     pub online: RwSignal<bool>,
@@ -103,13 +107,17 @@ pub struct Notice {
     pub error: bool,
 }
 
-/// The banner under the header and the screen readers' live region.
+/// How the page tells the person something: the banner under the header,
+/// the screen readers' live region, and (when chosen) a system
+/// notification while the tab is hidden.
 #[derive(Clone, Copy)]
 pub struct Announcer {
     /// The banner.
     pub notice: RwSignal<Option<Notice>>,
     /// Text for screen readers (`aria-live`).
     pub live: RwSignal<String>,
+    /// Notify when a task finishes while the tab is hidden (Settings).
+    pub notify: RwSignal<bool>,
 }
 
 impl Announcer {
@@ -237,13 +245,11 @@ impl Clock {
     }
 }
 
-/// The settings panel and the notification choice.
+/// The settings panel.
 #[derive(Clone, Copy)]
 pub struct SettingsState {
     /// The panel is open.
     pub open: RwSignal<bool>,
-    /// Notify when a task finishes while the tab is hidden.
-    pub notify: RwSignal<bool>,
 }
 
 /// The form being edited, with what its fields show.

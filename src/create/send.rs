@@ -10,9 +10,7 @@ use leptos::prelude::*;
 use super::plan::{Moment, Plan, RowState, variants_at_start};
 use crate::api::ApiError;
 use crate::credits::charged_to;
-use crate::credits::view::CreditBalances;
 use crate::ctx::{Announcer, Connection, Draft, SettingsState, Touched, now_ms};
-use crate::storage::{Scope, load_plan, save_plan};
 use crate::tasks::record::TaskRecord;
 use crate::tasks::store::TaskStore;
 use crate::widgets::{field_id, focus_id};
@@ -31,9 +29,7 @@ pub(super) struct Sender {
     pub announcer: Announcer,
     tasks: TaskStore,
     draft: Draft,
-    balances: CreditBalances,
     settings: SettingsState,
-    scope: StoredValue<Scope>,
     /// A request is out.
     pending: RwSignal<bool>,
     /// Generate says "Sent" until then (Unix ms).
@@ -54,9 +50,7 @@ impl Sender {
             announcer: expect_context(),
             tasks: expect_context(),
             draft: expect_context(),
-            balances: expect_context(),
             settings: expect_context(),
-            scope: StoredValue::new(expect_context()),
             pending: RwSignal::new(false),
             sent_until: RwSignal::new(0),
             blocked_until: RwSignal::new(0),
@@ -164,7 +158,7 @@ impl Sender {
                 balance: Some(b), ..
             }) = &stop
             {
-                self.balances.remember(key, *b, now_ms());
+                self.conn.balances.remember(key, *b, now_ms());
             }
             self.report(&plan, stop, last);
         });
@@ -176,7 +170,7 @@ impl Sender {
         if plan.is_some_and(|p| !p.is_batch()) {
             return;
         }
-        self.scope.with_value(|scope| save_plan(scope, plan));
+        self.tasks.keep_plan(plan);
         let _ = self.batch.try_set(plan.cloned());
     }
 
@@ -273,7 +267,7 @@ impl Sender {
     /// A batch the page was sending when it was left: its POST in flight
     /// counts as outcome unknown; the rest waits for the user.
     pub fn resume(&self) {
-        let Some(mut plan) = self.scope.with_value(load_plan) else {
+        let Some(mut plan) = self.tasks.unsent_plan() else {
             return;
         };
         for i in plan.interrupted() {

@@ -9,7 +9,7 @@ use super::{
     Balance, Balances, Charge, Periods, Totals, charge, csv, decode_balances, encode_balances,
     keys, periods,
 };
-use crate::ctx::{Announcer, Clock};
+use crate::ctx::{Announcer, Clock, Connection};
 use crate::storage::{Scope, local};
 use crate::tasks::store::TaskStore;
 use crate::widgets::{blob_url, handler, local_time};
@@ -18,7 +18,8 @@ use crate::widgets::{blob_url, handler, local_time};
 pub const CSV_FILE: &str = "avatar-studio-credits.csv";
 
 /// The last balance the API reported per key prefix, kept in
-/// `localStorage` under [`Scope::balances`]. A `Copy` handle (context).
+/// `localStorage` under [`Scope::balances`]. A `Copy` handle, part of the
+/// [`Connection`].
 #[derive(Clone, Copy)]
 pub struct CreditBalances {
     map: RwSignal<Balances>,
@@ -80,7 +81,7 @@ fn head_row(columns: &'static [&'static str]) -> impl IntoView + use<> {
 #[component]
 pub fn CreditLog() -> impl IntoView {
     let tasks = expect_context::<TaskStore>();
-    let balances = expect_context::<CreditBalances>();
+    let balances = expect_context::<Connection>().balances;
     let clock = expect_context::<Clock>();
     let announcer = expect_context::<Announcer>();
     let open = RwSignal::new(false);

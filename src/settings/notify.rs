@@ -1,26 +1,25 @@
-//! "Notify me when a video is ready": the choice ([`SettingsState::notify`])
+//! "Notify me when a video is ready": the choice ([`Announcer::notify`])
 //! and the browser's permission it needs.
 
 use leptos::prelude::*;
 
-use crate::ctx::{Announcer, SettingsState};
+use crate::ctx::Announcer;
 use crate::widgets::handler;
 
 /// The notification checkbox; ticking it asks the browser for permission.
 #[component]
 pub(super) fn NotifyToggle() -> impl IntoView {
-    let panel = expect_context::<SettingsState>();
     let announcer = expect_context::<Announcer>();
     let toggle = move |ev: leptos::ev::Event| {
         let on = event_target_checked(&ev);
-        panel.notify.set(on);
+        announcer.notify.set(on);
         if on {
-            request_notifications(panel.notify, announcer);
+            request_notifications(announcer.notify, announcer);
         }
     };
     view! {
         <label class="check">
-            <input type="checkbox" prop:checked=move || panel.notify.get() on:change=handler(toggle)/>
+            <input type="checkbox" prop:checked=move || announcer.notify.get() on:change=handler(toggle)/>
             "Notify me when a video is ready while this tab is in the background"
         </label>
     }

@@ -21,7 +21,7 @@ use leptos_use_document_visibility::use_document_visibility;
 use web_sys::VisibilityState;
 
 use crate::api::{ApiError, TaskAnswer};
-use crate::ctx::{Announcer, Clock, Connection, SettingsState};
+use crate::ctx::{Announcer, Clock, Connection};
 use crate::tasks::life::{self, Event, Next, Schedule};
 use crate::tasks::record::TaskRecord;
 use crate::tasks::store::{TaskEntry, TaskStore};
@@ -70,15 +70,14 @@ pub fn Pollers() -> impl IntoView {
 }
 
 /// What a status check touches: the connection, the task list, the
-/// announcer, the clock and the notification choice. Taken from the context where a
-/// component is made, so event handlers and futures can carry it.
+/// announcer and the clock. Taken from the context where a component is
+/// made, so event handlers and futures can carry it.
 #[derive(Clone, Copy)]
 pub struct StatusChecks {
     conn: Connection,
     tasks: TaskStore,
     announcer: Announcer,
     clock: Clock,
-    notify: RwSignal<bool>,
 }
 
 impl StatusChecks {
@@ -89,7 +88,6 @@ impl StatusChecks {
             tasks: expect_context::<TaskStore>(),
             announcer: expect_context::<Announcer>(),
             clock: expect_context::<Clock>(),
-            notify: expect_context::<SettingsState>().notify,
         }
     }
 }
@@ -337,7 +335,7 @@ fn announce_final(checks: StatusChecks, task: &TaskRecord) {
 /// Shows a notification when allowed and the page is hidden.
 fn notify(checks: StatusChecks, title: &str, body: &str) {
     let hidden = document().visibility_state() == web_sys::VisibilityState::Hidden;
-    if !checks.notify.get_untracked()
+    if !checks.announcer.notify.get_untracked()
         || !hidden
         || web_sys::Notification::permission() != web_sys::NotificationPermission::Granted
     {

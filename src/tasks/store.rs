@@ -17,6 +17,7 @@ use std::time::Duration;
 use avatar_api::estimate::{self, Sample, Shape};
 use leptos::prelude::*;
 
+use crate::create::plan::Plan;
 use crate::storage::{self, Scope};
 use crate::tasks::copy::{CopyState, result_url};
 use crate::tasks::format::{self, Envelope, REMOVED_LIMIT, StorageError, TaskRecord};
@@ -79,6 +80,18 @@ pub struct TaskStore {
 }
 
 impl TaskStore {
+    /// The batch this page was sending when it was left, if any (kept beside
+    /// the tasks its rows become, [`crate::storage::load_plan`]).
+    pub fn unsent_plan(&self) -> Option<Plan> {
+        self.scope.with_value(storage::load_plan)
+    }
+
+    /// Keeps the batch being sent (`None`: there is none any more).
+    pub fn keep_plan(&self, plan: Option<&Plan>) {
+        self.scope
+            .with_value(|scope| storage::save_plan(scope, plan));
+    }
+
     /// Reads the list saved in `scope` and starts following other tabs'
     /// saves to it. An unreadable list is set aside (not overwritten) and
     /// reported in [`TaskStore::problem`].
