@@ -76,7 +76,7 @@ async fn the_log_shows_charges_refunds_and_totals_per_key() {
     let envelope = json!({"version": format::VERSION, "history": [], "tasks": [
         task("done", "completed", 20, t - 1_000, prefix.clone()),
         task("failed", "failed", 30, t - 2_000, prefix.clone()),
-        task("unsent-1", "pending", 50, t - 3_000, json!({"key_prefix": "sk_live_…", "state": {"outcome-unknown": {"why": "timeout"}}})),
+        task("unsent-1", "pending", 50, t - 3_000, json!({"key_prefix": "sk_live_…", "state": {"outcome-unknown": "timeout"}})),
         task("old", "expired", 10, t - 3 * DAY, json!({})),
         task("ancient", "completed", 100, t - 30 * DAY, prefix.clone()),
     ]});

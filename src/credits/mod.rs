@@ -73,9 +73,7 @@ pub struct Charge {
 pub fn charge(task: &TaskRecord) -> Charge {
     let refunded = task.state.reported().is_some_and(TaskStatus::is_refunded);
     let note = match &task.state {
-        TaskState::OutcomeUnknown { .. } => {
-            "May have been charged: no answer came back to the submit."
-        }
+        TaskState::OutcomeUnknown(_) => "May have been charged: no answer came back to the submit.",
         TaskState::Forgotten => "The API no longer knows this task.",
         _ if refunded => "Refunded: the task failed.",
         TaskState::Reported(TaskStatus::Completed) => "",

@@ -219,10 +219,7 @@ fn v3_to_v4(mut value: Value) -> Value {
 /// stopped.
 pub fn migrate_task_state(task: &mut serde_json::Map<String, Value>) {
     if let Some(url) = task.remove("video_url").filter(Value::is_string) {
-        task.insert(
-            "result".to_owned(),
-            serde_json::json!({"video": {"url": url}}),
-        );
+        task.insert("result".to_owned(), serde_json::json!({"video": url}));
     }
     let flag = |task: &mut serde_json::Map<String, Value>, name: &str| {
         task.remove(name).and_then(|v| v.as_bool()).unwrap_or(false)
@@ -234,11 +231,11 @@ pub fn migrate_task_state(task: &mut serde_json::Map<String, Value>) {
     let state = if outcome_unknown {
         // Its reason was kept as the last check's problem.
         let why = task.remove("check_problem").unwrap_or_else(|| "".into());
-        serde_json::json!({"outcome-unknown": {"why": why}})
+        serde_json::json!({"outcome-unknown": why})
     } else if unknown {
         "forgotten".into()
     } else if let Some(reason) = stopped {
-        serde_json::json!({"stopped": {"reason": reason}})
+        serde_json::json!({"stopped": reason})
     } else {
         serde_json::json!({"reported": status})
     };

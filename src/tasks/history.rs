@@ -234,12 +234,7 @@ mod tests {
         let tasks = read(&file.to_string()).unwrap();
         assert_eq!(tasks[0].state, TaskState::Reported(TaskStatus::Completed));
         assert_eq!(tasks[0].result_url(), Some("https://a/r.mp4"));
-        assert_eq!(
-            tasks[1].state,
-            TaskState::OutcomeUnknown {
-                why: "timeout".into()
-            }
-        );
+        assert_eq!(tasks[1].state, TaskState::OutcomeUnknown("timeout".into()));
     }
 
     #[test]

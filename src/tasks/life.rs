@@ -133,7 +133,7 @@ fn answered(
     }
     task.check_problem = None;
     if let Some(url) = link {
-        task.result = Some(TaskResult::Video { url });
+        task.result = Some(TaskResult::Video(url));
     }
     if remote.status == TaskStatus::Completed && task.result.is_none() {
         task.answer = Some(excerpt);
@@ -192,9 +192,7 @@ fn failed(
         }
         CheckFailure::Refused => {
             task.check_problem = None;
-            task.state = TaskState::Stopped {
-                reason: format!("Automatic checks stopped: {e}"),
-            };
+            task.state = TaskState::Stopped(format!("Automatic checks stopped: {e}"));
             Change::next(Next::Stop)
         }
         CheckFailure::Temporary { retry_after_ms } => {

@@ -13,22 +13,17 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "kebab-case")]
 pub enum TaskState {
     /// The submit got no readable answer (timeout, hidden by CORS, an
-    /// unreadable 2xx), said here: it may have been accepted and charged.
-    /// The task's id is then this page's own, and it is never checked.
-    OutcomeUnknown {
-        /// What went wrong with the submit.
-        why: String,
-    },
+    /// unreadable 2xx), said here in words: it may have been accepted and
+    /// charged. The task's id is then this page's own, and it is never
+    /// checked.
+    OutcomeUnknown(String),
     /// The API's last word on it: still running, or final.
     Reported(TaskStatus),
     /// The API answered 404: it no longer knows the task. Never checked again.
     Forgotten,
-    /// Automatic checks stopped for this reason (the API refused the check
-    /// for good, e.g. 400 or 410). "Check again" resumes them.
-    Stopped {
-        /// The sentence the row shows.
-        reason: String,
-    },
+    /// Automatic checks stopped, for the reason said here (the API refused
+    /// the check for good, e.g. 400 or 410). "Check again" resumes them.
+    Stopped(String),
 }
 
 impl TaskState {
@@ -54,19 +49,19 @@ impl TaskState {
     /// CSV writes: the API's status, or the page's own word.
     pub fn key(&self) -> &str {
         match self {
-            TaskState::OutcomeUnknown { .. } => "outcome-unknown",
+            TaskState::OutcomeUnknown(_) => "outcome-unknown",
             TaskState::Reported(status) => status.as_str(),
             TaskState::Forgotten => "unknown",
-            TaskState::Stopped { .. } => "stopped",
+            TaskState::Stopped(_) => "stopped",
         }
     }
 
     /// What the status badge says.
     pub fn label(&self) -> String {
         let status = match self {
-            TaskState::OutcomeUnknown { .. } => return "Outcome unknown".to_owned(),
+            TaskState::OutcomeUnknown(_) => return "Outcome unknown".to_owned(),
             TaskState::Forgotten => return "Unknown to the API".to_owned(),
-            TaskState::Stopped { .. } => return "Checks stopped".to_owned(),
+            TaskState::Stopped(_) => return "Checks stopped".to_owned(),
             TaskState::Reported(status) => status,
         };
         match status {
@@ -89,18 +84,16 @@ impl TaskState {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum TaskResult {
-    /// A talking video (the avatar endpoints).
-    Video {
-        /// Where the provider serves it.
-        url: String,
-    },
+    /// A talking video (the avatar endpoints), at the link the provider
+    /// serves it from.
+    Video(String),
 }
 
 impl TaskResult {
     /// The link to what the task made.
     pub fn url(&self) -> &str {
         match self {
-            TaskResult::Video { url } => url,
+            TaskResult::Video(url) => url,
         }
     }
 }
@@ -196,7 +189,7 @@ impl TaskRecord {
         key_prefix: Option<String>,
     ) -> TaskRecord {
         TaskRecord {
-            state: TaskState::OutcomeUnknown { why },
+            state: TaskState::OutcomeUnknown(why),
             ..TaskRecord::accepted(
                 format!("unsent-{submitted_ms}"),
                 request,
@@ -230,7 +223,7 @@ impl TaskRecord {
 
     /// True when its outcome is unknown: it may have been charged.
     pub fn is_outcome_unknown(&self) -> bool {
-        matches!(self.state, TaskState::OutcomeUnknown { .. })
+        matches!(self.state, TaskState::OutcomeUnknown(_))
     }
 
     /// True when `other` differs only in what the next status check

@@ -93,14 +93,14 @@ fn TaskOutcome(entry: TaskEntry, poster: Option<String>) -> impl IntoView {
         let credits = t.credits;
         let status = match state.get() {
             TaskState::Reported(status) => status,
-            TaskState::OutcomeUnknown { why } => return view! {
+            TaskState::OutcomeUnknown(why) => return view! {
                 <p class="task-error">{format!("No answer came back for this request, sent at {}: {why}", clock_time(t.submitted_ms))}</p>
                 <p class="task-note">{format!("It may have been accepted and charged {credits} credits. Check your balance before sending it again: Generate asks first when the same request is sent again.")}</p>
             }.into_any(),
             TaskState::Forgotten => return view! {
                 <p class="task-note">"The API no longer knows this task (it may have expired or belong to another key), so the page stopped checking it."</p>
             }.into_any(),
-            TaskState::Stopped { reason } => return view! {
+            TaskState::Stopped(reason) => return view! {
                 <p class="task-error">{reason}</p>
                 <div class="task-actions"><CheckButton entry label="Check again"/></div>
             }

@@ -54,9 +54,7 @@ fn version_2_tasks_get_their_model_and_body_as_one_typed_request() {
 fn current_format_round_trips() {
     let mut e = decode(&v1().to_string()).unwrap();
     e.tasks[0].state = TaskState::Reported(TaskStatus::Completed);
-    e.tasks[0].result = Some(TaskResult::Video {
-        url: "https://a/r.mp4".into(),
-    });
+    e.tasks[0].result = Some(TaskResult::Video("https://a/r.mp4".into()));
     let text = serde_json::to_string(&e).unwrap();
     assert_eq!(decode(&text).unwrap(), e);
 }
@@ -273,18 +271,11 @@ fn version_3_flags_become_one_state_and_every_task_is_kept() {
         [
             ("run", &TaskState::Reported(TaskStatus::Processing)),
             ("done", &TaskState::Reported(TaskStatus::Completed)),
-            (
-                "unsent-1",
-                &TaskState::OutcomeUnknown {
-                    why: "timeout".into()
-                }
-            ),
+            ("unsent-1", &TaskState::OutcomeUnknown("timeout".into())),
             ("gone", &TaskState::Forgotten),
             (
                 "halt",
-                &TaskState::Stopped {
-                    reason: "Automatic checks stopped: gone.".into()
-                }
+                &TaskState::Stopped("Automatic checks stopped: gone.".into())
             ),
             (
                 "odd",

@@ -64,7 +64,7 @@ function storedTask(i, now, emu) {
     submitted_ms: now - (i + 1) * 600_000,
     state: { reported: i % 10 === 9 ? 'failed' : 'completed' },
     progress: i % 10 === 9 ? null : 1,
-    ...(i % 10 === 9 ? {} : { result: { video: { url: emu.sample('talking.mp4') } } }),
+    ...(i % 10 === 9 ? {} : { result: { video: emu.sample('talking.mp4') } }),
     error: i % 10 === 9 ? { code: 'generation_failed', message: 'The render failed.', type: 'api_error' } : null,
     finished_ms: now - (i + 1) * 600_000 + 80_000,
     check_problem: null,
