@@ -31,7 +31,7 @@ fn task(id: &str, status: &str, credits: u64, submitted_ms: u64, extra: Value) -
     let mut t = json!({
         "task_id": id, "request": {"model": "avatar-pro", "body": {"image_url": "https://cdn.test/p.png", "audio_url": "https://cdn.test/s.mp3",
                     "duration": 10, "resolution": 1280, "framerate": 25}},
-        "credits": credits, "submitted_ms": submitted_ms, "state": {"reported": status}
+        "credits": credits, "submitted_ms": submitted_ms, "state": format!("reported:{status}")
     });
     t.as_object_mut()
         .unwrap()
@@ -76,7 +76,7 @@ async fn the_log_shows_charges_refunds_and_totals_per_key() {
     let envelope = json!({"version": format::VERSION, "history": [], "tasks": [
         task("done", "completed", 20, t - 1_000, prefix.clone()),
         task("failed", "failed", 30, t - 2_000, prefix.clone()),
-        task("unsent-1", "pending", 50, t - 3_000, json!({"key_prefix": "sk_live_…", "state": {"outcome-unknown": "timeout"}})),
+        task("unsent-1", "pending", 50, t - 3_000, json!({"key_prefix": "sk_live_…", "state": "outcome-unknown:timeout"})),
         task("old", "expired", 10, t - 3 * DAY, json!({})),
         task("ancient", "completed", 100, t - 30 * DAY, prefix.clone()),
     ]});

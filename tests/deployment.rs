@@ -35,8 +35,8 @@ fn envelope(ids: &[&str]) -> Value {
             json!({
                 "task_id": id, "request": {"model": "avatar-pro", "body": {"image_url": "https://cdn.test/p.png", "audio_url": "https://cdn.test/s.mp3",
                             "duration": 10, "resolution": 1280, "framerate": 25}},
-                "credits": 20, "submitted_ms": now - 5_000, "state": {"reported": "completed"},
-                "result": {"video": format!("http://127.0.0.1:9/{id}.mp4")}})
+                "credits": 20, "submitted_ms": now - 5_000, "state": "reported:completed",
+                "result": format!("video:http://127.0.0.1:9/{id}.mp4")})
         })
         .collect();
     json!({"version": format::VERSION, "tasks": tasks, "history": []})

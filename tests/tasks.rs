@@ -28,7 +28,7 @@ fn task(id: &str, status: &str, submitted_ms: u64, extra: Value) -> Value {
     let mut t = json!({
         "task_id": id, "request": {"model": "avatar-pro", "body": {"image_url": "https://cdn.test/p.png", "audio_url": "https://cdn.test/s.mp3",
                     "duration": 10, "resolution": 1280, "framerate": 25}},
-        "credits": 20, "submitted_ms": submitted_ms, "state": {"reported": status}
+        "credits": 20, "submitted_ms": submitted_ms, "state": format!("reported:{status}")
     });
     t.as_object_mut()
         .unwrap()
@@ -62,7 +62,7 @@ async fn rows_are_newest_first_with_status_results_and_errors() {
             "old-done",
             "completed",
             t - 300_000,
-            json!({"result": {"video": "http://127.0.0.1:9/r.mp4"}}),
+            json!({"result": "video:http://127.0.0.1:9/r.mp4"}),
         ),
         task("run", "processing", t - 1_000, json!({})),
         task(
@@ -75,7 +75,7 @@ async fn rows_are_newest_first_with_status_results_and_errors() {
             "bad-link",
             "completed",
             t - 200_000,
-            json!({"result": {"video": "javascript:alert(1)"}}),
+            json!({"result": "video:javascript:alert(1)"}),
         ),
     ]);
     let app = mount_studio(config()).await;
@@ -123,7 +123,7 @@ async fn remove_takes_a_task_off_the_list_and_the_storage() {
             "a",
             "completed",
             t - 2_000,
-            json!({"result": {"video": "http://127.0.0.1:9/a.mp4"}}),
+            json!({"result": "video:http://127.0.0.1:9/a.mp4"}),
         ),
         task("b", "failed", t - 1_000, json!({})),
     ]);
@@ -163,12 +163,12 @@ async fn reuse_switches_the_form_to_the_tasks_model_and_source_and_focuses_its_f
     let video = json!({
         "task_id": "from-video", "request": {"model": "digital-human", "body": {"input_video_url": "https://cdn.test/v.mp4", "audio_url": "https://cdn.test/s.mp3",
                     "audio_duration_seconds": 12.0, "width": 854, "height": 480}},
-        "credits": 12, "submitted_ms": t - 2_000, "state": {"reported": "completed"}, "result": {"video": "http://127.0.0.1:9/v.mp4"}});
+        "credits": 12, "submitted_ms": t - 2_000, "state": "reported:completed", "result": "video:http://127.0.0.1:9/v.mp4"});
     let dual = json!({
         "task_id": "dual", "request": {"model": "dual-avatar", "body": {"dual_image_url": "https://cdn.test/d.png", "audio_mix_url": "https://cdn.test/m.mp3",
                     "audio1_url": "https://cdn.test/1.mp3", "audio2_url": "https://cdn.test/2.mp3",
                     "audio_duration_seconds": 15.0, "width": 1280, "height": 720}},
-        "credits": 30, "submitted_ms": t - 1_000, "state": {"reported": "completed"}, "result": {"video": "http://127.0.0.1:9/d.mp4"}});
+        "credits": 30, "submitted_ms": t - 1_000, "state": "reported:completed", "result": "video:http://127.0.0.1:9/d.mp4"});
     save(vec![video, dual]);
     let app = mount_studio(config()).await;
     let root = &app.root;
@@ -270,7 +270,7 @@ async fn an_unmounted_studio_sends_nothing_more() {
             "just-finished",
             "completed",
             now() - 5_000,
-            json!({"result": {"video": "http://127.0.0.1:9/just-finished.mp4"}}),
+            json!({"result": "video:http://127.0.0.1:9/just-finished.mp4"}),
         ),
     ]);
     let app = mount_studio(config()).await;
@@ -461,7 +461,7 @@ fn done(id: &str, submitted_ms: u64) -> Value {
         id,
         "completed",
         submitted_ms,
-        json!({"result": {"video": format!("http://127.0.0.1:9/{id}.mp4")}}),
+        json!({"result": format!("video:http://127.0.0.1:9/{id}.mp4")}),
     )
 }
 

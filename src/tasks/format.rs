@@ -218,28 +218,30 @@ fn v3_to_v4(mut value: Value) -> Value {
 /// flags, the strongest wins: no answer to the submit, then 404, then
 /// stopped.
 pub fn migrate_task_state(task: &mut serde_json::Map<String, Value>) {
-    if let Some(url) = task.remove("video_url").filter(Value::is_string) {
-        task.insert("result".to_owned(), serde_json::json!({"video": url}));
-    }
-    let flag = |task: &mut serde_json::Map<String, Value>, name: &str| {
-        task.remove(name).and_then(|v| v.as_bool()).unwrap_or(false)
+    let mut take = |name: &str| task.remove(name).unwrap_or(Value::Null);
+    let link = take("video_url");
+    let status = match take("status") {
+        Value::String(status) => status,
+        Value::Number(n) => n.to_string(),
+        _ => "pending".to_owned(),
     };
-    let status = task.remove("status").unwrap_or_else(|| "pending".into());
-    let outcome_unknown = flag(task, "outcome_unknown");
-    let unknown = flag(task, "unknown");
-    let stopped = task.remove("stopped").filter(Value::is_string);
-    let state = if outcome_unknown {
+    let outcome_unknown = take("outcome_unknown") == Value::Bool(true);
+    let unknown = take("unknown") == Value::Bool(true);
+    let stopped = take("stopped");
+    let state = match (outcome_unknown, unknown, stopped) {
         // Its reason was kept as the last check's problem.
-        let why = task.remove("check_problem").unwrap_or_else(|| "".into());
-        serde_json::json!({"outcome-unknown": why})
-    } else if unknown {
-        "forgotten".into()
-    } else if let Some(reason) = stopped {
-        serde_json::json!({"stopped": reason})
-    } else {
-        serde_json::json!({"reported": status})
+        (true, _, _) => match take("check_problem") {
+            Value::String(why) => format!("outcome-unknown:{why}"),
+            _ => "outcome-unknown".to_owned(),
+        },
+        (_, true, _) => "forgotten".to_owned(),
+        (_, _, Value::String(reason)) => format!("stopped:{reason}"),
+        _ => format!("reported:{status}"),
     };
-    task.insert("state".to_owned(), state);
+    task.insert("state".to_owned(), state.into());
+    if let Value::String(link) = link {
+        task.insert("result".to_owned(), format!("video:{link}").into());
+    }
 }
 
 /// Reconciles the list another tab saved (`theirs`) with this tab's

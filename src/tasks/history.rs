@@ -174,7 +174,7 @@ mod tests {
         let text = json!({
             "task_id": id,
             "request": {"model": "avatar-pro", "body": {"image_url": "https://a/p.png", "audio_url": "https://a/s.mp3"}},
-            "credits": 20, "submitted_ms": 1_780_000_000_000_u64, "state": {"reported": status.as_str()}
+            "credits": 20, "submitted_ms": 1_780_000_000_000_u64, "state": format!("reported:{}", status.as_str())
         });
         let mut t: TaskRecord = serde_json::from_value(text).unwrap();
         t.finished_ms = finished_ms;

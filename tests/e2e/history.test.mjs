@@ -43,7 +43,7 @@ journey('History file: export, lose the browser data, import: the same list, pla
   const file = JSON.parse(text);
   assert.equal(file.format, 'avatar-studio.history');
   assert.equal(file.version, 2);
-  assert.deepEqual(file.tasks.map((t) => [t.task_id, t.state.reported, t.credits]), [[id, 'completed', COST]]);
+  assert.deepEqual(file.tasks.map((t) => [t.task_id, t.state, t.credits]), [[id, 'reported:completed', COST]]);
   assert.equal(file.tasks[0].request.model, 'avatar-pro');
   assert.ok(!text.includes(DEMO_KEY), 'the file never holds the key');
 

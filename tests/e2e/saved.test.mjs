@@ -165,7 +165,7 @@ journey('Storage full: "Not saved", the list and localStorage untouched', async 
   assert.equal(v.src, link);
   const envelope = JSON.parse(await page.evaluate((k) => localStorage.getItem(k), stored('tasks')));
   assert.equal(envelope.tasks[0].task_id, id);
-  assert.equal(envelope.tasks[0].result.video, link);
+  assert.equal(envelope.tasks[0].result, `video:${link}`);
   await page.reload();
   await waitForAppReady(page);
   await see(taskRow(page, id, 'completed'), "Not saved: this browser's storage is full");
