@@ -1,5 +1,5 @@
 //! One task's row: its head (model, status, parameters, batch, credits),
-//! what it came to ([`TaskOutcome`]: progress while running, the video,
+//! what it came to ([`task_outcome`]: progress while running, the video,
 //! the provider's error, or why checks stopped) and its actions.
 //! Each part reads only its own task's record, so an update to another
 //! task never touches it.
@@ -75,8 +75,8 @@ pub fn TaskRow(entry: TaskEntry) -> impl IntoView {
                     </div>
                 </div>
             </div>
-            <TaskOutcome entry poster=thumb/>
-            <RowActions entry/>
+            {task_outcome(entry, thumb)}
+            {row_actions(entry)}
         </li>
     }
     .into_any()
@@ -84,8 +84,7 @@ pub fn TaskRow(entry: TaskEntry) -> impl IntoView {
 
 /// What the task came to, rebuilt when its state changes, not on every
 /// progress tick (the result and error arrive with the final status).
-#[component]
-fn TaskOutcome(entry: TaskEntry, poster: Option<String>) -> impl IntoView {
+fn task_outcome(entry: TaskEntry, poster: Option<String>) -> impl IntoView {
     let task = entry.record;
     let state = Memo::new(move |_| task.with(|t| t.state.clone()));
     move || {
@@ -102,7 +101,7 @@ fn TaskOutcome(entry: TaskEntry, poster: Option<String>) -> impl IntoView {
             }.into_any(),
             TaskState::Stopped(reason) => return view! {
                 <p class="task-error">{reason}</p>
-                <div class="task-actions"><CheckButton entry label="Check again"/></div>
+                <div class="task-actions">{check_button(entry, "Check again")}</div>
             }
             .into_any(),
         };
@@ -128,14 +127,13 @@ fn TaskOutcome(entry: TaskEntry, poster: Option<String>) -> impl IntoView {
                 {provider_says.map(|m| view! { <p class="task-note">{m}</p> })}
             }.into_any(),
             TaskStatus::Cancelled => view! { <p class="task-note">"This task was cancelled."</p> }.into_any(),
-            _ => view! { <Progress entry/> }.into_any(),
+            _ => progress_of(entry).into_any(),
         }
     }
 }
 
 /// A running task's progress, time left, and what is slowing it.
-#[component]
-fn Progress(entry: TaskEntry) -> impl IntoView {
+fn progress_of(entry: TaskEntry) -> impl IntoView {
     let tasks = expect_context::<TaskStore>();
     let clock = expect_context::<Clock>();
     let conn = expect_context::<Connection>();
@@ -183,7 +181,7 @@ fn Progress(entry: TaskEntry) -> impl IntoView {
         {move || late().map(|(text, label)| view! {
             <div class="task-late">
                 <p class="task-note warn-text">{text}</p>
-                <CheckButton entry label/>
+                {check_button(entry, label)}
             </div>
         }.into_any())}
         {move || problem().map(|p| view! { <p class="task-note warn-text">{p}</p> }.into_any())}
@@ -192,8 +190,7 @@ fn Progress(entry: TaskEntry) -> impl IntoView {
 }
 
 /// "Check now" / "Check again": one status check, outside the schedule.
-#[component]
-fn CheckButton(entry: TaskEntry, label: &'static str) -> impl IntoView {
+fn check_button(entry: TaskEntry, label: &'static str) -> impl IntoView {
     let checks = StatusChecks::from_context();
     view! {
         <button type="button" class="btn small" on:click=handler(move |_| check_now(checks, entry))>{label}</button>
@@ -201,8 +198,7 @@ fn CheckButton(entry: TaskEntry, label: &'static str) -> impl IntoView {
 }
 
 /// "Reuse these parameters" and "Remove".
-#[component]
-fn RowActions(entry: TaskEntry) -> impl IntoView {
+fn row_actions(entry: TaskEntry) -> impl IntoView {
     let announcer = expect_context::<Announcer>();
     let tasks = expect_context::<TaskStore>();
     let draft = expect_context::<Draft>();
