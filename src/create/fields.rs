@@ -100,8 +100,7 @@ fn UrlField(
 }
 
 /// The media inputs of the form's model, each with its preview.
-#[component]
-pub(super) fn MediaFields() -> impl IntoView {
+pub(super) fn media_fields() -> impl IntoView {
     let draft = expect_context::<Draft>();
     let model = expect_context::<FormState>().model;
     let billing_audio: fn(&mut Form, String) = Form::set_billing_audio;

@@ -21,7 +21,7 @@ use crate::api::curl_command;
 use crate::ctx::{Announcer, Connection, Draft, Touched};
 use crate::widgets::{CopyButton, ShowWhen, handler};
 use cost::CostPanel;
-use fields::{MediaFields, ParamsForm};
+use fields::{ParamsForm, media_fields};
 use plan::Video;
 use submit::SubmitArea;
 use variants::Variants;
@@ -88,7 +88,7 @@ pub fn CreatePanel() -> impl IntoView {
             </div>
             <ModelPicker/>
             <div class="section-title">"Media"</div>
-            <MediaFields/>
+            {media_fields()}
             <div class="section-title">"Parameters"</div>
             <ParamsForm/>
             <Variants/>

@@ -18,16 +18,15 @@ pub(super) fn SubmitArea() -> impl IntoView {
     sender.resume();
     view! {
         <div class="submit-area">
-            <GenerateButton/>
-            <StoppedBatch/>
-            <SendAgain/>
+            {generate_button()}
+            {stopped_batch()}
+            {send_again()}
         </div>
     }
 }
 
 /// "Generate · N credits" (or why not now) and its click.
-#[component]
-fn GenerateButton() -> impl IntoView {
+fn generate_button() -> impl IntoView {
     let sender = expect_context::<Sender>();
     let state = expect_context::<FormState>();
     let clock = expect_context::<Clock>();
@@ -90,8 +89,7 @@ fn GenerateButton() -> impl IntoView {
 
 /// A batch stopped before its end (or being sent): what went out, and
 /// "Send the remaining N" / "Don't send them".
-#[component]
-fn StoppedBatch() -> impl IntoView {
+fn stopped_batch() -> impl IntoView {
     let sender = expect_context::<Sender>();
     let send_rest = move |plan: Plan| {
         // Generate's answer, for rows that were checked when planned.
@@ -133,8 +131,7 @@ fn StoppedBatch() -> impl IntoView {
 }
 
 /// "Send it again and pay again?", while the form still sends that plan.
-#[component]
-fn SendAgain() -> impl IntoView {
+fn send_again() -> impl IntoView {
     let sender = expect_context::<Sender>();
     let state = expect_context::<FormState>();
     let asked = move || {

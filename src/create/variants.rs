@@ -100,7 +100,7 @@ fn VariantCard(i: usize, fields: &'static [Field]) -> impl IntoView {
     let video = Memo::new(move |_| state.videos.with(|v| v.get(i + 1).cloned()));
     let cells = fields
         .iter()
-        .map(|&field| view! { <VariantField i field video/> })
+        .map(|&field| variant_field(i, field, video))
         .collect_view();
     let remove = move |_| {
         draft.variants.update(|v| {
@@ -178,8 +178,7 @@ fn choices(field: Field) -> Option<Vec<(u32, String)>> {
 
 /// Variant `i + 2`'s input (or choice) for `field`, labelled "Variant 3:
 /// Audio URL" for screen readers and "Audio URL" on screen.
-#[component]
-fn VariantField(i: usize, field: Field, video: Memo<Option<Video>>) -> impl IntoView {
+fn variant_field(i: usize, field: Field, video: Memo<Option<Video>>) -> impl IntoView {
     let draft = expect_context::<Draft>();
     let n = i + 2;
     let id = cell_id(n, field);

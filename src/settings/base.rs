@@ -150,8 +150,7 @@ fn default_hint(default: &str) -> String {
 }
 
 /// The API base URL field, its Apply button and "Use the default".
-#[component]
-pub(super) fn BaseUrlField() -> impl IntoView {
+pub(super) fn base_url_field() -> impl IntoView {
     let conn = expect_context::<Connection>();
     let announcer = expect_context::<Announcer>();
     let fields = expect_context::<SettingsFields>();

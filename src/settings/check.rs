@@ -65,8 +65,7 @@ async fn check_key_with(
 }
 
 /// The "Check key" button and its outcome.
-#[component]
-pub(super) fn CheckKey() -> impl IntoView {
+pub(super) fn check_key() -> impl IntoView {
     let conn = expect_context::<Connection>();
     let announcer = expect_context::<Announcer>();
     let fields = expect_context::<SettingsFields>();

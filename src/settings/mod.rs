@@ -30,10 +30,10 @@ mod check;
 mod key;
 mod notify;
 
-use base::{BaseEntry, BaseUrlField};
-use check::CheckKey;
+use base::{BaseEntry, base_url_field};
+use check::check_key;
 use key::{ApiKeyField, usable_key};
-use notify::NotifyToggle;
+use notify::notify_toggle;
 
 /// The settings signals, initialised from the browser's storage.
 pub struct Settings {
@@ -145,15 +145,15 @@ pub fn SettingsPanel() -> impl IntoView {
                 })>"Close"</button>
             </div>
             <div class="settings-grid">
-                <BaseUrlField/>
+                {base_url_field()}
                 <ShowWhen when=move || conn.wants_key() fallback=|| view! {
                     <p class="hint proxy-note">"This deployment sends your requests through its own proxy, which adds the API key: you don't need one."</p>
                 }>
                     <ApiKeyField/>
                 </ShowWhen>
                 <div class="field">
-                    <CheckKey/>
-                    <NotifyToggle/>
+                    {check_key()}
+                    {notify_toggle()}
                 </div>
                 <SavedSettings open=panel.open/>
             </div>

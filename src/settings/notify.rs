@@ -7,8 +7,7 @@ use crate::ctx::Announcer;
 use crate::widgets::handler;
 
 /// The notification checkbox; ticking it asks the browser for permission.
-#[component]
-pub(super) fn NotifyToggle() -> impl IntoView {
+pub(super) fn notify_toggle() -> impl IntoView {
     let announcer = expect_context::<Announcer>();
     let toggle = move |ev: leptos::ev::Event| {
         let on = event_target_checked(&ev);
