@@ -12,7 +12,6 @@ use web_sys::HtmlVideoElement;
 
 use crate::tasks::saved::{CopyState, SavedCopies, revoke};
 use crate::tasks::store::{TaskEntry, TaskStore};
-use crate::tasks::summary;
 use crate::widgets::{PAGE, ShowMore, ShowWhen, effect, handler, local_time};
 
 /// Followers further than this from the first video are moved to it.
@@ -173,8 +172,8 @@ pub fn Compare() -> impl IntoView {
                 // Two takes with the same parameters differ by when they were sent.
                 let text = format!(
                     "{} · {} · {} credits · sent {}",
-                    t.model().label(),
-                    summary(&t.request),
+                    t.request.label(),
+                    t.request.summary(),
                     t.credits,
                     local_time(t.submitted_ms)
                 );
@@ -292,7 +291,7 @@ fn Player(shown: Memo<Vec<TaskEntry>>) -> impl IntoView {
                 let t = entry.record.get_untracked();
                 let (src, on_error, note) = saved_or_link(saved, entry, t.result_url().unwrap_or_default().to_owned());
                 let sent = format!("sent {}", local_time(t.submitted_ms));
-                let label = format!("{} · {} · {sent}", t.model().label(), summary(&t.request));
+                let label = format!("{} · {} · {sent}", t.request.label(), t.request.summary());
                 let radio_id = format!("cmp-sound-{i}");
                 view! {
                     <figure class="compare-item">
@@ -303,8 +302,8 @@ fn Player(shown: Memo<Vec<TaskEntry>>) -> impl IntoView {
                             on:ended=handler(move |_| if i == 0 { playing.set(false) })></video>
                         <p class="task-note" aria-live="polite">{note}</p>
                         <figcaption>
-                            <strong>{t.model().label()}</strong>
-                            <span>{summary(&t.request)}</span>
+                            <strong>{t.request.label()}</strong>
+                            <span>{t.request.summary()}</span>
                             <span>{format!("{} credits", t.credits)}</span>
                             <span>{sent}</span>
                             <span class="sound">

@@ -287,10 +287,17 @@ impl Plan {
     ) -> TaskRecord {
         let row = &self.rows[i];
         let mut record = match answer {
-            Ok(a) => {
-                TaskRecord::accepted(a.task_id, &row.request, row.credits, sent_ms, a.status, key)
+            Ok(a) => TaskRecord::accepted(
+                a.task_id,
+                row.request.clone(),
+                row.credits,
+                sent_ms,
+                a.status,
+                key,
+            ),
+            Err(why) => {
+                TaskRecord::outcome_unknown(row.request.clone(), row.credits, sent_ms, why, key)
             }
-            Err(why) => TaskRecord::outcome_unknown(&row.request, row.credits, sent_ms, why, key),
         };
         if let Some(tag) = self.tag(i) {
             record.batch = Some(tag);

@@ -98,7 +98,7 @@ impl Sender {
         (self.tasks.newest(usize::MAX).into_iter())
             .filter_map(|entry| entry.record.try_get_untracked())
             .find(|t| {
-                &t.request == request
+                t.request.video() == Some(request)
                     && (t.is_outcome_unknown()
                         || now.saturating_sub(t.submitted_ms) < DUPLICATE_WINDOW_MS)
             })

@@ -12,7 +12,6 @@
 use avatar_api::TaskStatus;
 
 use crate::tasks::record::{TaskRecord, TaskState};
-use crate::tasks::summary;
 
 mod balances;
 mod csv;
@@ -94,8 +93,8 @@ pub fn charge(task: &TaskRecord) -> Charge {
             .clone()
             .unwrap_or_else(|| UNKNOWN_KEY.to_owned()),
         task_id: task.task_id.clone(),
-        model: task.model().label(),
-        parameters: summary(&task.request),
+        model: task.request.label(),
+        parameters: task.request.summary(),
         status: task.status_key().to_owned(),
         charged,
         maybe_charged,
@@ -138,7 +137,7 @@ mod tests {
         });
         TaskRecord::accepted(
             id.into(),
-            &request,
+            request,
             credits,
             at,
             status,
@@ -178,7 +177,7 @@ mod tests {
         assert_eq!((running.charged, running.refunded), (10, 0));
 
         let request = task("x", TaskStatus::Pending, 0, 0, None).request;
-        let unsent = TaskRecord::outcome_unknown(&request, 20, NOW, "timeout".into(), None);
+        let unsent = TaskRecord::outcome_unknown(request, 20, NOW, "timeout".into(), None);
         let c = charge(&unsent);
         assert_eq!((c.charged, c.refunded, c.maybe_charged), (0, 0, 20));
         assert_eq!(c.status, "outcome-unknown");

@@ -220,10 +220,9 @@ mod tests {
     const SENT: u64 = 1_000_000;
 
     fn running() -> TaskRecord {
-        let request = AvatarRequest::Pro(ProRequest::default());
         TaskRecord::accepted(
             "t1".into(),
-            &request,
+            AvatarRequest::Pro(ProRequest::default()),
             20,
             SENT,
             TaskStatus::Processing,

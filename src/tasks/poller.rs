@@ -308,23 +308,23 @@ fn announce_final(checks: StatusChecks, task: &TaskRecord) {
     let status = task.state.reported().cloned().unwrap_or_default();
     let (text, title) = match status {
         TaskStatus::Completed => (
-            format!("Your {} video is ready.", task.model().label()),
+            format!("Your {} video is ready.", task.request.label()),
             "Video ready",
         ),
         TaskStatus::Failed => (
             format!(
                 "A {} task failed; its {} credits were refunded.",
-                task.model().label(),
+                task.request.label(),
                 task.credits
             ),
             "Video failed",
         ),
         TaskStatus::Expired => (
-            format!("A {} task expired at the provider.", task.model().label()),
+            format!("A {} task expired at the provider.", task.request.label()),
             "Task expired",
         ),
         _ => (
-            format!("A {} task was cancelled.", task.model().label()),
+            format!("A {} task was cancelled.", task.request.label()),
             "Task cancelled",
         ),
     };

@@ -5,7 +5,7 @@
 use avatar_api::billing::{format_seconds, seconds_to_ms};
 use avatar_api::estimate::Shape;
 use avatar_api::model;
-use avatar_api::{AvatarRequest, Model, TaskError, TaskStatus};
+use avatar_api::{AvatarRequest, TaskError, TaskStatus};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A value saved as one JSON string, `tag` or `tag:words`. Read as a string
@@ -180,14 +180,81 @@ impl TaskResult {
     }
 }
 
+/// What a task asked for, by kind: the request sent, with the endpoint it
+/// went to. The list, the credit log, Compare and the history file read it
+/// through [`TaskRequest::label`], [`TaskRequest::summary`] and the like,
+/// so a new kind (speech, a picture, captions) is one more variant here.
+/// Saved as `{"model": <endpoint>, "body": {...}}`, one form for every kind.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TaskRequest {
+    /// A talking video, from one of the three avatar endpoints.
+    Video(AvatarRequest),
+}
+
+impl From<AvatarRequest> for TaskRequest {
+    fn from(request: AvatarRequest) -> Self {
+        TaskRequest::Video(request)
+    }
+}
+
+impl Serialize for TaskRequest {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            TaskRequest::Video(request) => avatar_api::request::tagged::serialize(request, s),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for TaskRequest {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        avatar_api::request::tagged::deserialize(d).map(TaskRequest::Video)
+    }
+}
+
+impl TaskRequest {
+    /// The video request, for a video task.
+    pub fn video(&self) -> Option<&AvatarRequest> {
+        match self {
+            TaskRequest::Video(request) => Some(request),
+        }
+    }
+
+    /// What the task is called: the endpoint's name ("AI Avatar Pro").
+    pub fn label(&self) -> &'static str {
+        match self {
+            TaskRequest::Video(request) => request.model().label(),
+        }
+    }
+
+    /// A short description of its parameters.
+    pub fn summary(&self) -> String {
+        match self {
+            TaskRequest::Video(request) => summary(request),
+        }
+    }
+
+    /// A picture to show beside it (the portrait), if any.
+    pub fn thumbnail_url(&self) -> Option<&str> {
+        match self {
+            TaskRequest::Video(request) => request.thumbnail_url(),
+        }
+    }
+
+    /// The job's size, for time estimates.
+    pub fn shape(&self) -> Option<Shape> {
+        match self {
+            TaskRequest::Video(request) => request.shape(),
+        }
+    }
+}
+
 /// One submitted task, as the page tracks it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TaskRecord {
     /// The API's opaque id.
     pub task_id: String,
-    /// The request sent, with the endpoint it went to.
-    #[serde(with = "avatar_api::request::tagged")]
-    pub request: AvatarRequest,
+    /// What it asked for.
+    pub request: TaskRequest,
     /// Credits quoted (and charged) at submit.
     pub credits: u64,
     /// When it was submitted, Unix ms (this browser's clock).
@@ -237,7 +304,7 @@ impl TaskRecord {
     /// stands for.
     pub fn accepted(
         task_id: String,
-        request: &AvatarRequest,
+        request: impl Into<TaskRequest>,
         credits: u64,
         submitted_ms: u64,
         status: TaskStatus,
@@ -245,7 +312,7 @@ impl TaskRecord {
     ) -> TaskRecord {
         TaskRecord {
             task_id,
-            request: request.clone(),
+            request: request.into(),
             credits,
             submitted_ms,
             key_prefix,
@@ -264,7 +331,7 @@ impl TaskRecord {
     /// A submit whose outcome is unknown, kept under a local id so that the
     /// user sees it and is asked before sending it again.
     pub fn outcome_unknown(
-        request: &AvatarRequest,
+        request: impl Into<TaskRequest>,
         credits: u64,
         submitted_ms: u64,
         why: String,
@@ -281,11 +348,6 @@ impl TaskRecord {
                 key_prefix,
             )
         }
-    }
-
-    /// Which endpoint the task went to.
-    pub fn model(&self) -> Model {
-        self.request.model()
     }
 
     /// The job's size, for time estimates.

@@ -12,7 +12,7 @@ use leptos::prelude::*;
 use crate::ctx::{Announcer, Clock, Connection, Draft};
 use crate::form::Form;
 use crate::tasks::poller::{AUTO_CHECK_LIMIT_MS, StatusChecks, check_now, taking_long};
-use crate::tasks::record::{TaskRecord, TaskState, status_label, summary};
+use crate::tasks::record::{TaskRecord, TaskState, status_label};
 use crate::tasks::saved::SavedCopies;
 use crate::tasks::store::{TaskEntry, TaskStore};
 use crate::tasks::video::ResultVideo;
@@ -62,12 +62,12 @@ pub fn TaskRow(entry: TaskEntry) -> impl IntoView {
                 {thumb.clone().map(|src| view! { <img class="thumb" src=src alt="" loading="lazy"/> })}
                 <div class="task-meta">
                     <div class="task-title">
-                        <strong>{first.model().label()}</strong>
+                        <strong>{first.request.label()}</strong>
                         <span class=move || format!("badge {}", status_key.get())>
                             {move || task.with(status_label)}
                         </span>
                     </div>
-                    <div class="task-sub">{summary(&first.request)}</div>
+                    <div class="task-sub">{first.request.summary()}</div>
                     {batch.map(|line| view! { <div class="task-sub batch-line">{line}</div> })}
                     <div class="task-sub muted">
                         {format!("{} credits · ", first.credits)}
@@ -215,7 +215,10 @@ fn row_actions(entry: TaskEntry) -> impl IntoView {
         }
     };
     let reuse = move |_| {
-        let Some(request) = entry.record.try_with_untracked(|t| t.request.clone()) else {
+        let Some(Some(request)) = entry
+            .record
+            .try_with_untracked(|t| t.request.video().cloned())
+        else {
             return;
         };
         let form = Form::from_request(&request);

@@ -38,8 +38,7 @@ fn version_2_tasks_get_their_model_and_body_as_one_typed_request() {
     }]});
     let e = decode(&v2.to_string()).unwrap();
     let task = &e.tasks[0];
-    assert_eq!(task.model(), avatar_api::Model::DigitalHuman);
-    let avatar_api::AvatarRequest::DigitalHuman(r) = &task.request else {
+    let Some(avatar_api::AvatarRequest::DigitalHuman(r)) = task.request.video() else {
         panic!("{:?}", task.request)
     };
     assert_eq!(r.input_video_url.as_deref(), Some("https://a/v.mp4"));
