@@ -27,7 +27,7 @@ use leptos::prelude::*;
 
 use crate::api::Client;
 use crate::config::{AuthMode, Config};
-use crate::credits::view::CreditBalances;
+use crate::credits::CreditBalances;
 use crate::form::Form;
 
 /// Where requests go and with which key.
@@ -68,10 +68,6 @@ impl Connection {
     pub fn wants_key(&self) -> bool {
         self.config.with_value(|c| c.auth == AuthMode::Key)
     }
-
-    /// What Generate and the running tasks say while the browser is offline.
-    pub const OFFLINE: &'static str =
-        "You are offline: Generate and status checks resume when the network is back.";
 
     /// True when the page asks for a key and none usable is set (tracked).
     pub fn missing_key(&self) -> bool {

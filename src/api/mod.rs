@@ -17,6 +17,10 @@ use gloo_net::http::{Headers, Request, RequestBuilder, Response};
 
 pub use error::{AnswerText, ApiError, CheckFailure};
 
+/// What Generate and the running tasks say while the browser is offline.
+pub const OFFLINE: &str =
+    "You are offline: Generate and status checks resume when the network is back.";
+
 /// How long a status check may take before it counts as a network failure.
 const CHECK_TIMEOUT_MS: u32 = 20_000;
 /// How long a submit may take; after it the outcome is unknown.

@@ -16,9 +16,8 @@ use avatar_api::model::{Field, Model};
 use avatar_api::{AvatarRequest, FieldError, Quote, SubmitResponse};
 use serde::{Deserialize, Serialize};
 
-use crate::ctx::Connection;
 use crate::form::Form;
-use crate::tasks::record::TaskRecord;
+use crate::tasks::record::{BatchTag, TaskRecord};
 
 /// The fields a variant sets itself, per model, in the order its card
 /// shows them; the others (model, the portrait or source, the two-person
@@ -143,7 +142,7 @@ impl std::fmt::Display for NotNow {
         match self {
             NotNow::Sending => f.write_str("Sending…"),
             NotNow::JustSent => f.write_str("Sent: the task is in the list."),
-            NotNow::Offline => f.write_str(Connection::OFFLINE),
+            NotNow::Offline => f.write_str(crate::api::OFFLINE),
             NotNow::Wait(ms) => write!(
                 f,
                 "The API asked to wait: try again in {} s.",
@@ -179,17 +178,6 @@ pub fn may_send(moment: &Moment, videos: &[Video]) -> Result<(), NotNow> {
     } else {
         Ok(())
     }
-}
-
-/// Which batch a task was sent in, and as which row.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BatchTag {
-    /// The batch's id (its plan's).
-    pub id: String,
-    /// The row, from 1.
-    pub index: u32,
-    /// Rows in the batch.
-    pub size: u32,
 }
 
 /// What became of one row.

@@ -1,5 +1,10 @@
 //! The last balance the API reported per key prefix (a 402 carries it; no
-//! endpoint gives it otherwise), and how it is saved.
+//! endpoint gives it otherwise), how it is saved, and the handle that keeps
+//! it ([`CreditBalances`], part of the [`crate::ctx::Connection`]).
+
+use leptos::prelude::*;
+
+use crate::storage::{Scope, local};
 
 /// The last balance the API reported for a key (a 402 carries it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,6 +38,43 @@ pub fn decode_balances(raw: &str) -> Balances {
             Some((key.to_owned(), Balance { credits, at_ms }))
         })
         .collect()
+}
+
+/// The last balance the API reported per key prefix, kept in
+/// `localStorage` under [`Scope::balances`]. A `Copy` handle, part of the
+/// [`crate::ctx::Connection`].
+#[derive(Clone, Copy)]
+pub struct CreditBalances {
+    /// The balances (tracked): the credit log shows them.
+    pub map: RwSignal<Balances>,
+    item: StoredValue<String>,
+}
+
+impl CreditBalances {
+    /// Reads the balances saved in `scope`.
+    pub fn load(scope: &Scope) -> CreditBalances {
+        let item = scope.balances();
+        let map = local()
+            .and_then(|s| s.get_item(&item).ok().flatten())
+            .map(|raw| decode_balances(&raw))
+            .unwrap_or_default();
+        CreditBalances {
+            map: RwSignal::new(map),
+            item: StoredValue::new(item),
+        }
+    }
+
+    /// Remembers that the API said `key` (a prefix) had `credits` at `at_ms`.
+    pub fn remember(&self, key: String, credits: u64, at_ms: u64) {
+        self.map.update(|m| {
+            m.retain(|(k, _)| *k != key);
+            m.push((key, Balance { credits, at_ms }));
+        });
+        if let Some(s) = local() {
+            let text = self.map.with_untracked(encode_balances);
+            let _ = self.item.with_value(|item| s.set_item(item, &text));
+        }
+    }
 }
 
 #[cfg(test)]

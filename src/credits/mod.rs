@@ -18,7 +18,7 @@ mod csv;
 mod totals;
 pub mod view;
 
-pub use balances::{Balance, Balances, decode_balances, encode_balances};
+pub use balances::{Balance, Balances, CreditBalances, decode_balances, encode_balances};
 pub use csv::{CSV_COLUMNS, csv, iso_utc};
 pub use totals::{Periods, Totals, WEEK_MS, periods};
 

@@ -5,53 +5,13 @@
 use leptos::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
 
-use super::{
-    Balance, Balances, Charge, Periods, Totals, charge, csv, decode_balances, encode_balances,
-    keys, periods,
-};
+use super::{Charge, Periods, Totals, charge, csv, keys, periods};
 use crate::ctx::{Announcer, Clock, Connection};
-use crate::storage::{Scope, local};
 use crate::tasks::store::TaskStore;
 use crate::widgets::{blob_url, handler, local_time};
 
 /// The file name the CSV is saved under.
 pub const CSV_FILE: &str = "avatar-studio-credits.csv";
-
-/// The last balance the API reported per key prefix, kept in
-/// `localStorage` under [`Scope::balances`]. A `Copy` handle, part of the
-/// [`Connection`].
-#[derive(Clone, Copy)]
-pub struct CreditBalances {
-    map: RwSignal<Balances>,
-    item: StoredValue<String>,
-}
-
-impl CreditBalances {
-    /// Reads the balances saved in `scope`.
-    pub fn load(scope: &Scope) -> CreditBalances {
-        let item = scope.balances();
-        let map = local()
-            .and_then(|s| s.get_item(&item).ok().flatten())
-            .map(|raw| decode_balances(&raw))
-            .unwrap_or_default();
-        CreditBalances {
-            map: RwSignal::new(map),
-            item: StoredValue::new(item),
-        }
-    }
-
-    /// Remembers that the API said `key` (a prefix) had `credits` at `at_ms`.
-    pub fn remember(&self, key: String, credits: u64, at_ms: u64) {
-        self.map.update(|m| {
-            m.retain(|(k, _)| *k != key);
-            m.push((key, Balance { credits, at_ms }));
-        });
-        if let Some(s) = local() {
-            let text = self.map.with_untracked(encode_balances);
-            let _ = self.item.with_value(|item| s.set_item(item, &text));
-        }
-    }
-}
 
 /// What every task was charged, newest first (tracked on every task).
 pub fn charges_of(tasks: TaskStore) -> Vec<Charge> {

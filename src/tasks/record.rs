@@ -248,6 +248,17 @@ impl TaskRequest {
     }
 }
 
+/// Which batch a task was sent in, and as which row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchTag {
+    /// The batch's id (its plan's).
+    pub id: String,
+    /// The row, from 1.
+    pub index: u32,
+    /// Rows in the batch.
+    pub size: u32,
+}
+
 /// One submitted task, as the page tracks it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TaskRecord {
@@ -284,7 +295,7 @@ pub struct TaskRecord {
     pub check_problem: Option<String>,
     /// The batch it was sent in, as which row.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub batch: Option<crate::create::plan::BatchTag>,
+    pub batch: Option<BatchTag>,
     /// What the API said when it reported the task finished without a
     /// usable video link (an excerpt of its answer).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -185,7 +185,7 @@ fn progress_of(entry: TaskEntry) -> impl IntoView {
             </div>
         }.into_any())}
         {move || problem().map(|p| view! { <p class="task-note warn-text">{p}</p> }.into_any())}
-        {move || (!conn.online.get()).then(|| view! { <p class="task-note warn-text offline">{Connection::OFFLINE}</p> }.into_any())}
+        {move || (!conn.online.get()).then(|| view! { <p class="task-note warn-text offline">{crate::api::OFFLINE}</p> }.into_any())}
     }
 }
 
