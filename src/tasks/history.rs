@@ -66,7 +66,7 @@ pub enum ImportError {
 
 /// The tasks of a history file.
 pub fn read(text: &str) -> Result<Vec<TaskRecord>, ImportError> {
-    let value: Value = serde_json::from_str(text).map_err(|_| ImportError::NotJson)?;
+    let mut value: Value = serde_json::from_str(text).map_err(|_| ImportError::NotJson)?;
     if value.get("format").and_then(Value::as_str) != Some(FORMAT) {
         return Err(ImportError::Foreign);
     }
@@ -79,14 +79,13 @@ pub fn read(text: &str) -> Result<Vec<TaskRecord>, ImportError> {
             ));
         }
     };
-    let Some(tasks) = value.get("tasks").and_then(Value::as_array) else {
+    let Some(Value::Array(tasks)) = value.get_mut("tasks").map(Value::take) else {
         return Err(ImportError::Damaged("it has no task list".to_owned()));
     };
     tasks
-        .iter()
+        .into_iter()
         .enumerate()
-        .map(|(i, task)| {
-            let mut task = task.clone();
+        .map(|(i, mut task)| {
             if let (1, Some(fields)) = (version, task.as_object_mut()) {
                 format::migrate_task_state(fields);
             }
