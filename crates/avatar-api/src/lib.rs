@@ -6,6 +6,9 @@
 //! # Modules
 //!
 //! - [`model`]: the three generation endpoints and the values their fields allow.
+//! - [`kind`]: the kinds of task (video, speech, portrait): where each is polled and its result field.
+//! - [`voice`]: speech from a script (`/api/v2/voice/clone`), its checks and estimated price.
+//! - [`image`]: a picture from a description (`/api/v2/image/generate`), its checks and price.
 //! - [`request`]: the request bodies of the three submit endpoints.
 //! - [`validate`]: field validation, every problem reported at once.
 //! - [`billing`]: the exact cost of a request, in whole credits.
@@ -46,17 +49,23 @@
 pub mod billing;
 pub mod connection;
 pub mod estimate;
+pub mod image;
+pub mod kind;
 pub mod model;
 pub mod number;
 pub mod poll;
 pub mod request;
 pub mod response;
 pub mod validate;
+pub mod voice;
 
 pub use billing::Quote;
+pub use image::{Aspect, ImageModel, ImageRequest};
+pub use kind::Kind;
 pub use model::Model;
 pub use request::{AvatarRequest, DigitalHumanRequest, DualRequest, ProRequest};
 pub use response::{
     ErrorBody, NotUnderstood, ProviderError, SubmitResponse, Task, TaskError, TaskStatus,
 };
 pub use validate::FieldError;
+pub use voice::{VoiceModel, VoiceRequest};

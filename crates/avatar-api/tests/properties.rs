@@ -558,13 +558,13 @@ fn any_task() -> impl Strategy<Value = Task> {
             time(),
             time(),
         ),
-        (metadata, url, text()),
+        (metadata, url.clone(), url.clone(), url, text()),
     )
         .prop_map(
             |(
                 (task_id, status, capability, action, model),
                 (progress, error, credits_used, created_at, completed_at),
-                (metadata, video_url, provider_used),
+                (metadata, video_url, audio_url, image_url, provider_used),
             )| Task {
                 task_id,
                 status,
@@ -578,6 +578,8 @@ fn any_task() -> impl Strategy<Value = Task> {
                 completed_at,
                 metadata,
                 video_url,
+                audio_url,
+                image_url,
                 provider_used,
             },
         )
@@ -597,6 +599,8 @@ fn answer_json() -> impl Strategy<Value = Value> {
         "id",
         "videoUrl",
         "video_url",
+        "audioUrl",
+        "imageUrl",
         "result_url",
         "url",
         "progress",

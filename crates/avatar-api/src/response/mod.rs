@@ -15,7 +15,9 @@
 //! - **The video link** is the first string of `videoUrl`, `video_url`,
 //!   `result_url`, then the same names and `url` inside `result` or
 //!   `output`, then `result`/`output` given as a string, then a top-level
-//!   `url`. Only [`Task::usable_video_url`] is ever shown or fetched.
+//!   `url`. Only [`Task::usable_video_url`] is ever shown or fetched. Speech
+//!   and pictures are found the same way under their own names
+//!   ([`Kind::link_keys`](crate::kind::Kind::link_keys)); [`Task::usable_link`].
 //! - **Not credulous**: a status answer without a `status`, or a submit
 //!   answer without a task id, is [`NotUnderstood`], never a pending task.
 //!

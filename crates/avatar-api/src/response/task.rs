@@ -5,6 +5,7 @@ use serde_json::{Map, Value};
 
 use super::fields::{code_of, number, number_of, string_of, task_id_of};
 use super::status::{TaskStatus, status_of};
+use crate::kind::Kind;
 use crate::validate;
 
 /// A failed task's error: `{code, message, type}`, or a plain string.
@@ -81,30 +82,33 @@ pub struct Task {
     /// it is looked for); show or fetch only [`Task::usable_video_url`].
     #[serde(rename = "videoUrl", skip_serializing_if = "Option::is_none")]
     pub video_url: Option<String>,
+    /// The result speech as sent, found the same way under `audioUrl`, …
+    #[serde(rename = "audioUrl", skip_serializing_if = "Option::is_none")]
+    pub audio_url: Option<String>,
+    /// The result picture as sent, found the same way under `imageUrl`, …
+    #[serde(rename = "imageUrl", skip_serializing_if = "Option::is_none")]
+    pub image_url: Option<String>,
     /// Which upstream ran it.
     #[serde(rename = "providerUsed", skip_serializing_if = "Option::is_none")]
     pub provider_used: Option<String>,
 }
 
-/// Names of the result link, in order, at the top level and inside `result`/`output`.
-const VIDEO_KEYS: [&str; 3] = ["videoUrl", "video_url", "result_url"];
 /// Objects (or strings) that may hold the result.
 const RESULT_KEYS: [&str; 2] = ["result", "output"];
 
-/// The result link of a task object (see the [`response`](super) docs for
-/// the order).
-fn video_url_of(m: &Map<String, Value>) -> Option<String> {
+/// The result link of a task object of `kind` (see the [`response`](super)
+/// docs for the order).
+fn link_of(m: &Map<String, Value>, kind: Kind) -> Option<String> {
+    let keys = kind.link_keys();
     let non_blank = |s: &str| Some(s.trim()).filter(|s| !s.is_empty()).map(str::to_owned);
     let named = |m: &Map<String, Value>, keys: &[&str]| {
         keys.iter()
             .find_map(|k| m.get(*k).and_then(Value::as_str).and_then(non_blank))
     };
-    named(m, &VIDEO_KEYS)
+    named(m, keys)
         .or_else(|| {
             RESULT_KEYS.iter().find_map(|k| match m.get(*k)? {
-                Value::Object(inner) => {
-                    named(inner, &VIDEO_KEYS).or_else(|| named(inner, &["url"]))
-                }
+                Value::Object(inner) => named(inner, keys).or_else(|| named(inner, &["url"])),
                 Value::String(s) => non_blank(s),
                 _ => None,
             })
@@ -148,7 +152,9 @@ impl Task {
             created_at: time_of(m, "created_at"),
             completed_at: time_of(m, "completed_at"),
             metadata: m.get("metadata").filter(|v| !v.is_null()).cloned(),
-            video_url: video_url_of(m),
+            video_url: link_of(m, Kind::Video),
+            audio_url: link_of(m, Kind::Speech),
+            image_url: link_of(m, Kind::Portrait),
             provider_used: string_of(m, &["providerUsed", "provider_used"]),
         }
     }
@@ -162,9 +168,18 @@ impl Task {
     /// The result link, only when it is an absolute `http://` or `https://`
     /// URL with a host (anything else is never put into a page).
     pub fn usable_video_url(&self) -> Option<&str> {
-        self.video_url
-            .as_deref()
-            .filter(|url| validate::is_http_url(url))
+        self.usable_link(Kind::Video)
+    }
+
+    /// The result link of a task of `kind`, only when usable (as
+    /// [`Task::usable_video_url`]).
+    pub fn usable_link(&self, kind: Kind) -> Option<&str> {
+        let link = match kind {
+            Kind::Video => &self.video_url,
+            Kind::Speech => &self.audio_url,
+            Kind::Portrait => &self.image_url,
+        };
+        link.as_deref().filter(|url| validate::is_http_url(url))
     }
 }
 
@@ -255,6 +270,30 @@ mod tests {
         }
         assert_eq!(url(r#"{"status": "completed"}"#), None);
         assert_eq!(url(r#"{"status": "completed", "result": {"a": 1}}"#), None);
+    }
+
+    #[test]
+    fn speech_and_picture_links_are_found_like_videos() {
+        let t = parse_task(
+            r#"{"status": "completed", "capability": "voice", "audioUrl": "https://o/t.wav", "providerUsed": "v1-async"}"#,
+        )
+        .unwrap();
+        assert_eq!(t.usable_link(Kind::Speech), Some("https://o/t.wav"));
+        assert_eq!(t.usable_link(Kind::Portrait), None);
+        assert_eq!(t.provider_used.as_deref(), Some("v1-async"));
+        let t = parse_task(
+            r#"{"status": "completed", "_type": "image.generate", "imageUrl": "https://u/0.png"}"#,
+        )
+        .unwrap();
+        assert_eq!(t.usable_link(Kind::Portrait), Some("https://u/0.png"));
+        let t = parse_task(
+            r#"{"data": {"status": "done", "result": {"audio_url": "https://o/a.wav"}}}"#,
+        )
+        .unwrap();
+        assert_eq!(t.usable_link(Kind::Speech), Some("https://o/a.wav"));
+        let t = parse_task(r#"{"status": "completed", "imageUrl": "data:image/png;base64,xx"}"#)
+            .unwrap();
+        assert_eq!(t.usable_link(Kind::Portrait), None);
     }
 
     #[test]
