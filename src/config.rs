@@ -28,6 +28,16 @@ pub struct Sample {
     pub audio_url: String,
 }
 
+/// A reference voice the deployment offers for speech from a script.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+pub struct Voice {
+    /// What it sounds like, e.g. "Voice 1 · calm".
+    #[serde(default)]
+    pub label: String,
+    /// The recording.
+    pub url: String,
+}
+
 /// The sample for Dual Avatar.
 #[derive(Debug, Clone, PartialEq, Default, Deserialize)]
 pub struct DualSample {
@@ -62,6 +72,9 @@ pub struct Config {
     /// A source video for AI Avatar's video input.
     #[serde(default)]
     pub video_sample: Option<String>,
+    /// Reference voices offered for speech from a script.
+    #[serde(default)]
+    pub voices: Vec<Voice>,
 }
 
 /// Why the configuration could not be read.

@@ -12,10 +12,12 @@
 mod error;
 
 use avatar_api::response;
-use avatar_api::{AvatarRequest, SubmitResponse, Task};
+use avatar_api::{AvatarRequest, Kind, SubmitResponse, Task};
 use gloo_net::http::{Headers, Request, RequestBuilder, Response};
 
 pub use error::{AnswerText, ApiError, CheckFailure};
+
+use crate::tasks::request::TaskRequest;
 
 /// What Generate and the running tasks say while the browser is offline.
 pub const OFFLINE: &str =
@@ -48,9 +50,9 @@ pub fn join(base: &str, path: &str) -> String {
     format!("{}{path}", base.trim().trim_end_matches('/'))
 }
 
-/// The path of a task's status.
-pub fn task_path(task_id: &str) -> String {
-    format!("/api/v2/avatar/tasks/{}", escape_segment(task_id))
+/// The path of the status of a task of `kind`.
+pub fn task_path(kind: Kind, task_id: &str) -> String {
+    format!("{}{}", kind.status_path(), escape_segment(task_id))
 }
 
 /// Masks a key for display: the prefix and last four characters only.
@@ -125,9 +127,9 @@ impl Client {
         Ok(builder.headers(Headers::from_raw(headers)))
     }
 
-    /// Submits a generation request (once: never retried).
-    pub async fn submit(&self, request: &AvatarRequest) -> Result<SubmitResponse, ApiError> {
-        let url = join(&self.base, request.model().submit_path());
+    /// Submits a request of any kind (once: never retried).
+    pub async fn submit(&self, request: &TaskRequest) -> Result<SubmitResponse, ApiError> {
+        let url = join(&self.base, request.submit_path());
         let body = request.to_json().to_string();
         let prepared = self
             .authorized(Request::post(&url), SUBMIT_TIMEOUT_MS)?
@@ -138,9 +140,9 @@ impl Client {
         response::parse_submit(&text).map_err(|e| ApiError::BadResponse(e.excerpt))
     }
 
-    /// Fetches a task's status.
-    pub async fn task(&self, task_id: &str) -> Result<TaskAnswer, ApiError> {
-        let url = join(&self.base, &task_path(task_id));
+    /// Fetches the status of a task of `kind`.
+    pub async fn task(&self, kind: Kind, task_id: &str) -> Result<TaskAnswer, ApiError> {
+        let url = join(&self.base, &task_path(kind, task_id));
         let prepared = self.authorized(Request::get(&url), CHECK_TIMEOUT_MS)?;
         let (_, text) = read(&url, prepared.send().await, CHECK_TIMEOUT_MS).await?;
         match response::parse_task(&text) {
@@ -156,7 +158,7 @@ impl Client {
     /// exist. Only the API's own JSON 404 proves a live API and a known key;
     /// a web page's 404 means the base URL leads elsewhere.
     pub async fn check_key(&self) -> Result<(), ApiError> {
-        match self.task("key-check").await {
+        match self.task(Kind::Video, "key-check").await {
             Ok(_) | Err(ApiError::NotFound) => Ok(()),
             Err(e) => Err(e),
         }
@@ -224,9 +226,13 @@ mod tests {
 
     #[test]
     fn task_ids_are_escaped_in_paths() {
-        assert_eq!(task_path("task_1-a.b~"), "/api/v2/avatar/tasks/task_1-a.b~");
         assert_eq!(
-            task_path("../x?y#z é"),
+            task_path(Kind::Video, "task_1-a.b~"),
+            "/api/v2/avatar/tasks/task_1-a.b~"
+        );
+        assert_eq!(task_path(Kind::Speech, "7"), "/api/v2/tasks/7");
+        assert_eq!(
+            task_path(Kind::Video, "../x?y#z é"),
             "/api/v2/avatar/tasks/..%2Fx%3Fy%23z%20%C3%A9"
         );
         assert_eq!(join("http://h:1/", "/p"), "http://h:1/p");

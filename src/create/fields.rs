@@ -11,6 +11,7 @@ use avatar_api::validate::prompt_chars;
 use leptos::prelude::*;
 
 use super::FormState;
+use super::make::{PortraitMaker, RecentPortraits, SpeechMaker};
 use super::preview::{AudioPreview, ImagePreview, VideoPreview};
 use crate::ctx::{Connection, Draft};
 use crate::form::{Form, clean};
@@ -109,8 +110,11 @@ pub(super) fn media_fields() -> impl IntoView {
         Model::AvatarPro => view! {
             <UrlField field=Field::ImageUrl kind=Media::Image get=|f| f.image_url.clone() set=|f, v| f.image_url = v
                 hint="A clear, front-facing portrait photo (PNG or JPEG)."/>
+            <RecentPortraits/>
+            <PortraitMaker/>
             <UrlField field=Field::AudioUrl kind=Media::Audio get=|f| f.audio_url.clone() set=billing_audio
                 hint="The speech to lip-sync (MP3 or WAV)."/>
+            <SpeechMaker/>
         }.into_any(),
         Model::DigitalHuman => view! {
             <SourceToggle/>
@@ -119,10 +123,11 @@ pub(super) fn media_fields() -> impl IntoView {
                     hint="A short video of the person to animate."/> }.into_any()
             } else {
                 view! { <UrlField field=Field::ImageUrl kind=Media::Image get=|f| f.image_url.clone() set=|f, v| f.image_url = v
-                    hint="A clear, front-facing portrait photo."/> }.into_any()
+                    hint="A clear, front-facing portrait photo."/> <RecentPortraits/> <PortraitMaker/> }.into_any()
             }}
             <UrlField field=Field::AudioUrl kind=Media::Audio get=|f| f.audio_url.clone() set=billing_audio
                 hint="The speech; its length sets the cost."/>
+            <SpeechMaker/>
         }.into_any(),
         Model::DualAvatar => view! {
             <UrlField field=Field::DualImageUrl kind=Media::Image get=|f| f.dual_image_url.clone() set=|f, v| f.dual_image_url = v

@@ -7,6 +7,7 @@
 
 mod cost;
 mod fields;
+mod make;
 pub mod plan;
 mod preview;
 mod send;

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::form::Form;
 use crate::tasks::record::{BatchTag, TaskRecord};
+use crate::tasks::request::TaskRequest;
 
 /// The fields a variant sets itself, per model, in the order its card
 /// shows them; the others (model, the portrait or source, the two-person
@@ -198,9 +199,8 @@ pub enum RowState {
 /// One row of a plan.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Row {
-    /// The request, with its model.
-    #[serde(with = "avatar_api::request::tagged")]
-    pub request: AvatarRequest,
+    /// The request, with its endpoint.
+    pub request: TaskRequest,
     /// Its price.
     pub credits: u64,
     /// What became of it.
@@ -227,7 +227,7 @@ impl Plan {
             .iter()
             .map(|v| {
                 Some(Row {
-                    request: v.request.clone(),
+                    request: v.request.clone().into(),
                     credits: v.credits()?,
                     state: RowState::Unsent,
                 })
@@ -238,6 +238,19 @@ impl Plan {
             rows,
             stopped: None,
         })
+    }
+
+    /// A plan of one request of any kind, priced `credits`.
+    pub fn one(request: TaskRequest, credits: u64) -> Plan {
+        Plan {
+            id: String::new(),
+            rows: vec![Row {
+                request,
+                credits,
+                state: RowState::Unsent,
+            }],
+            stopped: None,
+        }
     }
 
     /// More than one row: its tasks are tagged and it is saved while sent.
@@ -252,7 +265,7 @@ impl Plan {
                 .rows
                 .iter()
                 .zip(videos)
-                .all(|(r, v)| r.request == v.request)
+                .all(|(r, v)| r.request.video() == Some(&v.request))
     }
 
     /// The tag of row `i` (from 0); none for a single video.

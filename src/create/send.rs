@@ -4,7 +4,7 @@
 //! [`Sender`] carries what sending needs, so the submit components and their
 //! event handlers share one handle.
 
-use avatar_api::AvatarRequest;
+use avatar_api::Kind;
 use leptos::prelude::*;
 
 use super::plan::{Moment, Plan, RowState, variants_at_start};
@@ -12,6 +12,7 @@ use crate::api::ApiError;
 use crate::credits::charged_to;
 use crate::ctx::{Announcer, Connection, Draft, SettingsState, Touched, now_ms};
 use crate::tasks::record::TaskRecord;
+use crate::tasks::request::TaskRequest;
 use crate::tasks::store::TaskStore;
 use crate::widgets::{field_id, focus_id};
 
@@ -40,11 +41,14 @@ pub(super) struct Sender {
     pub batch: RwSignal<Option<Plan>>,
     /// The question asked before sending again, with the plan it is about.
     pub question: RwSignal<Option<(Plan, String)>>,
+    /// The id of the button that answers "yes" to that question.
+    confirm_id: &'static str,
 }
 
 impl Sender {
-    /// The handles from the current component's context.
-    pub fn from_context() -> Sender {
+    /// The handles from the current component's context, for a button whose
+    /// question is answered by the button `confirm_id`.
+    pub fn from_context(confirm_id: &'static str) -> Sender {
         Sender {
             conn: expect_context(),
             announcer: expect_context(),
@@ -56,6 +60,7 @@ impl Sender {
             blocked_until: RwSignal::new(0),
             batch: RwSignal::new(None),
             question: RwSignal::new(None),
+            confirm_id,
         }
     }
 
@@ -89,16 +94,17 @@ impl Sender {
         };
         self.announcer.say(question.clone());
         self.question.set(Some((plan, question)));
-        request_animation_frame(|| focus_id("confirm-send"));
+        let id = self.confirm_id;
+        request_animation_frame(move || focus_id(id));
     }
 
     /// The newest task that sent `request` recently (or whose outcome is
     /// unknown, however long ago).
-    fn recent_duplicate(&self, request: &AvatarRequest, now: u64) -> Option<TaskRecord> {
+    fn recent_duplicate(&self, request: &TaskRequest, now: u64) -> Option<TaskRecord> {
         (self.tasks.newest(usize::MAX).into_iter())
             .filter_map(|entry| entry.record.try_get_untracked())
             .find(|t| {
-                t.request.video() == Some(request)
+                &t.request == request
                     && (t.is_outcome_unknown()
                         || now.saturating_sub(t.submitted_ms) < DUPLICATE_WINDOW_MS)
             })
@@ -177,7 +183,20 @@ impl Sender {
     /// Says how sending `plan` ended; `last` is the newest task's element.
     fn report(&self, plan: &Plan, stop: Option<ApiError>, last: Option<String>) {
         let credits = plan.rows.iter().map(|r| r.credits).sum::<u64>();
+        let request = &plan.rows[0].request;
+        let (kind, estimate) = (request.kind(), request.is_estimate());
         match stop {
+            None if kind != Kind::Video => {
+                let price = if estimate {
+                    format!("about {credits} credits (an estimate, settled when it is ready)")
+                } else {
+                    format!("{credits} credits")
+                };
+                return self.announcer.info(format!(
+                    "Submitted: {price}. The {} appears in the task list when it is ready.",
+                    kind.noun()
+                ));
+            }
             None if plan.is_batch() => self.announcer.info(format!(
                 "Batch sent. {} The videos appear in the list as they finish.",
                 plan.report()
@@ -195,7 +214,8 @@ impl Sender {
                 return;
             }
             Some(e) if e.outcome_unknown() => self.announcer.error(format!(
-                "No answer came back: {e} The request may have been accepted and charged {credits} credits; it is kept in your list as \"Outcome unknown\". Check your balance before sending it again."
+                "No answer came back: {e} The request may have been accepted and charged {}{credits} credits; it is kept in your list as \"Outcome unknown\". Check your balance before sending it again.",
+                if estimate { "about " } else { "" }
             )),
             Some(e) => return self.explain(e),
         }

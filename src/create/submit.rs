@@ -13,7 +13,7 @@ use crate::widgets::{field_id, focus_id, handler};
 /// Generate, a stopped batch and the question before sending again.
 #[component]
 pub(super) fn SubmitArea() -> impl IntoView {
-    let sender = Sender::from_context();
+    let sender = Sender::from_context("confirm-send");
     provide_context(sender);
     sender.resume();
     view! {

@@ -26,7 +26,7 @@ pub fn iso_utc(ms: u64) -> String {
 }
 
 /// The CSV's columns, its header row.
-pub const CSV_COLUMNS: [&str; 10] = [
+pub const CSV_COLUMNS: [&str; 11] = [
     "time_utc",
     "key",
     "task_id",
@@ -37,6 +37,7 @@ pub const CSV_COLUMNS: [&str; 10] = [
     "refunded",
     "maybe_charged",
     "note",
+    "estimate",
 ];
 
 /// The charges as CSV (RFC 4180: a header row, CRLF line ends, a field with
@@ -61,6 +62,7 @@ pub fn csv(charges: &[Charge]) -> String {
                 c.refunded.to_string(),
                 c.maybe_charged.to_string(),
                 c.note.to_owned(),
+                if c.estimate { "estimate" } else { "" }.to_owned(),
             ],
         );
     }
@@ -112,8 +114,8 @@ mod tests {
         let text = csv(&[charge(&t)]);
         assert_eq!(
             text,
-            "time_utc,key,task_id,model,parameters,status,charged,refunded,maybe_charged,note\r\n\
-             1970-01-01T00:00:00Z,sk_a…,\"say \"\"hi\"\",\nbye\",AI Avatar Pro,10 s · 1280 px · 25 fps,failed,30,30,0,Refunded: the task failed.\r\n"
+            "time_utc,key,task_id,model,parameters,status,charged,refunded,maybe_charged,note,estimate\r\n\
+             1970-01-01T00:00:00Z,sk_a…,\"say \"\"hi\"\",\nbye\",AI Avatar Pro,10 s · 1280 px · 25 fps,failed,30,30,0,Refunded: the task failed.,\r\n"
         );
         assert_eq!(csv(&[]).lines().count(), 1);
     }

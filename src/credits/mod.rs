@@ -66,6 +66,8 @@ pub struct Charge {
     pub refunded: u64,
     /// Why (refunded or not, charged or maybe).
     pub note: &'static str,
+    /// The amounts are the page's estimate (speech: no published price).
+    pub estimate: bool,
 }
 
 /// What `task` was charged and refunded.
@@ -75,6 +77,9 @@ pub fn charge(task: &TaskRecord) -> Charge {
         TaskState::OutcomeUnknown(_) => "May have been charged: no answer came back to the submit.",
         TaskState::Forgotten => "The API no longer knows this task.",
         _ if refunded => "Refunded: the task failed.",
+        TaskState::Reported(TaskStatus::Completed) if task.request.is_estimate() => {
+            "Estimated: the provider publishes no price for speech."
+        }
         TaskState::Reported(TaskStatus::Completed) => "",
         TaskState::Reported(status) if status.is_final() => {
             "Not refunded: the provider refunds failed tasks only."
@@ -100,6 +105,7 @@ pub fn charge(task: &TaskRecord) -> Charge {
         maybe_charged,
         refunded: if refunded { task.credits } else { 0 },
         note,
+        estimate: task.request.is_estimate(),
     }
 }
 
@@ -181,6 +187,21 @@ mod tests {
         let c = charge(&unsent);
         assert_eq!((c.charged, c.refunded, c.maybe_charged), (0, 0, 20));
         assert_eq!(c.status, "outcome-unknown");
+    }
+
+    #[test]
+    fn speech_charges_are_marked_as_estimates() {
+        let request = avatar_api::VoiceRequest {
+            text: "Hello there".into(),
+            ..avatar_api::VoiceRequest::default()
+        };
+        let mut t = task("s", TaskStatus::Completed, 0, NOW, None);
+        t.request = crate::tasks::request::TaskRequest::Speech(request);
+        t.credits = t.request.price().unwrap();
+        let c = charge(&t);
+        assert_eq!((c.charged, c.estimate, c.model), (11, true, "Speech"));
+        assert!(c.note.starts_with("Estimated"), "{}", c.note);
+        assert!(!charge(&task("v", TaskStatus::Completed, 5, NOW, None)).estimate);
     }
 
     #[test]

@@ -153,7 +153,8 @@ pub fn CreditLog() -> impl IntoView {
                     <thead>{head_row(&["When", "Key", "Model", "Parameters", "Charged", "Refunded", "Note"])}</thead>
                     <tbody>
                         {move || log.get().1.into_iter().map(|c| {
-                            let charged = if c.maybe_charged > 0 { format!("{}?", c.maybe_charged) } else { c.charged.to_string() };
+                            let approx = if c.estimate { "≈" } else { "" };
+                            let charged = if c.maybe_charged > 0 { format!("{approx}{}?", c.maybe_charged) } else { format!("{approx}{}", c.charged) };
                             view! {
                                 <tr data-task-id=c.task_id data-status=c.status>
                                     <td>{local_time(c.at_ms)}</td>

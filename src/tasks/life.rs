@@ -13,8 +13,8 @@
 //! [`LINKLESS_RECHECKS`] times, [`LINKLESS_DELAY_MS`] apart, before it is
 //! shown as finished without a video.
 
-use avatar_api::TaskStatus;
 use avatar_api::estimate::Sample;
+use avatar_api::{Kind, TaskStatus};
 
 use crate::api::{ApiError, CheckFailure, TaskAnswer};
 use crate::tasks::record::{TaskRecord, TaskResult, TaskState};
@@ -26,7 +26,7 @@ pub const LINKLESS_RECHECKS: u32 = 3;
 pub const LINKLESS_DELAY_MS: u64 = 2_000;
 
 /// What the row says while a finished task's link is awaited.
-pub const AWAITING_LINK: &str = "The API says it is finished; waiting for the video link…";
+pub const AWAITING_LINK: &str = "The API says it is finished; waiting for the link to the result…";
 
 /// One poller's schedule so far (a person's "Check now" has none).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -114,7 +114,8 @@ fn answered(
         s.failures = 0;
         s.retry_after_ms = None;
     }
-    let link = remote.usable_video_url().map(str::to_owned);
+    let kind = task.request.kind();
+    let link = remote.usable_link(kind).map(str::to_owned);
     if remote.status == TaskStatus::Completed && link.is_none() {
         // A person's check takes the answer as it is.
         let linkless = schedule.map_or(LINKLESS_RECHECKS + 1, |s| {
@@ -133,13 +134,16 @@ fn answered(
     }
     task.check_problem = None;
     if let Some(url) = link {
-        task.result = Some(TaskResult::Video(url));
+        task.result = Some(TaskResult::of(kind, url));
     }
     if remote.status == TaskStatus::Completed && task.result.is_none() {
         task.answer = Some(excerpt);
     }
     if remote.error.is_some() {
         task.error = remote.error.clone();
+    }
+    if kind != Kind::Video && remote.model.is_some() {
+        task.model_used = remote.model.clone();
     }
     if !remote.status.is_final() {
         return Change::next(Next::Schedule);

@@ -133,10 +133,10 @@ async fn poll(
     alarm: Alarm,
 ) {
     let policy = Policy::default();
-    let Some((id, submitted_ms, shape)) = entry
-        .record
-        .try_with_untracked(|t| (t.task_id.clone(), t.submitted_ms, t.shape()))
-    else {
+    let Some((id, kind, submitted_ms, shape)) = entry.record.try_with_untracked(|t| {
+        let kind = t.request.kind();
+        (t.task_id.clone(), kind, t.submitted_ms, t.shape())
+    }) else {
         return;
     };
     let clock = checks.clock;
@@ -191,7 +191,7 @@ async fn poll(
             continue;
         }
         let slot = Slot::take(shared.in_flight);
-        let result = checks.conn.client().task(&id).await;
+        let result = checks.conn.client().task(kind, &id).await;
         drop(slot);
         if alive.try_get_value().is_none() {
             return;
@@ -245,7 +245,10 @@ impl Alarm {
 
 /// Checks a task once, now ("Check now", "Check again"), outside the schedule.
 pub fn check_now(checks: StatusChecks, entry: TaskEntry) {
-    let Some(id) = entry.record.try_with_untracked(|t| t.task_id.clone()) else {
+    let Some((id, kind)) = entry
+        .record
+        .try_with_untracked(|t| (t.task_id.clone(), t.request.kind()))
+    else {
         return;
     };
     let client = checks.conn.client();
@@ -253,7 +256,7 @@ pub fn check_now(checks: StatusChecks, entry: TaskEntry) {
         .tasks
         .update(entry, |t| t.check_problem = Some("Checking…".to_owned()));
     leptos::task::spawn_local(async move {
-        let result = client.task(&id).await;
+        let result = client.task(kind, &id).await;
         apply(checks, entry, result, None);
     });
 }

@@ -2,30 +2,33 @@
 //! stands ([`TaskState`], one state at a time) and the words the list, the
 //! credit log and Compare use for it ([`summary`], [`status_label`]).
 
-use avatar_api::billing::{format_seconds, seconds_to_ms};
 use avatar_api::estimate::Shape;
-use avatar_api::model;
-use avatar_api::{AvatarRequest, TaskError, TaskStatus};
+use avatar_api::{TaskError, TaskStatus};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+pub use super::request::{TaskRequest, TaskResult, summary};
 
 /// A value saved as one JSON string, `tag` or `tag:words`. Read as a string
 /// and split, it costs the wasm a fraction of a derived enum's decoder
 /// (TaskState's derived one was 2.9 KB).
-trait TaggedText: Sized {
+pub(super) trait TaggedText: Sized {
     /// The tag and its words (empty for none).
     fn tagged(&self) -> (&str, &str);
     /// The value for a tag and its words, if the tag is known.
     fn untagged(tag: &str, text: &str) -> Option<Self>;
 }
 
-fn write_tagged<S: Serializer>(value: &impl TaggedText, s: S) -> Result<S::Ok, S::Error> {
+pub(super) fn write_tagged<S: Serializer>(
+    value: &impl TaggedText,
+    s: S,
+) -> Result<S::Ok, S::Error> {
     match value.tagged() {
         (tag, "") => s.serialize_str(tag),
         (tag, text) => s.serialize_str(&format!("{tag}:{text}")),
     }
 }
 
-fn read_tagged<'de, T: TaggedText, D: Deserializer<'de>>(d: D) -> Result<T, D::Error> {
+pub(super) fn read_tagged<'de, T: TaggedText, D: Deserializer<'de>>(d: D) -> Result<T, D::Error> {
     let text = String::deserialize(d)?;
     let (tag, words) = text.split_once(':').unwrap_or((&text, ""));
     T::untagged(tag, words).ok_or_else(|| serde::de::Error::custom("an unknown tag"))
@@ -38,18 +41,6 @@ impl Serialize for TaskState {
 }
 
 impl<'de> Deserialize<'de> for TaskState {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        read_tagged(d)
-    }
-}
-
-impl Serialize for TaskResult {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        write_tagged(self, s)
-    }
-}
-
-impl<'de> Deserialize<'de> for TaskResult {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         read_tagged(d)
     }
@@ -146,108 +137,6 @@ impl TaskState {
     }
 }
 
-/// What a finished task made, by kind. The list, Compare, the saved copies
-/// and the history file reach it through [`TaskResult::url`], without
-/// knowing a kind's own fields, so that a new kind of task (speech, a
-/// picture, captions) is one more variant here, as its request is one more
-/// endpoint in the request's `{"model", "body"}` form. Saved as one string
-/// ([`TaggedText`]): `video:<link>`.
-#[derive(Debug, Clone, PartialEq)]
-pub enum TaskResult {
-    /// A talking video (the avatar endpoints), at the link the provider
-    /// serves it from.
-    Video(String),
-}
-
-impl TaggedText for TaskResult {
-    fn tagged(&self) -> (&str, &str) {
-        match self {
-            TaskResult::Video(url) => ("video", url),
-        }
-    }
-
-    fn untagged(tag: &str, text: &str) -> Option<Self> {
-        (tag == "video").then(|| TaskResult::Video(text.to_owned()))
-    }
-}
-
-impl TaskResult {
-    /// The link to what the task made.
-    pub fn url(&self) -> &str {
-        match self {
-            TaskResult::Video(url) => url,
-        }
-    }
-}
-
-/// What a task asked for, by kind: the request sent, with the endpoint it
-/// went to. The list, the credit log, Compare and the history file read it
-/// through [`TaskRequest::label`], [`TaskRequest::summary`] and the like,
-/// so a new kind (speech, a picture, captions) is one more variant here.
-/// Saved as `{"model": <endpoint>, "body": {...}}`, one form for every kind.
-#[derive(Debug, Clone, PartialEq)]
-pub enum TaskRequest {
-    /// A talking video, from one of the three avatar endpoints.
-    Video(AvatarRequest),
-}
-
-impl From<AvatarRequest> for TaskRequest {
-    fn from(request: AvatarRequest) -> Self {
-        TaskRequest::Video(request)
-    }
-}
-
-impl Serialize for TaskRequest {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            TaskRequest::Video(request) => avatar_api::request::tagged::serialize(request, s),
-        }
-    }
-}
-
-impl<'de> Deserialize<'de> for TaskRequest {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        avatar_api::request::tagged::deserialize(d).map(TaskRequest::Video)
-    }
-}
-
-impl TaskRequest {
-    /// The video request, for a video task.
-    pub fn video(&self) -> Option<&AvatarRequest> {
-        match self {
-            TaskRequest::Video(request) => Some(request),
-        }
-    }
-
-    /// What the task is called: the endpoint's name ("AI Avatar Pro").
-    pub fn label(&self) -> &'static str {
-        match self {
-            TaskRequest::Video(request) => request.model().label(),
-        }
-    }
-
-    /// A short description of its parameters.
-    pub fn summary(&self) -> String {
-        match self {
-            TaskRequest::Video(request) => summary(request),
-        }
-    }
-
-    /// A picture to show beside it (the portrait), if any.
-    pub fn thumbnail_url(&self) -> Option<&str> {
-        match self {
-            TaskRequest::Video(request) => request.thumbnail_url(),
-        }
-    }
-
-    /// The job's size, for time estimates.
-    pub fn shape(&self) -> Option<Shape> {
-        match self {
-            TaskRequest::Video(request) => request.shape(),
-        }
-    }
-}
-
 /// Which batch a task was sent in, and as which row.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BatchTag {
@@ -300,6 +189,10 @@ pub struct TaskRecord {
     /// usable video link (an excerpt of its answer).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub answer: Option<String>,
+    /// The model the API says it used, for speech and pictures (it may
+    /// differ from the one asked for).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_used: Option<String>,
     /// The user removed the copy of its video saved in this browser
     /// ([`crate::tasks::saved`]): it is not saved again unless asked.
     #[serde(default, skip_serializing_if = "is_false")]
@@ -335,6 +228,7 @@ impl TaskRecord {
             check_problem: None,
             batch: None,
             answer: None,
+            model_used: None,
             copy_removed: false,
         }
     }
@@ -402,41 +296,4 @@ impl TaskRecord {
 /// What the status badge says.
 pub fn status_label(task: &TaskRecord) -> String {
     task.state.label()
-}
-
-/// A short description of a request's parameters.
-pub fn summary(request: &AvatarRequest) -> String {
-    match request {
-        AvatarRequest::Pro(r) => {
-            let mut length = model::duration_label(r.duration);
-            if let (model::FOLLOW_AUDIO, Some(s)) = (r.duration, r.audio_duration_seconds) {
-                length = format!("{length} ({} s)", format_seconds(seconds_to_ms(s)));
-            }
-            format!("{length} · {} px · {} fps", r.resolution, r.framerate)
-        }
-        AvatarRequest::DigitalHuman(r) => format!(
-            "{} audio · {}×{}{}",
-            audio(r.audio_duration_seconds),
-            r.width,
-            r.height,
-            if r.input_video_url.is_some() {
-                " · from video"
-            } else {
-                ""
-            }
-        ),
-        AvatarRequest::Dual(r) => format!(
-            "{} audio · {}×{} · two speakers",
-            audio(r.audio_duration_seconds),
-            r.width,
-            r.height
-        ),
-    }
-}
-
-fn audio(seconds: Option<f64>) -> String {
-    match seconds {
-        Some(s) => format!("{} s", format_seconds(seconds_to_ms(s))),
-        None => "?".to_owned(),
-    }
 }

@@ -11,6 +11,7 @@ use leptos::prelude::*;
 
 use crate::ctx::{Announcer, Clock, Connection, Draft};
 use crate::form::Form;
+use crate::tasks::made::made;
 use crate::tasks::poller::{AUTO_CHECK_LIMIT_MS, StatusChecks, check_now, taking_long};
 use crate::tasks::record::{TaskRecord, TaskState, status_label};
 use crate::tasks::saved::SavedCopies;
@@ -70,7 +71,11 @@ pub fn TaskRow(entry: TaskEntry) -> impl IntoView {
                     <div class="task-sub">{first.request.summary()}</div>
                     {batch.map(|line| view! { <div class="task-sub batch-line">{line}</div> })}
                     <div class="task-sub muted">
-                        {format!("{} credits · ", first.credits)}
+                        {if first.request.is_estimate() {
+                            format!("≈{} credits (estimate) · ", first.credits)
+                        } else {
+                            format!("{} credits · ", first.credits)
+                        }}
                         <code class="task-id">{id.clone()}</code>
                     </div>
                 </div>
@@ -111,10 +116,12 @@ fn task_outcome(entry: TaskEntry, poster: Option<String>) -> impl IntoView {
             .map(|e| e.message.clone())
             .filter(|m| !m.is_empty());
         match status {
-            TaskStatus::Completed => match t.result_url().filter(|u| is_http_url(u)) {
-                Some(url) => view! { <ResultVideo entry url=url.to_owned() poster=poster.clone()/> }.into_any(),
+            TaskStatus::Completed => match t.result.as_ref().filter(|r| is_http_url(r.url())) {
+                Some(r) => made(&t, r).unwrap_or_else(|| {
+                    view! { <ResultVideo entry url=r.url().to_owned() poster=poster.clone()/> }.into_any()
+                }),
                 None => view! {
-                    <p class="task-error">"Finished, but the API gave no video link."</p>
+                    <p class="task-error">{format!("Finished, but the API gave no link to the {}.", t.request.kind().noun())}</p>
                     {t.answer.clone().map(|a| view! { <p class="task-note">"It said: " <code class="answer">{a}</code></p> })}
                 }.into_any(),
             },
@@ -204,6 +211,7 @@ fn row_actions(entry: TaskEntry) -> impl IntoView {
     let draft = expect_context::<Draft>();
     let saved = expect_context::<SavedCopies>();
     let id = entry.id();
+    let is_video = entry.record.with_untracked(|t| t.request.video().is_some());
     let remove = {
         let id = id.clone();
         move |_| {
@@ -230,7 +238,9 @@ fn row_actions(entry: TaskEntry) -> impl IntoView {
     };
     view! {
         <div class="task-actions secondary">
-            <button type="button" class="btn small ghost" on:click=handler(reuse)>"Reuse these parameters"</button>
+            {is_video.then(|| view! {
+                <button type="button" class="btn small ghost" on:click=handler(reuse)>"Reuse these parameters"</button>
+            })}
             <button type="button" class="btn small ghost danger" on:click=handler(remove)
                 aria-label=format!("Remove task {id} from the list")>"Remove"</button>
         </div>

@@ -179,6 +179,8 @@ impl Job {
             completed_at: self.finished_at_ms.map(|ms| (ms / 1000) as i64),
             metadata: self.metadata.clone(),
             video_url: completed.then(|| format!("{base_url}/results/{}.mp4", self.task_id)),
+            audio_url: None,
+            image_url: None,
             provider_used: Some("avatar-emulator".to_owned()),
         }
     }

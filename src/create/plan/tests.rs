@@ -16,7 +16,7 @@ fn plan(states: &[RowState]) -> Plan {
         id: "b1".into(),
         rows: (0..states.len())
             .map(|i| Row {
-                request: Form::default().to_request(),
+                request: Form::default().to_request().into(),
                 credits: 8 + i as u64,
                 state: RowState::Unsent,
             })

@@ -1,0 +1,74 @@
+//! What a speech or portrait task made, in its row: the recording with its
+//! length, or the picture at its size, and the button that puts it into
+//! the form ("Use this speech", "Use as portrait").
+
+use avatar_api::billing::{format_seconds, seconds_to_ms};
+use avatar_api::model::Field;
+use leptos::prelude::*;
+
+use crate::ctx::{Announcer, Draft};
+use crate::tasks::record::TaskRecord;
+use crate::tasks::request::TaskResult;
+use crate::widgets::{field_id, focus_id, handler};
+
+/// The speech or picture `result` of `task`, with its use; `None` for a video.
+pub fn made(task: &TaskRecord, result: &TaskResult) -> Option<AnyView> {
+    let (draft, announcer) = (expect_context::<Draft>(), expect_context::<Announcer>());
+    let url = result.url().to_owned();
+    let size = RwSignal::new(None::<String>);
+    // The API may use another model than the one asked for: say which it used.
+    let model = task.model_used.clone().map(|used| {
+        let asked = task.request.speech().map(|s| s.model.as_str());
+        match asked {
+            Some(asked) if asked != used => format!("Made by {used} (asked for {asked})."),
+            _ => format!("Made by {used}."),
+        }
+    });
+    let view = match result {
+        TaskResult::Video(_) => return None,
+        TaskResult::Speech(_) => {
+            let chosen = url.clone();
+            let use_it = move |_| {
+                draft.form.update(|f| f.set_billing_audio(chosen.clone()));
+                announcer.say("The speech is in the form; its length is read when it loads.");
+                focus_id(&field_id(Field::AudioUrl.name()));
+            };
+            view! {
+                <div class="made">
+                    <audio controls preload="metadata" src=url
+                        on:loadedmetadata=handler(move |ev| {
+                            let audio: web_sys::HtmlMediaElement = event_target(&ev);
+                            let s = audio.duration();
+                            if s.is_finite() && s > 0.0 {
+                                size.set(Some(format!("{} s of speech", format_seconds(seconds_to_ms(s)))));
+                            }
+                        })></audio>
+                    <p class="task-sub">{move || size.get()} " " {model}</p>
+                    <button type="button" class="btn small" on:click=handler(use_it)>"Use this speech"</button>
+                </div>
+            }
+            .into_any()
+        }
+        TaskResult::Portrait(_) => {
+            let chosen = url.clone();
+            let use_it = move |_| {
+                draft.form.update(|f| f.image_url = chosen.clone());
+                announcer.say("The portrait is in the form.");
+                focus_id(&field_id(Field::ImageUrl.name()));
+            };
+            view! {
+                <div class="made">
+                    <img class="made-picture" src=url alt="The portrait made from the description"
+                        on:load=handler(move |ev| {
+                            let img: web_sys::HtmlImageElement = event_target(&ev);
+                            size.set(Some(format!("{}×{} px", img.natural_width(), img.natural_height())));
+                        })/>
+                    <p class="task-sub">{move || size.get()} " " {model}</p>
+                    <button type="button" class="btn small" on:click=handler(use_it)>"Use as portrait"</button>
+                </div>
+            }
+            .into_any()
+        }
+    };
+    Some(view)
+}

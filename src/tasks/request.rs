@@ -1,0 +1,301 @@
+//! What a task asked for and what it made, by kind ([`Kind`]): a talking
+//! video, speech from a script, or a portrait from a description. The list,
+//! the poller, the credit log, Compare and the history file read them
+//! through the methods here, never through a kind's own fields.
+
+use avatar_api::billing::{format_seconds, seconds_to_ms};
+use avatar_api::estimate::Shape;
+use avatar_api::image::IMAGE_PRICE;
+use avatar_api::model::{self, Model};
+use avatar_api::{AvatarRequest, ImageRequest, Kind, VoiceRequest};
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::Value;
+
+use super::record::{TaggedText, read_tagged, write_tagged};
+
+/// The saved name of a speech request's endpoint (beside the avatar models' ids).
+const SPEECH_TAG: &str = "voice-clone";
+/// The saved name of a portrait request's endpoint.
+const PORTRAIT_TAG: &str = "image-generate";
+
+/// What a task asked for: the request sent, typed by kind. Saved as
+/// `{"model": <endpoint>, "body": {...}}`, one form for every kind
+/// (`avatar-pro`, `digital-human`, `dual-avatar`, `voice-clone`,
+/// `image-generate`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum TaskRequest {
+    /// A talking video, from one of the three avatar endpoints.
+    Video(AvatarRequest),
+    /// Speech read from a script in a reference voice.
+    Speech(VoiceRequest),
+    /// A picture drawn from a description.
+    Portrait(ImageRequest),
+}
+
+impl From<AvatarRequest> for TaskRequest {
+    fn from(request: AvatarRequest) -> Self {
+        TaskRequest::Video(request)
+    }
+}
+
+#[derive(Serialize)]
+struct Out<'a> {
+    model: &'a str,
+    body: Value,
+}
+
+#[derive(Deserialize)]
+struct In {
+    model: String,
+    body: Value,
+}
+
+impl Serialize for TaskRequest {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let model = match self {
+            TaskRequest::Video(r) => r.model().id(),
+            TaskRequest::Speech(_) => SPEECH_TAG,
+            TaskRequest::Portrait(_) => PORTRAIT_TAG,
+        };
+        Out {
+            model,
+            body: self.to_json(),
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for TaskRequest {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let In { model, body } = In::deserialize(d)?;
+        fn typed<T: serde::de::DeserializeOwned, E: serde::de::Error>(body: Value) -> Result<T, E> {
+            serde_json::from_value(body).map_err(E::custom)
+        }
+        Ok(match model.as_str() {
+            SPEECH_TAG => TaskRequest::Speech(typed(body)?),
+            PORTRAIT_TAG => TaskRequest::Portrait(typed(body)?),
+            id => {
+                let model =
+                    Model::from_id(id).ok_or_else(|| D::Error::custom("an unknown model"))?;
+                let request = AvatarRequest::from_json(model, &body)
+                    .map_err(|e| D::Error::custom(e.message))?;
+                TaskRequest::Video(request)
+            }
+        })
+    }
+}
+
+impl TaskRequest {
+    /// Which kind of task it is.
+    pub fn kind(&self) -> Kind {
+        match self {
+            TaskRequest::Video(_) => Kind::Video,
+            TaskRequest::Speech(_) => Kind::Speech,
+            TaskRequest::Portrait(_) => Kind::Portrait,
+        }
+    }
+
+    /// The video request, for a video task.
+    pub fn video(&self) -> Option<&AvatarRequest> {
+        match self {
+            TaskRequest::Video(request) => Some(request),
+            _ => None,
+        }
+    }
+
+    /// The speech request, for a speech task.
+    pub fn speech(&self) -> Option<&VoiceRequest> {
+        match self {
+            TaskRequest::Speech(request) => Some(request),
+            _ => None,
+        }
+    }
+
+    /// Where it is sent, relative to the API base URL.
+    pub fn submit_path(&self) -> &'static str {
+        match self {
+            TaskRequest::Video(r) => r.model().submit_path(),
+            TaskRequest::Speech(_) => avatar_api::voice::CLONE_PATH,
+            TaskRequest::Portrait(_) => avatar_api::image::GENERATE_PATH,
+        }
+    }
+
+    /// The JSON body sent.
+    pub fn to_json(&self) -> Value {
+        match self {
+            TaskRequest::Video(r) => r.to_json(),
+            TaskRequest::Speech(r) => r.to_json(),
+            TaskRequest::Portrait(r) => r.to_json(),
+        }
+    }
+
+    /// Its price, when known: exact, except for speech ([`TaskRequest::is_estimate`]).
+    pub fn price(&self) -> Option<u64> {
+        match self {
+            TaskRequest::Video(r) => r.quote().map(|q| q.credits),
+            TaskRequest::Speech(r) => Some(r.estimate()),
+            TaskRequest::Portrait(_) => Some(IMAGE_PRICE),
+        }
+    }
+
+    /// True when its price is the page's estimate, not a published price
+    /// (speech: the provider publishes none).
+    pub fn is_estimate(&self) -> bool {
+        matches!(self, TaskRequest::Speech(_))
+    }
+
+    /// What the task is called: the endpoint's name ("AI Avatar Pro",
+    /// "Speech", "Portrait").
+    pub fn label(&self) -> &'static str {
+        match self {
+            TaskRequest::Video(request) => request.model().label(),
+            TaskRequest::Speech(_) => "Speech",
+            TaskRequest::Portrait(_) => "Portrait",
+        }
+    }
+
+    /// A short description of its parameters.
+    pub fn summary(&self) -> String {
+        match self {
+            TaskRequest::Video(request) => summary(request),
+            TaskRequest::Speech(r) => format!(
+                "“{}” · {} characters · {}",
+                shortened(&r.text),
+                r.text.chars().count(),
+                r.model
+            ),
+            TaskRequest::Portrait(r) => {
+                let model = r.image_model().map_or(r.model.as_str(), |m| m.label());
+                format!("“{}” · {} · {model}", shortened(&r.prompt), r.size)
+            }
+        }
+    }
+
+    /// A picture to show beside it (a video's portrait), if any.
+    pub fn thumbnail_url(&self) -> Option<&str> {
+        match self {
+            TaskRequest::Video(request) => request.thumbnail_url(),
+            TaskRequest::Speech(_) | TaskRequest::Portrait(_) => None,
+        }
+    }
+
+    /// The job's size, for time estimates (videos only).
+    pub fn shape(&self) -> Option<Shape> {
+        match self {
+            TaskRequest::Video(request) => request.shape(),
+            TaskRequest::Speech(_) | TaskRequest::Portrait(_) => None,
+        }
+    }
+}
+
+/// The first words of `text`, up to 48 characters.
+fn shortened(text: &str) -> String {
+    const MAX: usize = 48;
+    let text = text.trim();
+    match text.char_indices().nth(MAX) {
+        Some((end, _)) => format!("{}…", text[..end].trim_end()),
+        None => text.to_owned(),
+    }
+}
+
+/// What a finished task made, at the link the provider serves it from. The
+/// list, Compare, the saved copies and the history file reach it through
+/// [`TaskResult::url`]. Saved as one string ([`TaggedText`]):
+/// `video:<link>`, `speech:<link>`, `portrait:<link>`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TaskResult {
+    /// A talking video (the avatar endpoints).
+    Video(String),
+    /// Speech (a recording).
+    Speech(String),
+    /// A picture.
+    Portrait(String),
+}
+
+impl TaggedText for TaskResult {
+    fn tagged(&self) -> (&str, &str) {
+        (self.kind().noun(), self.url())
+    }
+
+    fn untagged(tag: &str, text: &str) -> Option<Self> {
+        let kind = Kind::ALL.into_iter().find(|k| k.noun() == tag)?;
+        Some(TaskResult::of(kind, text.to_owned()))
+    }
+}
+
+impl Serialize for TaskResult {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        write_tagged(self, s)
+    }
+}
+
+impl<'de> Deserialize<'de> for TaskResult {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        read_tagged(d)
+    }
+}
+
+impl TaskResult {
+    /// What a task of `kind` made, at `url`.
+    pub fn of(kind: Kind, url: String) -> TaskResult {
+        match kind {
+            Kind::Video => TaskResult::Video(url),
+            Kind::Speech => TaskResult::Speech(url),
+            Kind::Portrait => TaskResult::Portrait(url),
+        }
+    }
+
+    /// What kind of thing it is.
+    pub fn kind(&self) -> Kind {
+        match self {
+            TaskResult::Video(_) => Kind::Video,
+            TaskResult::Speech(_) => Kind::Speech,
+            TaskResult::Portrait(_) => Kind::Portrait,
+        }
+    }
+
+    /// The link to what the task made.
+    pub fn url(&self) -> &str {
+        match self {
+            TaskResult::Video(url) | TaskResult::Speech(url) | TaskResult::Portrait(url) => url,
+        }
+    }
+}
+
+/// A short description of a request's parameters.
+pub fn summary(request: &AvatarRequest) -> String {
+    match request {
+        AvatarRequest::Pro(r) => {
+            let mut length = model::duration_label(r.duration);
+            if let (model::FOLLOW_AUDIO, Some(s)) = (r.duration, r.audio_duration_seconds) {
+                length = format!("{length} ({} s)", format_seconds(seconds_to_ms(s)));
+            }
+            format!("{length} · {} px · {} fps", r.resolution, r.framerate)
+        }
+        AvatarRequest::DigitalHuman(r) => format!(
+            "{} audio · {}×{}{}",
+            audio(r.audio_duration_seconds),
+            r.width,
+            r.height,
+            if r.input_video_url.is_some() {
+                " · from video"
+            } else {
+                ""
+            }
+        ),
+        AvatarRequest::Dual(r) => format!(
+            "{} audio · {}×{} · two speakers",
+            audio(r.audio_duration_seconds),
+            r.width,
+            r.height
+        ),
+    }
+}
+
+fn audio(seconds: Option<f64>) -> String {
+    match seconds {
+        Some(s) => format!("{} s", format_seconds(seconds_to_ms(s))),
+        None => "?".to_owned(),
+    }
+}
