@@ -9,6 +9,7 @@
 
 use crate::billing;
 use crate::model::{self, Field, Model};
+use crate::validate;
 
 /// Silence at the end of a fixed-length video shorter than this gets no
 /// advice: half a second is a natural pause after the last word, and at the
@@ -290,7 +291,7 @@ fn dropbox(path: &str, query: &str) -> Option<(&'static str, Option<String>)> {
 /// Whether `url` is a share page of a file host (Google Drive and Docs,
 /// Dropbox, OneDrive, WeTransfer) rather than a file the API can download,
 /// and how to get a direct link; [`Fix::UseLink`] carries it when it can be
-/// worked out from the URL. Hosts are matched exactly (in any case, with or
+/// worked out from the URL and is a valid address. Hosts are matched exactly (in any case, with or
 /// without `www.`): look-alikes such as `notdropbox.com` and the hosts that
 /// serve the files themselves (`dl.dropboxusercontent.com`) get no advice,
 /// nor does any other URL. `field` is the URL's, e.g. `audio_url`.
@@ -312,6 +313,8 @@ pub fn share_page(field: &str, url: &str) -> Option<Advice> {
         }
         _ => return None,
     };
+    // A link copied from a URL with spaces in it would be refused: none is offered.
+    let direct = direct.filter(|link| validate::is_http_url(link));
     Some(Advice::new(
         field,
         message.to_owned(),

@@ -192,6 +192,10 @@ fn dropbox_pages_get_the_same_link_with_dl_1() {
     for (page, direct) in cases {
         assert_eq!(link(page).as_deref(), Some(direct), "{page}");
     }
+    // Found by the property test: a space pasted into the query would be copied.
+    let spaced = "https://www.dropbox.com/s/abc123/voice.mp3?id=a b";
+    assert!(advised(spaced));
+    assert_eq!(link(spaced), None);
     assert!(!advised("https://www.dropbox.com/s/abc123/voice.mp3?dl=1"));
     assert!(!advised(
         "https://www.dropbox.com/scl/fi/k3y/face.png?rlkey=r1&raw=1"
