@@ -11,6 +11,8 @@
 //! - [`image`]: a picture from a description (`/api/v2/image/generate`), its checks and price.
 //! - [`request`]: the request bodies of the three submit endpoints.
 //! - [`validate`]: field validation, every problem reported at once.
+//! - [`advice`]: checks before paying (the speech against the duration, the
+//!   portrait against the video, share pages instead of files): warnings, not refusals.
 //! - [`billing`]: the exact cost of a request, in whole credits.
 //! - [`estimate`]: how long a task takes, and the progress and time left to show.
 //! - [`poll`]: when to check a task next, a pure schedule.
@@ -46,6 +48,7 @@
 //!   (wrappers, numeric ids, status synonyms, other places for the video
 //!   link, error bodies of any shape, HTML pages): see [`response`].
 
+pub mod advice;
 pub mod billing;
 pub mod connection;
 pub mod estimate;
@@ -59,6 +62,7 @@ pub mod response;
 pub mod validate;
 pub mod voice;
 
+pub use advice::{Advice, Fix};
 pub use billing::Quote;
 pub use image::{Aspect, ImageModel, ImageRequest};
 pub use kind::Kind;

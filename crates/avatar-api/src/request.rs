@@ -223,16 +223,21 @@ impl AvatarRequest {
     /// The size of the job, for time estimates; `None` when it can't be billed.
     pub fn shape(&self) -> Option<Shape> {
         let quote = self.quote()?;
-        let long_edge = match self {
-            AvatarRequest::Pro(r) => r.resolution,
-            AvatarRequest::DigitalHuman(r) => r.width.max(r.height),
-            AvatarRequest::Dual(r) => r.width.max(r.height),
-        };
         Some(Shape {
             model: self.model(),
             billable_ms: quote.billable_ms,
-            long_edge,
+            long_edge: self.long_edge(),
         })
+    }
+
+    /// The long edge of the video in pixels: Pro's `resolution`, the larger
+    /// of `width` and `height` for the other two.
+    pub fn long_edge(&self) -> u32 {
+        match self {
+            AvatarRequest::Pro(r) => r.resolution,
+            AvatarRequest::DigitalHuman(r) => r.width.max(r.height),
+            AvatarRequest::Dual(r) => r.width.max(r.height),
+        }
     }
 
     /// The URL of the picture a task list shows for this request.

@@ -1,14 +1,15 @@
 //! Property tests of the contract: validation never panics, costs are
-//! monotonic, what validates serializes to what the docs accept, and
-//! responses round-trip.
+//! monotonic, what validates serializes to what the docs accept,
+//! responses round-trip, and advice is total and never loops.
 //!
 //! Every numeric input is drawn from strategies that favour where
 //! arithmetic breaks (the ends of the integer types, huge, tiny, negative
 //! and non-finite floats, numbers sent as strings), so overflow and
 //! panics are found here rather than by a real API.
 
+use avatar_api::advice::{self, Fix};
 use avatar_api::estimate::{self, Sample, Shape};
-use avatar_api::model::{DURATIONS, FRAMERATES, MAX_AUDIO_SECONDS, RESOLUTIONS};
+use avatar_api::model::{DURATIONS, FOLLOW_AUDIO, FRAMERATES, MAX_AUDIO_SECONDS, RESOLUTIONS};
 use avatar_api::poll::{self, Check, Policy};
 use avatar_api::response::{self, TaskError};
 use avatar_api::{AvatarRequest, Model, ProRequest, Task, TaskStatus, billing};
@@ -490,6 +491,94 @@ proptest! {
             prop_assert!((0.0..=1.0).contains(&p));
         }
     }
+}
+
+// Advice: total on any input, and a direct link it offers is taken as it is.
+proptest! {
+    #![proptest_config(ProptestConfig { cases: SOME, ..ProptestConfig::default() })]
+
+    #[test]
+    fn share_page_never_panics_and_its_links_are_final(
+        url in prop_oneof![share_like_url(), "\\PC{0,80}"],
+    ) {
+        if let Some(a) = advice::share_page("audio_url", &url) {
+            prop_assert_eq!(a.field.as_str(), "audio_url");
+            prop_assert!(!a.message.is_empty());
+            if let Some(Fix::UseLink(link)) = a.fix {
+                prop_assert!(avatar_api::validate::is_http_url(&link), "{link}");
+                prop_assert_eq!(advice::share_page("audio_url", &link), None, "{}", link);
+            }
+        }
+    }
+
+    #[test]
+    fn duration_fit_is_total_and_quiet_when_the_lengths_agree(
+        resolution in edge_u32(), duration in edge_u32(), seconds in edge_f64(),
+        d in 1usize..DURATIONS.len(),
+    ) {
+        let _ = advice::duration_fit(resolution, duration, Some(seconds));
+        let fixed = DURATIONS[d];
+        prop_assert_eq!(advice::duration_fit(resolution, fixed, Some(f64::from(fixed))), None);
+        prop_assert_eq!(advice::duration_fit(resolution, FOLLOW_AUDIO, Some(seconds)), None);
+        let ms = billing::seconds_to_ms(seconds);
+        let video_ms = u64::from(fixed) * 1000;
+        let advised = advice::duration_fit(resolution, fixed, Some(seconds)).is_some();
+        // Cut off, or silence beyond the tolerance, and nothing else.
+        let expected = seconds.is_finite()
+            && ms > 0
+            && (ms > video_ms || video_ms - ms > advice::SILENCE_TOLERANCE_MS);
+        prop_assert_eq!(advised, expected);
+    }
+}
+
+/// URLs near the share pages advice recognises: their hosts and look-alikes,
+/// in any case, with paths and queries of their kind.
+fn share_like_url() -> impl Strategy<Value = String> {
+    let scheme = prop::sample::select(vec!["https://", "http://", "HTTPS://", "", "ftp://"]);
+    let host = prop::sample::select(vec![
+        "drive.google.com",
+        "Drive.Google.com",
+        "docs.google.com",
+        "www.dropbox.com",
+        "dropbox.com",
+        "notdropbox.com",
+        "dl.dropboxusercontent.com",
+        "1drv.ms",
+        "onedrive.live.com",
+        "we.tl",
+        "wetransfer.com",
+        "user@www.dropbox.com:443",
+        "cdn.example",
+    ]);
+    let path = prop::sample::select(vec![
+        "",
+        "/",
+        "/file/d/",
+        "/file/u/0/d/",
+        "/open",
+        "/uc",
+        "/s/",
+        "/scl/fi/",
+        "/scl/fo/",
+        "/sh/",
+        "/download",
+        "/t-",
+    ]);
+    let query = prop::sample::select(vec![
+        "",
+        "?",
+        "?dl=0",
+        "?dl=1",
+        "?DL=0&x=1",
+        "?raw=1",
+        "?id=1AbC",
+        "?rlkey=r&dl=0",
+        "?&&",
+        "#frag",
+        "?id=a b",
+    ]);
+    (scheme, host, path, "[A-Za-z0-9_./%!-]{0,20}", query)
+        .prop_map(|(scheme, host, path, rest, query)| format!("{scheme}{host}{path}{rest}{query}"))
 }
 
 fn any_status() -> impl Strategy<Value = TaskStatus> {

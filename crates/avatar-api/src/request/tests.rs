@@ -115,3 +115,22 @@ fn tagged_form_round_trips_every_model_and_names_it() {
     let foreign = json!({"request": {"model": "sora", "body": {}}});
     assert!(serde_json::from_value::<Saved>(foreign).is_err());
 }
+
+#[test]
+fn the_long_edge_is_the_resolution_or_the_larger_side() {
+    let pro = AvatarRequest::Pro(ProRequest {
+        resolution: 720,
+        ..ProRequest::default()
+    });
+    assert_eq!(pro.long_edge(), 720);
+    let upright = AvatarRequest::DigitalHuman(DigitalHumanRequest {
+        width: 720,
+        height: 1280,
+        ..DigitalHumanRequest::default()
+    });
+    assert_eq!(upright.long_edge(), 1280);
+    assert_eq!(
+        AvatarRequest::Dual(DualRequest::default()).long_edge(),
+        1280
+    );
+}
