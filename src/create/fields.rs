@@ -4,6 +4,7 @@
 //! submit).
 
 use avatar_api::FieldError;
+use avatar_api::advice::{self, Advice, Fix};
 use avatar_api::billing::{format_seconds, seconds_to_ms};
 use avatar_api::model::{self, Field, Model};
 use avatar_api::number::parse_decimal;
@@ -90,6 +91,7 @@ fn UrlField(
             />
             <p class="hint" id=hint_id>{hint}</p>
             <p class="error-text" id=error_id role="alert">{move || error.get()}</p>
+            {move || advice_line(value.with(|u| advice::share_page(field.name(), u)), set)}
             {match kind {
                 Media::Image => view! { <ImagePreview url=value/> }.into_any(),
                 Media::Audio => view! { <AudioPreview url=value/> }.into_any(),
@@ -98,6 +100,33 @@ fn UrlField(
             }}
         </div>
     }
+}
+
+/// A warning that does not stop sending, with its one-click fix if it has
+/// one (`apply` puts a direct link into the field).
+fn advice_line(
+    advice: Option<Advice>,
+    apply: impl Fn(&mut Form, String) + Copy + 'static,
+) -> Option<AnyView> {
+    let draft = expect_context::<Draft>();
+    let advice = advice?;
+    let fix = advice.fix.clone().map(|fix| {
+        let label = fix.label();
+        let click = move |_| match &fix {
+            Fix::FollowAudio => draft.form.update(|f| f.duration = model::FOLLOW_AUDIO),
+            Fix::UseLink(link) => draft.form.update(|f| apply(f, link.clone())),
+        };
+        view! { <button type="button" class="btn small" on:click=handler(click)>{label}</button> }
+    });
+    Some(
+        view! {
+            <div class="advice" role="status">
+                <p class="warn-text">{advice.message}</p>
+                {fix}
+            </div>
+        }
+        .into_any(),
+    )
 }
 
 /// The media inputs of the form's model, each with its preview.
@@ -306,6 +335,10 @@ pub(super) fn ParamsForm() -> impl IntoView {
                 <NumberSelect field=Field::Resolution options=resolutions get=|f| f.resolution set=|f, v| f.resolution = v/>
                 <NumberSelect field=Field::Framerate options=framerates get=|f| f.framerate set=|f, v| f.framerate = v/>
             </div>
+            {move || advice_line(
+                draft.form.with(|f| advice::duration_fit(f.resolution, f.duration, f.audio_seconds)),
+                |_, _| {},
+            )}
             <ShowWhen when=move || needs_audio.get()>
                 <NumberField field=Field::AudioDurationSeconds suffix="s"
                     get=|f| f.audio_seconds set=|f, v| f.audio_seconds = v hint=audio_hint/>

@@ -1,7 +1,9 @@
 //! Previews of the media URLs: the image with its size, the audio with its
 //! detected length (written into the form), the source video.
 
+use avatar_api::advice;
 use avatar_api::billing::{format_seconds, seconds_to_ms};
+use avatar_api::model::Field;
 use avatar_api::validate::is_http_url;
 use leptos::prelude::*;
 
@@ -22,6 +24,7 @@ fn probe_for<T: Clone + Send + Sync + 'static>(
 /// The image at `url`, with its pixel size, or a warning when it does not load.
 #[component]
 pub(super) fn ImagePreview(#[prop(into)] url: Signal<String>) -> impl IntoView {
+    let state = expect_context::<super::FormState>();
     let probe: Probe<(u32, u32)> = RwSignal::new(None);
     // `url` follows the whole form: only a new URL may re-create the element.
     let src = Memo::new(move |_| clean(&url.get()));
@@ -47,7 +50,14 @@ pub(super) fn ImagePreview(#[prop(into)] url: Signal<String>) -> impl IntoView {
                 <figcaption>
                     {let u = src.get_untracked(); move || match probe_for(probe, &u) {
                         None => view! { <span class="muted">"Loading preview…"</span> }.into_any(),
-                        Some(Ok((w, h))) => view! { <span>{format!("Image · {w} × {h} px")}</span> }.into_any(),
+                        Some(Ok((w, h))) => {
+                            let wanted = state.videos.with(|v| v[0].request.long_edge());
+                            let advice = advice::portrait_size(Field::ImageUrl.name(), wanted, w, h);
+                            view! {
+                                <span>{format!("Image · {w} × {h} px")}</span>
+                                {advice.map(|a| view! { <span class="warn-text advice" role="status">{a.message}</span> })}
+                            }.into_any()
+                        }
                         Some(Err(())) => view! {
                             <span class="warn-text" role="status">"This image did not load: check that the URL points to a picture anyone can open."</span>
                         }.into_any(),
