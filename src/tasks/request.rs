@@ -139,6 +139,16 @@ impl TaskRequest {
         }
     }
 
+    /// Every problem with it (empty when the API should accept it).
+    pub fn problems(&self) -> Vec<avatar_api::FieldError> {
+        let checked = match self {
+            TaskRequest::Video(r) => r.validate(),
+            TaskRequest::Speech(r) => r.validate(),
+            TaskRequest::Portrait(r) => r.validate(),
+        };
+        checked.err().unwrap_or_default()
+    }
+
     /// True when its price is the page's estimate, not a published price
     /// (speech: the provider publishes none).
     pub fn is_estimate(&self) -> bool {
