@@ -28,7 +28,12 @@ cat >"$www/config.json" <<JSON
     "audio1_url": "$api/samples/speaker-1.mp3",
     "audio2_url": "$api/samples/speaker-2.mp3"
   },
-  "video_sample": "$api/samples/talking.mp4"
+  "video_sample": "$api/samples/talking.mp4",
+  "voices": [
+    { "label": "Voice 1 · British woman", "url": "$api/samples/voice-1.wav" },
+    { "label": "Voice 2 · New York man", "url": "$api/samples/voice-2.wav" },
+    { "label": "Voice 3 · Scottish woman", "url": "$api/samples/voice-3.wav" }
+  ]
 }
 JSON
 

@@ -145,8 +145,18 @@ journey('nginx refuses what it must not pass: cross-site POSTs, other provider p
     assert.equal(r.status, 403, `Sec-Fetch-Site: ${site}`);
     assert.equal(json(r).error.code, 'cross_site_refused');
   }
-  const plain = await call('/api/v2/avatar/generate', { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body });
-  assert.equal(plain.status, 415, 'a text/plain POST (no preflight needed) never reaches the API');
+  for (const p of ['/api/v2/avatar/generate', '/api/v2/voice/clone', '/api/v2/image/generate']) {
+    const plain = await call(p, { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body });
+    assert.equal(plain.status, 415, `a text/plain POST to ${p} (no preflight needed) never reaches the API`);
+    assert.equal(json(plain).error.code, 'unsupported_media_type', `${p}: refused by the proxy`);
+  }
+  // Voice clone and image generate pass as JSON: the API itself answers (an empty body is its 400, so nothing is charged).
+  for (const p of ['/api/v2/voice/clone', '/api/v2/image/generate']) {
+    const r = await call(p, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Sec-Fetch-Site': 'same-origin' }, body: '{}' });
+    assert.equal(r.status, 400, `POST ${p} with JSON reaches the API`);
+    assert.equal(json(r).error.code, 'invalid_request', `POST ${p} is answered by the API, not refused by the proxy`);
+    assert.equal((await call(p, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Sec-Fetch-Site': 'cross-site' }, body: '{}' })).status, 403, `${p}: cross-site refused`);
+  }
   assert.equal((await post({}, '/api/v2/avatar/generate?x=1')).status, 400, 'no query string passes');
   assert.equal((await call('/api/v2/avatar/generate')).status, 405, 'GET on a submit path');
   const huge = await call('/api/v2/avatar/generate', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: `{"motion_prompt":"${'a'.repeat(70_000)}"}` });
@@ -160,8 +170,11 @@ journey('nginx refuses what it must not pass: cross-site POSTs, other provider p
   const status = await call(`/api/v2/avatar/tasks/${taskId}`, { headers: { 'Sec-Fetch-Site': 'same-origin' } });
   assert.equal(status.status, 200, 'the documented status path passes, signed by the proxy');
   assert.equal(json(status).task_id, taskId);
-  assert.equal((await emu.api(`/api/v2/tasks/${taskId}`, { key: KEY })).status, 200, 'the emulator answers the provider-wide path itself');
-  for (const [method, p] of [['GET', `/api/v2/tasks/${taskId}`], ['POST', '/api/v2/voice/generate'], ['GET', '/api/v2/avatar/tasks/'], ['GET', '/api/']]) {
+  const unified = await call(`/api/v2/tasks/${taskId}`, { headers: { 'Sec-Fetch-Site': 'same-origin' } });
+  assert.equal(unified.status, 200, 'the unified status path (voice and image tasks) passes too');
+  assert.equal(json(unified).task_id, taskId);
+  assert.equal((await call(`/api/v2/tasks/${taskId}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body })).status, 405, 'status paths take GET only');
+  for (const [method, p] of [['POST', '/api/v2/voice/generate'], ['POST', '/api/v2/voice/transcribe'], ['GET', '/api/v2/tasks/'], ['GET', '/api/v2/avatar/tasks/'], ['GET', '/api/']]) {
     const r = await call(p, { method, headers: { 'Content-Type': 'application/json' }, body: method === 'POST' ? body : undefined });
     assert.equal(r.status, 404, `${method} ${p} is refused`);
     assert.equal(json(r).error.code, 'not_allowed', `${method} ${p} is refused by the proxy, not answered by the API`);

@@ -206,6 +206,12 @@ impl ImageRequest {
         }
     }
 
+    /// Reads a submitted JSON body; a field of the wrong JSON type is named
+    /// (rule checks are [`validate`](Self::validate)'s).
+    pub fn from_json(body: &Value) -> Result<Self, FieldError> {
+        crate::validate::parse_object(body)
+    }
+
     /// The JSON body to send.
     pub fn to_json(&self) -> Value {
         serde_json::to_value(self).unwrap_or(Value::Null)
@@ -273,5 +279,29 @@ mod tests {
         for a in Aspect::ALL {
             assert_eq!(Aspect::from_id(a.id()), Some(a));
         }
+    }
+
+    #[test]
+    fn bodies_are_read_and_a_wrongly_typed_field_is_named() {
+        let good: Value = serde_json::from_str(r#"{"prompt": "a face", "seed": 7}"#).unwrap();
+        assert!(ImageRequest::from_json(&good).is_ok());
+        let bad: Value =
+            serde_json::from_str(r#"{"prompt": "a face", "image_urls": "https://x/a.png"}"#)
+                .unwrap();
+        let e = ImageRequest::from_json(&bad).unwrap_err();
+        assert_eq!(e.field, "image_urls");
+        assert!(
+            e.message.starts_with("image_urls has the wrong type: "),
+            "{}",
+            e.message
+        );
+        assert_eq!(
+            ImageRequest::from_json(&json!([1])).unwrap_err().field,
+            "body"
+        );
+        assert_eq!(
+            ImageRequest::from_json(&json!("x")).unwrap_err().field,
+            "body"
+        );
     }
 }

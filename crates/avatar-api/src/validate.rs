@@ -268,5 +268,30 @@ pub fn dual(r: &DualRequest) -> Vec<FieldError> {
     errors
 }
 
+/// Reads a JSON request body into `T` (a request whose fields all have
+/// defaults): the body must be an object, and a field of the wrong JSON type
+/// is reported by its name (found by reading each field on its own). Rule
+/// checks are the request's own `validate`.
+pub fn parse_object<T: serde::de::DeserializeOwned>(
+    body: &serde_json::Value,
+) -> Result<T, FieldError> {
+    let Some(fields) = body.as_object() else {
+        return Err(FieldError::new(
+            "body",
+            "The request body must be a JSON object.",
+        ));
+    };
+    T::deserialize(body).map_err(|whole| {
+        let culprit = fields.iter().find_map(|(name, value)| {
+            let alone = serde_json::json!({ name: value });
+            T::deserialize(&alone).err().map(|e| (name, e))
+        });
+        match culprit {
+            Some((name, e)) => FieldError::new(name, &format!("{name} has the wrong type: {e}.")),
+            None => FieldError::new("body", &format!("The request body is not valid: {whole}.")),
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests;

@@ -190,6 +190,12 @@ impl VoiceRequest {
         }
     }
 
+    /// Reads a submitted JSON body; a field of the wrong JSON type is named
+    /// (rule checks are [`validate`](Self::validate)'s).
+    pub fn from_json(body: &Value) -> Result<Self, FieldError> {
+        crate::validate::parse_object(body)
+    }
+
     /// The JSON body to send.
     pub fn to_json(&self) -> Value {
         serde_json::to_value(self).unwrap_or(Value::Null)
@@ -415,5 +421,27 @@ mod tests {
             assert_eq!(VoiceModel::from_id(m.id()), Some(m));
         }
         assert_eq!(VoiceModel::from_id("V2-emotion"), None);
+    }
+
+    #[test]
+    fn bodies_are_read_and_a_wrongly_typed_field_is_named() {
+        let good: Value = serde_json::from_str(r#"{"text": "Hi", "speed_ratio": 1.5}"#).unwrap();
+        assert!(VoiceRequest::from_json(&good).is_ok());
+        let bad: Value = serde_json::from_str(r#"{"text": "Hi", "speed_ratio": "fast"}"#).unwrap();
+        let e = VoiceRequest::from_json(&bad).unwrap_err();
+        assert_eq!(e.field, "speed_ratio");
+        assert!(
+            e.message.starts_with("speed_ratio has the wrong type: "),
+            "{}",
+            e.message
+        );
+        assert_eq!(
+            VoiceRequest::from_json(&json!([1])).unwrap_err().field,
+            "body"
+        );
+        assert_eq!(
+            VoiceRequest::from_json(&json!("x")).unwrap_err().field,
+            "body"
+        );
     }
 }

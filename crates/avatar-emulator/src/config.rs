@@ -94,6 +94,55 @@ pub struct EmulatorConfig {
     /// as an API reached through a same-origin proxy.
     #[arg(long)]
     pub no_cors: bool,
+    /// Price of a voice clone (the provider publishes none): `estimate` =
+    /// the contract's estimate (2 credits per CJK character, 1 per other
+    /// character), `free`, or `N-per-char` (N per character, 2N per CJK
+    /// character). Held at submit (402 when short), charged on completion.
+    #[arg(
+        long,
+        default_value = "estimate",
+        value_name = "estimate|free|N-per-char"
+    )]
+    pub voice_price: VoicePrice,
+}
+
+/// How a voice clone is priced (`--voice-price`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VoicePrice {
+    /// The contract's estimate: 2 credits per CJK character, 1 per other.
+    Estimate,
+    /// Nothing.
+    Free,
+    /// The estimate times N: N per character, 2N per CJK character.
+    PerChar(u64),
+}
+
+impl VoicePrice {
+    /// The price of reading `text` aloud.
+    pub fn of(self, text: &str) -> u64 {
+        let estimate = avatar_api::voice::estimate(text);
+        match self {
+            VoicePrice::Estimate => estimate,
+            VoicePrice::Free => 0,
+            VoicePrice::PerChar(n) => estimate.saturating_mul(n),
+        }
+    }
+}
+
+impl FromStr for VoicePrice {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<VoicePrice, String> {
+        match s {
+            "estimate" => Ok(VoicePrice::Estimate),
+            "free" => Ok(VoicePrice::Free),
+            _ => s
+                .strip_suffix("-per-char")
+                .and_then(|n| n.parse().ok())
+                .map(VoicePrice::PerChar)
+                .ok_or_else(|| format!("expected estimate, free or N-per-char, got {s:?}")),
+        }
+    }
 }
 
 impl EmulatorConfig {
@@ -163,6 +212,9 @@ pub enum Quirk {
     /// A WAF answers 403 with HTML to `<script`, `DROP TABLE` and task ids `waf…`.
     #[value(name = "waf-403")]
     Waf403,
+    /// A completed voice clone reports `model: "v1-real"`, `providerUsed:
+    /// "v1-async"`, whatever was asked (as the docs' Tasks example does).
+    ModelFallback,
 }
 
 /// `sk_name=CREDITS` from the command line.
@@ -244,6 +296,20 @@ mod tests {
     }
 
     #[test]
+    fn voice_prices() {
+        assert_eq!(defaults().voice_price, VoicePrice::Estimate);
+        let price = |flag: &str| {
+            EmulatorConfig::try_parse_from(["x", "--voice-price", flag]).map(|c| c.voice_price)
+        };
+        assert_eq!(price("free").unwrap(), VoicePrice::Free);
+        assert_eq!(price("3-per-char").unwrap(), VoicePrice::PerChar(3));
+        assert!(price("3").is_err() && price("x-per-char").is_err() && price("").is_err());
+        assert_eq!(VoicePrice::Estimate.of("Hi 你"), 5);
+        assert_eq!(VoicePrice::PerChar(3).of("Hi 你"), 15);
+        assert_eq!(VoicePrice::Free.of("Hi 你"), 0);
+    }
+
+    #[test]
     fn quirks_are_comma_separated_repeatable_and_checked() {
         assert!(defaults().quirks.is_empty());
         assert!(!defaults().no_cors);
@@ -275,6 +341,7 @@ mod tests {
             "detail-errors",
             "slow-submit",
             "waf-403",
+            "model-fallback",
         ] {
             assert!(e.contains(name), "{name} not listed in {e}");
             assert!(EmulatorConfig::try_parse_from(["x", "--quirks", name]).is_ok());

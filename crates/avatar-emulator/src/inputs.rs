@@ -116,6 +116,11 @@ impl fmt::Display for PrepareError {
 impl std::error::Error for PrepareError {}
 
 impl PrepareError {
+    /// Whether the input is at fault (not the emulator's disk).
+    pub fn is_input(&self) -> bool {
+        !matches!(self, PrepareError::Write(_))
+    }
+
     /// The task error clients read: the input's fault (`media_unavailable`)
     /// or the emulator's (`generation_failed`).
     pub fn task_error(&self) -> TaskError {
@@ -279,4 +284,19 @@ pub async fn prepare(
             media::plan_dual(&image.0, (&mix.0, mix.1), &s1.0, &s2.0, r.width, r.height)
         }
     })
+}
+
+/// Downloads a voice clone's reference recording into `dir` and checks it
+/// is audio with a length (at submit: the answer is a 400 naming the field).
+pub async fn check_reference(
+    http: &reqwest::Client,
+    config: &EmulatorConfig,
+    dir: &Path,
+    url: &str,
+) -> Result<(), PrepareError> {
+    let inputs = Inputs { http, config, dir };
+    inputs
+        .fetch("reference_audio_url", url, &[Kind::Audio])
+        .await
+        .map(|_| ())
 }

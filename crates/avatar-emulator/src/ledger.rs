@@ -6,9 +6,11 @@
 use std::collections::{BTreeMap, HashMap};
 
 use avatar_api::response::codes;
-use avatar_api::{AvatarRequest, Model, Task, TaskError, TaskStatus};
+use avatar_api::{
+    AvatarRequest, ImageRequest, Kind, Model, Task, TaskError, TaskStatus, VoiceModel, VoiceRequest,
+};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::config::{EmulatorConfig, ProgressMode};
 use crate::error::AppError;
@@ -16,6 +18,12 @@ use crate::error::AppError;
 /// A task runs for the provider's prior for its size
 /// ([`avatar_api::estimate::prior_total_ms`]) times a random factor in this range, over `--speed`.
 pub const RUN_TIME_JITTER: (f64, f64) = (0.8, 1.25);
+/// A voice clone runs this long before jitter and `--speed`: the docs'
+/// "completing in ~7s" (VOICE-IMAGE-CAPTIONS.md §1).
+pub const VOICE_PRIOR_MS: u64 = 7_000;
+/// An image runs this long before jitter and `--speed` (the docs give no
+/// latency; our choice).
+pub const IMAGE_PRIOR_MS: u64 = 10_000;
 /// A task stays `pending` for a tenth of its run time…
 pub const PENDING_FRACTION: f64 = 0.1;
 /// …but at most this long.
@@ -30,6 +38,134 @@ pub struct Account {
     pub charged: u64,
     /// Credits given back for failed tasks, in total.
     pub refunded: u64,
+    /// Credits set aside at submit for voice and image tasks, which are
+    /// settled on completion (then counted in `charged`) or released when
+    /// they fail. Absent when zero.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub held: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+/// What a task makes: a video from one of the avatar endpoints, speech
+/// (voice clone) or a picture (image generate), with its validated request.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Work {
+    /// `POST /api/v2/avatar/*`.
+    Avatar(AvatarRequest),
+    /// `POST /api/v2/voice/clone`.
+    Voice(VoiceRequest),
+    /// `POST /api/v2/image/generate`.
+    Image(ImageRequest),
+}
+
+impl Work {
+    /// The contract's kind of task.
+    pub fn kind(&self) -> Kind {
+        match self {
+            Work::Avatar(_) => Kind::Video,
+            Work::Voice(_) => Kind::Speech,
+            Work::Image(_) => Kind::Portrait,
+        }
+    }
+
+    /// `capability` on the wire.
+    pub fn capability(&self) -> &'static str {
+        match self {
+            Work::Avatar(_) => "avatar",
+            Work::Voice(_) => "voice",
+            Work::Image(_) => "image",
+        }
+    }
+
+    /// `action` on the wire.
+    pub fn action(&self) -> &'static str {
+        match self {
+            Work::Avatar(r) => r.model().action(),
+            Work::Voice(_) => "clone",
+            Work::Image(_) => "generate",
+        }
+    }
+
+    /// The model asked for (its wire id).
+    pub fn model_id(&self) -> &str {
+        match self {
+            Work::Avatar(r) => r.model().id(),
+            Work::Voice(r) => &r.model,
+            Work::Image(r) => &r.model,
+        }
+    }
+
+    /// The result file's extension: `mp4`, `wav` or `png`.
+    pub fn extension(&self) -> &'static str {
+        match self {
+            Work::Avatar(_) => "mp4",
+            Work::Voice(_) => "wav",
+            Work::Image(_) => "png",
+        }
+    }
+
+    /// Whether the price is settled when the task completes (voice and
+    /// image: held at submit, charged on completion, released on failure)
+    /// rather than charged at submit and refunded on failure (avatars).
+    pub fn settles_on_completion(&self) -> bool {
+        !matches!(self, Work::Avatar(_))
+    }
+
+    /// The request as its JSON body.
+    pub fn to_json(&self) -> Value {
+        match self {
+            Work::Avatar(r) => r.to_json(),
+            Work::Voice(r) => r.to_json(),
+            Work::Image(r) => r.to_json(),
+        }
+    }
+
+    /// The passthrough `metadata` of the request.
+    pub fn metadata(&self) -> Option<Value> {
+        match self {
+            Work::Avatar(AvatarRequest::Pro(r)) => r.metadata.clone(),
+            Work::Avatar(AvatarRequest::DigitalHuman(r)) => r.metadata.clone(),
+            Work::Avatar(AvatarRequest::Dual(r)) => r.metadata.clone(),
+            Work::Voice(r) => r.metadata.clone(),
+            Work::Image(_) => None,
+        }
+    }
+
+    /// Reads back what [`Work`]'s `Serialize` wrote (`kind` absent: a video,
+    /// as in state files written before voice and image).
+    fn from_saved(kind: Kind, model: &str, body: &Value) -> Result<Work, String> {
+        Ok(match kind {
+            Kind::Video => {
+                let model: Model =
+                    serde_json::from_value(json!(model)).map_err(|e| e.to_string())?;
+                Work::Avatar(AvatarRequest::from_json(model, body).map_err(|e| e.message)?)
+            }
+            Kind::Speech => Work::Voice(VoiceRequest::from_json(body).map_err(|e| e.message)?),
+            Kind::Portrait => Work::Image(ImageRequest::from_json(body).map_err(|e| e.message)?),
+        })
+    }
+}
+
+/// A [`Work`] as `--state` holds it, flattened into its [`Job`].
+#[derive(Serialize)]
+struct SavedWork<'a> {
+    kind: Kind,
+    model: &'a str,
+    request: Value,
+}
+
+impl Serialize for Work {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        SavedWork {
+            kind: self.kind(),
+            model: self.model_id(),
+            request: self.to_json(),
+        }
+        .serialize(s)
+    }
 }
 
 /// Where a task is in its life.
@@ -54,12 +190,11 @@ pub struct Job {
     pub task_id: String,
     /// The key that created it (only it may read it).
     pub key: String,
-    /// Which endpoint.
-    pub model: Model,
-    /// The validated request (saved as the JSON body the contract crate
-    /// serializes, read back with `model`).
-    pub request: AvatarRequest,
-    /// Credits charged at submit.
+    /// What it makes, from the validated request (saved as `kind`, `model`
+    /// and the JSON body the contract crate serializes).
+    #[serde(flatten)]
+    pub request: Work,
+    /// Its price: charged at submit (avatars) or held then (voice, image).
     pub cost: u64,
     /// Submit time, Unix ms.
     pub created_at_ms: u64,
@@ -81,6 +216,10 @@ pub struct Job {
     pub finished_at_ms: Option<u64>,
     /// Passthrough fields of the request.
     pub metadata: Option<Value>,
+    /// A voice task that reports the docs' fallback model once completed
+    /// (`--quirks model-fallback`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub fallback: bool,
 }
 
 /// A [`Job`] as `--state` holds it: the same fields, with the request
@@ -91,9 +230,12 @@ struct SavedJob {
     task_id: String,
     /// The key that created it (only it may read it).
     key: String,
-    /// Which endpoint.
-    model: Model,
-    /// The request body as JSON; which type it is depends on `model`.
+    /// Video (absent in older files), speech or portrait.
+    #[serde(default = "video")]
+    kind: Kind,
+    /// The endpoint's model (avatars) or the model asked for.
+    model: String,
+    /// The request body as JSON; which type it is depends on `kind` and `model`.
     request: Value,
     /// Credits charged at submit.
     cost: u64,
@@ -117,18 +259,24 @@ struct SavedJob {
     finished_at_ms: Option<u64>,
     /// Passthrough fields of the request.
     metadata: Option<Value>,
+    /// Reports the fallback model once completed.
+    #[serde(default)]
+    fallback: bool,
+}
+
+fn video() -> Kind {
+    Kind::Video
 }
 
 impl TryFrom<SavedJob> for Job {
     type Error = String;
 
     fn try_from(saved: SavedJob) -> Result<Job, String> {
-        let request = AvatarRequest::from_json(saved.model, &saved.request)
+        let request = Work::from_saved(saved.kind, &saved.model, &saved.request)
             .map_err(|e| format!("task {}: unreadable request: {e}", saved.task_id))?;
         Ok(Job {
             task_id: saved.task_id,
             key: saved.key,
-            model: saved.model,
             request,
             cost: saved.cost,
             created_at_ms: saved.created_at_ms,
@@ -141,6 +289,7 @@ impl TryFrom<SavedJob> for Job {
             error: saved.error,
             finished_at_ms: saved.finished_at_ms,
             metadata: saved.metadata,
+            fallback: saved.fallback,
         })
     }
 }
@@ -166,23 +315,56 @@ impl Job {
             }
         };
         let completed = self.phase == Phase::Completed;
+        let link = |kind: Kind| {
+            (completed && self.request.kind() == kind).then(|| self.result_url(base_url))
+        };
+        let fallback = completed && self.fallback;
+        let (model, provider) = if fallback {
+            (VoiceModel::V1Real.id(), FALLBACK_PROVIDER)
+        } else {
+            (self.request.model_id(), PROVIDER)
+        };
         Task {
             task_id: Some(self.task_id.clone()),
             status,
-            capability: Some("avatar".to_owned()),
-            action: Some(self.model.action().to_owned()),
-            model: Some(self.model.id().to_owned()),
+            capability: Some(self.request.capability().to_owned()),
+            action: Some(self.request.action().to_owned()),
+            model: Some(model.to_owned()),
             progress,
             error: self.error.clone(),
             credits_used: None,
             created_at: Some((self.created_at_ms / 1000) as i64),
             completed_at: self.finished_at_ms.map(|ms| (ms / 1000) as i64),
             metadata: self.metadata.clone(),
-            video_url: completed.then(|| format!("{base_url}/results/{}.mp4", self.task_id)),
-            audio_url: None,
-            image_url: None,
-            provider_used: Some("avatar-emulator".to_owned()),
+            video_url: link(Kind::Video),
+            audio_url: link(Kind::Speech),
+            image_url: link(Kind::Portrait),
+            provider_used: Some(provider.to_owned()),
         }
+    }
+
+    /// The body of `GET /api/v2/tasks/{id}`: the [`view`](Job::view), with
+    /// `"_type": "image.generate"` on a completed image, as the docs show.
+    pub fn answer(&self, now_ms: u64, progress: ProgressMode, base_url: &str) -> Value {
+        let mut body =
+            serde_json::to_value(self.view(now_ms, progress, base_url)).unwrap_or(Value::Null);
+        if self.phase == Phase::Completed
+            && matches!(self.request, Work::Image(_))
+            && let Some(object) = body.as_object_mut()
+        {
+            object.insert("_type".to_owned(), json!("image.generate"));
+        }
+        body
+    }
+
+    /// The result file's name, `<task_id>.<mp4|wav|png>`.
+    pub fn result_file(&self) -> String {
+        format!("{}.{}", self.task_id, self.request.extension())
+    }
+
+    /// The result link (reported once completed).
+    pub fn result_url(&self, base_url: &str) -> String {
+        format!("{base_url}/results/{}", self.result_file())
     }
 
     /// Whether the result link of this completed task no longer works at
@@ -202,6 +384,11 @@ impl Job {
         key_prefix(&self.key)
     }
 }
+
+/// `providerUsed` of every task.
+const PROVIDER: &str = "avatar-emulator";
+/// `providerUsed` of a voice task that fell back to `v1-real`, as in the docs' example.
+const FALLBACK_PROVIDER: &str = "v1-async";
 
 /// The first six characters of a key and an ellipsis: `sk_dem…`.
 pub fn key_prefix(key: &str) -> String {
@@ -243,7 +430,11 @@ impl Store {
             });
         }
         account.credits -= task.cost;
-        account.charged += task.cost;
+        if task.request.settles_on_completion() {
+            account.held += task.cost;
+        } else {
+            account.charged += task.cost;
+        }
         self.tasks.insert(task.task_id.clone(), task);
         Ok(())
     }
@@ -254,11 +445,35 @@ impl Store {
             && let Some(account) = self.accounts.get_mut(&task.key)
         {
             account.credits += task.cost;
-            account.charged -= task.cost;
+            if task.request.settles_on_completion() {
+                account.held -= task.cost;
+            } else {
+                account.charged -= task.cost;
+            }
         }
     }
 
-    /// Marks a task failed and refunds its cost, once. False when it was
+    /// Marks a processing task completed and settles a held price (voice,
+    /// image) into `charged`, once. False when it was not processing.
+    pub fn complete(&mut self, task_id: &str, now_ms: u64) -> bool {
+        let Some(task) = self.tasks.get_mut(task_id) else {
+            return false;
+        };
+        if task.phase != Phase::Processing {
+            return false;
+        }
+        task.phase = Phase::Completed;
+        task.finished_at_ms = Some(now_ms);
+        if task.request.settles_on_completion()
+            && let Some(account) = self.accounts.get_mut(&task.key)
+        {
+            account.held = account.held.saturating_sub(task.cost);
+            account.charged += task.cost;
+        }
+        true
+    }
+
+    /// Marks a task failed and refunds its cost (or releases its hold), once. False when it was
     /// already final.
     pub fn fail(&mut self, task_id: &str, error: TaskError, now_ms: u64) -> bool {
         let Some(task) = self.tasks.get_mut(task_id) else {
@@ -274,7 +489,12 @@ impl Store {
             task.refunded = true;
             if let Some(account) = self.accounts.get_mut(&task.key) {
                 account.credits += task.cost;
-                account.refunded += task.cost;
+                if task.request.settles_on_completion() {
+                    // Never charged: the hold is released.
+                    account.held = account.held.saturating_sub(task.cost);
+                } else {
+                    account.refunded += task.cost;
+                }
             }
         }
         true
@@ -310,8 +530,7 @@ mod tests {
         Job {
             task_id: id.into(),
             key: key.into(),
-            model: Model::AvatarPro,
-            request: AvatarRequest::Pro(ProRequest::default()),
+            request: Work::Avatar(AvatarRequest::Pro(ProRequest::default())),
             cost,
             created_at_ms: 1_000,
             pending_ms: 100,
@@ -323,6 +542,7 @@ mod tests {
             error: None,
             finished_at_ms: None,
             metadata: None,
+            fallback: false,
         }
     }
 
@@ -381,14 +601,117 @@ mod tests {
     #[test]
     fn saved_tasks_keep_the_request_as_its_json_body() {
         let mut t = job("t", "sk_a", 1);
-        t.request = AvatarRequest::Pro(ProRequest {
+        t.request = Work::Avatar(AvatarRequest::Pro(ProRequest {
             image_url: "https://a/x.png".into(),
             ..ProRequest::default()
-        });
+        }));
         let saved = serde_json::to_value(&t).unwrap();
         assert_eq!(saved["request"], t.request.to_json());
         assert_eq!(saved["request"]["image_url"], "https://a/x.png");
-        let back: Job = serde_json::from_value(saved).unwrap();
+        assert_eq!(
+            (&saved["kind"], &saved["model"]),
+            (&json!("video"), &json!("avatar-pro"))
+        );
+        let back: Job = serde_json::from_value(saved.clone()).unwrap();
+        assert_eq!(back, t);
+        // State files from before voice and image have no `kind`.
+        let mut old = saved;
+        old.as_object_mut().unwrap().remove("kind");
+        assert_eq!(serde_json::from_value::<Job>(old).unwrap(), t);
+    }
+
+    fn voice(id: &str, cost: u64) -> Job {
+        Job {
+            request: Work::Voice(VoiceRequest {
+                text: "Hello".into(),
+                reference_audio_url: "https://a/v.wav".into(),
+                metadata: Some(json!({"n": 1})),
+                ..VoiceRequest::default()
+            }),
+            metadata: Some(json!({"n": 1})),
+            ..job(id, "sk_a", cost)
+        }
+    }
+
+    #[test]
+    fn voice_and_image_are_held_at_submit_and_charged_once_on_completion() {
+        let mut s = store_with(20);
+        s.charge_and_create(voice("v", 5)).unwrap();
+        let image = Job {
+            request: Work::Image(ImageRequest {
+                prompt: "a face".into(),
+                ..ImageRequest::default()
+            }),
+            ..job("i", "sk_a", 3)
+        };
+        s.charge_and_create(image).unwrap();
+        let a = &s.accounts["sk_a"];
+        assert_eq!((a.credits, a.held, a.charged, a.refunded), (12, 8, 0, 0));
+        assert_eq!(
+            s.charge_and_create(voice("w", 13)),
+            Err(AppError::InsufficientCredits {
+                required: 13,
+                balance: 12
+            })
+        );
+        assert!(!s.complete("v", 9), "still pending");
+        s.tasks.get_mut("v").unwrap().phase = Phase::Processing;
+        assert!(s.complete("v", 9));
+        assert!(!s.complete("v", 10));
+        assert!(!s.fail("v", task_error("x", "y"), 11));
+        s.tasks.get_mut("i").unwrap().phase = Phase::Processing;
+        assert!(s.fail("i", task_error("x", "y"), 12));
+        let a = &s.accounts["sk_a"];
+        assert_eq!((a.credits, a.held, a.charged, a.refunded), (15, 0, 5, 0));
+        assert_eq!(s.tasks["v"].finished_at_ms, Some(9));
+    }
+
+    #[test]
+    fn voice_tasks_answer_with_audio_url_and_the_fallback_model_once_completed() {
+        let mut t = voice("v", 5);
+        t.fallback = true;
+        let body = t.answer(0, ProgressMode::Null, "http://h");
+        assert_eq!(
+            (&body["capability"], &body["action"], &body["model"]),
+            (&json!("voice"), &json!("clone"), &json!("v2-emotion"))
+        );
+        assert!(body.get("audioUrl").is_none());
+        t.phase = Phase::Completed;
+        let body = t.answer(0, ProgressMode::Null, "http://h");
+        assert_eq!(body["audioUrl"], "http://h/results/v.wav");
+        assert_eq!(body["model"], "v1-real");
+        assert_eq!(body["providerUsed"], "v1-async");
+        assert_eq!(body["metadata"], json!({"n": 1}));
+        assert!(body.get("videoUrl").is_none() && body.get("_type").is_none());
+        let saved = serde_json::to_value(&t).unwrap();
+        assert_eq!(
+            (&saved["kind"], &saved["model"]),
+            (&json!("speech"), &json!("v2-emotion"))
+        );
+        assert_eq!(serde_json::from_value::<Job>(saved).unwrap(), t);
+    }
+
+    #[test]
+    fn completed_images_carry_their_type_and_image_url() {
+        let mut t = Job {
+            request: Work::Image(ImageRequest {
+                prompt: "a face".into(),
+                seed: Some(4),
+                ..ImageRequest::default()
+            }),
+            ..job("i", "sk_a", 3)
+        };
+        assert!(
+            t.answer(0, ProgressMode::Null, "http://h")
+                .get("_type")
+                .is_none()
+        );
+        t.phase = Phase::Completed;
+        let body = t.answer(0, ProgressMode::Null, "http://h");
+        assert_eq!(body["_type"], "image.generate");
+        assert_eq!(body["imageUrl"], "http://h/results/i.png");
+        assert_eq!(body["model"], "gpt-image-2");
+        let back: Job = serde_json::from_value(serde_json::to_value(&t).unwrap()).unwrap();
         assert_eq!(back, t);
     }
 

@@ -1,16 +1,20 @@
 //! A faithful local stand-in of the AI Avatar HTTP API: the same endpoints,
 //! auth, errors and billing (all from the `avatar-api` contract crate),
-//! a credit ledger per key, tasks that take modelled time, real mp4 results
-//! rendered with ffmpeg, sample media, faults on demand and saved state.
+//! a credit ledger per key, tasks that take modelled time, real results
+//! (mp4 videos and png pictures drawn with ffmpeg, wav speech from
+//! espeak-ng), sample media, faults on demand and saved state.
 //!
 //! Modules, each depending only on those after it:
 //!
 //! - `routes`: the HTTP surface (handlers, the typed submit extractor, CORS, logs),
 //!   with `faults` and `quirks` as its middleware and `auth` for bearer keys;
-//! - `worker`: a task's life after submit (`inputs::prepare`, then `media::render`);
+//! - `worker`: a task's life after submit (`inputs::prepare`, then `media::render`;
+//!   `speech::render` for a voice clone, `portrait::render` for an image);
 //! - `state`: what handlers and workers share (`AppState`), with `persist` for `--state`;
 //! - `inputs`: downloading and checking a task's inputs into a render plan;
-//! - `media`: render plans and ffmpeg; `samples`: the generated sample media;
+//! - `media`: render plans and ffmpeg; `portrait`: pictures from prompts;
+//!   `speech`: espeak-ng speech in a voice derived from the reference URL;
+//!   `samples`: the generated sample media;
 //! - `probe`: ffprobe; `ledger`: accounts and tasks (pure, synchronous);
 //! - `config`, `error`, `rng`: the command line, the error envelope, randomness.
 
@@ -22,11 +26,13 @@ mod inputs;
 mod ledger;
 mod media;
 mod persist;
+mod portrait;
 mod probe;
 mod quirks;
 pub mod rng;
 mod routes;
 mod samples;
+mod speech;
 mod state;
 mod worker;
 

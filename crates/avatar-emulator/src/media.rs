@@ -30,6 +30,11 @@ impl std::fmt::Display for RenderError {
 }
 
 impl RenderError {
+    /// A render failure described by `message`.
+    pub fn new(message: String) -> RenderError {
+        RenderError(message)
+    }
+
     /// The task error clients read.
     pub fn task_error(&self) -> TaskError {
         task_error(codes::GENERATION_FAILED, &self.0)

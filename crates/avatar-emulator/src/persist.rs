@@ -89,6 +89,7 @@ mod tests {
                 credits: 7,
                 charged: 3,
                 refunded: 1,
+                held: 2,
             },
         );
         p.save(&Mutex::new(store.clone())).await.unwrap();

@@ -152,6 +152,9 @@ pub(crate) fn signature_mismatch() -> Response {
         .into_response()
 }
 
+/// The result links a completed task may carry.
+const LINKS: [&str; 3] = ["videoUrl", "audioUrl", "imageUrl"];
+
 /// A 2xx body (submit or task) with the success-side quirks applied:
 /// numeric ids, capitalized status, signed and nested link, then the `data` wrapper.
 fn success_body(config: &EmulatorConfig, mut body: Value) -> Value {
@@ -172,19 +175,21 @@ fn success_body(config: &EmulatorConfig, mut body: Value) -> Value {
                 .unwrap_or_default();
             object.insert("status".to_owned(), json!(capitalized));
         }
-        if config.has(Quirk::SignedResults)
-            && let Some(Value::String(url)) = object.get_mut("videoUrl")
-            && let Some(file) = url.rsplit('/').next().map(str::to_owned)
-        {
-            url.push('?');
-            url.push_str(&result_signature(&file));
-        }
-        if config.has(Quirk::NestedUrl)
-            && let Some(url) = object.remove("videoUrl")
-        {
-            let mut result = Map::new();
-            result.insert("videoUrl".to_owned(), url);
-            object.insert("result".to_owned(), Value::Object(result));
+        for link in LINKS {
+            if config.has(Quirk::SignedResults)
+                && let Some(Value::String(url)) = object.get_mut(link)
+                && let Some(file) = url.rsplit('/').next().map(str::to_owned)
+            {
+                url.push('?');
+                url.push_str(&result_signature(&file));
+            }
+            if config.has(Quirk::NestedUrl)
+                && let Some(url) = object.remove(link)
+            {
+                let mut result = Map::new();
+                result.insert(link.to_owned(), url);
+                object.insert("result".to_owned(), Value::Object(result));
+            }
         }
     }
     if config.has(Quirk::Wrapped) {

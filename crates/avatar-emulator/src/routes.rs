@@ -1,11 +1,15 @@
-//! The HTTP surface: the provider's endpoints, sample and result files, the
-//! emulator's own inspection routes, CORS, `--quirks` and request logs.
+//! The HTTP surface: the provider's endpoints (the three avatar submits,
+//! voice clone, image generate and both task paths), sample and result
+//! files, the emulator's own inspection routes, CORS, `--quirks` and request logs.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use avatar_api::estimate::prior_total_ms;
-use avatar_api::{AvatarRequest, Model, SubmitResponse, Task, TaskStatus};
+use avatar_api::image::{GENERATE_PATH, IMAGE_PRICE};
+use avatar_api::kind::{AVATAR_TASKS_PATH, TASKS_PATH};
+use avatar_api::voice::CLONE_PATH;
+use avatar_api::{AvatarRequest, ImageRequest, Model, SubmitResponse, TaskStatus, VoiceRequest};
 use axum::body::Body;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{FromRequest, MatchedPath, Path, Request, State};
@@ -24,8 +28,10 @@ use crate::auth::{ApiKey, bearer};
 use crate::config::{BODY_LIMIT, EmulatorConfig, ProgressMode, Quirk};
 use crate::error::AppError;
 use crate::faults;
+use crate::inputs;
 use crate::ledger::{
-    Account, Job, PENDING_FRACTION, PENDING_MAX_MS, Phase, RUN_TIME_JITTER, key_prefix,
+    Account, IMAGE_PRIOR_MS, Job, PENDING_FRACTION, PENDING_MAX_MS, Phase, RUN_TIME_JITTER,
+    VOICE_PRIOR_MS, Work, key_prefix,
 };
 use crate::quirks;
 use crate::samples;
@@ -38,8 +44,10 @@ pub fn app(state: Arc<AppState>) -> Router {
         router.route(model.submit_path(), post(submit))
     });
     let api = submits
-        .route("/api/v2/avatar/tasks/{task_id}", get(task))
-        .route("/api/v2/tasks/{task_id}", get(task))
+        .route(CLONE_PATH, post(voice_clone))
+        .route(GENERATE_PATH, post(image_generate))
+        .route(&format!("{AVATAR_TASKS_PATH}{{task_id}}"), get(avatar_task))
+        .route(&format!("{TASKS_PATH}{{task_id}}"), get(task))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             faults::inject,
@@ -173,9 +181,8 @@ impl<S: Send + Sync> FromRequest<S> for Submission {
     }
 }
 
-/// `POST` to any of the three submit endpoints: prices the (already
-/// validated) request with the contract crate, charges the key and creates
-/// the task in one step, then starts its worker.
+/// `POST` to any of the three avatar endpoints: prices the (already
+/// validated) request with the contract crate and starts it ([`start`]).
 async fn submit(
     State(state): State<Arc<AppState>>,
     ApiKey(key): ApiKey,
@@ -186,24 +193,50 @@ async fn submit(
         .quote()
         .zip(request.shape())
         .ok_or_else(|| AppError::field("body", "This request cannot be priced."))?;
+    let task_id = start(
+        &state,
+        key,
+        Work::Avatar(request),
+        quote.credits,
+        prior_total_ms(&shape),
+    )
+    .await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(SubmitResponse {
+            task_id,
+            status: TaskStatus::Pending,
+            capability: Some("avatar".to_owned()),
+            action: Some(model.action().to_owned()),
+            model: Some(model.id().to_owned()),
+        }),
+    ))
+}
+
+/// Charges (avatars) or holds (voice, image) `cost` on `key` and creates the
+/// task in one step, saves it, starts its worker and returns its id; the
+/// task runs about `prior_ms` (jittered, over `--speed`).
+async fn start(
+    state: &Arc<AppState>,
+    key: String,
+    request: Work,
+    cost: u64,
+    prior_ms: u64,
+) -> Result<String, AppError> {
     let (total_ms, will_fail) = {
         let mut rng = state.rng();
         let jitter = rng.range(RUN_TIME_JITTER.0, RUN_TIME_JITTER.1);
-        let total = prior_total_ms(&shape) as f64 * jitter / state.config.speed;
+        let total = prior_ms as f64 * jitter / state.config.speed;
         (total.round() as u64, rng.chance(state.config.fail_rate))
     };
-    let task_id = state.new_task_id(model);
-    let metadata = match &request {
-        AvatarRequest::Pro(r) => r.metadata.clone(),
-        AvatarRequest::DigitalHuman(r) => r.metadata.clone(),
-        AvatarRequest::Dual(r) => r.metadata.clone(),
-    };
+    let task_id = state.new_task_id(&request);
+    let fallback = matches!(request, Work::Voice(_)) && state.config.has(Quirk::ModelFallback);
     let job = Job {
         task_id: task_id.clone(),
         key,
-        model,
+        metadata: request.metadata(),
         request,
-        cost: quote.credits,
+        cost,
         created_at_ms: now_ms(),
         pending_ms: ((total_ms as f64 * PENDING_FRACTION) as u64).min(PENDING_MAX_MS),
         total_ms,
@@ -213,7 +246,7 @@ async fn submit(
         refunded: false,
         error: None,
         finished_at_ms: None,
-        metadata,
+        fallback,
     };
     state.store().charge_and_create(job)?;
     if state.persist().await.is_err() {
@@ -229,14 +262,126 @@ async fn submit(
         // Charged and running; only the answer is late.
         tokio::time::sleep(Duration::from_millis(state.config.slow_submit_ms)).await;
     }
+    Ok(task_id)
+}
+
+/// 402 before any slow check when `key` cannot afford `cost` (the charge
+/// itself checks again, atomically).
+fn check_balance(state: &AppState, key: &str, cost: u64) -> Result<(), AppError> {
+    let balance = state.store().accounts.get(key).map_or(0, |a| a.credits);
+    if balance < cost {
+        return Err(AppError::InsufficientCredits {
+            required: cost,
+            balance,
+        });
+    }
+    Ok(())
+}
+
+/// The 202 of a voice clone, in the docs' key order.
+#[derive(Serialize)]
+struct VoiceAccepted {
+    task_id: String,
+    status: TaskStatus,
+    capability: &'static str,
+    action: &'static str,
+    model: String,
+    error: Option<Value>,
+    created_at: i64,
+}
+
+/// `POST /api/v2/voice/clone`: validated by the contract, priced by
+/// `--voice-price` (402 when short), the reference recording downloaded
+/// and checked to be audio (400 naming `reference_audio_url` otherwise),
+/// then held and started; the price is charged on completion.
+async fn voice_clone(
+    State(state): State<Arc<AppState>>,
+    ApiKey(key): ApiKey,
+    ApiJson(body): ApiJson,
+) -> Result<(StatusCode, Json<VoiceAccepted>), AppError> {
+    let request = VoiceRequest::from_json(&body).map_err(|e| AppError::Invalid(vec![e]))?;
+    request.validate().map_err(AppError::Invalid)?;
+    let cost = state.config.voice_price.of(&request.text);
+    check_balance(&state, &key, cost)?;
+    let dir = {
+        let n = state
+            .ids
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .next_u64();
+        state.dirs.inputs.join(format!("reference-{n:016x}"))
+    };
+    tokio::fs::create_dir_all(&dir).await.map_err(|e| {
+        AppError::Internal(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("cannot create a folder: {e}"),
+        )
+    })?;
+    let checked = inputs::check_reference(
+        &state.http,
+        &state.config,
+        &dir,
+        &request.reference_audio_url,
+    )
+    .await;
+    let _ = tokio::fs::remove_dir_all(&dir).await;
+    checked.map_err(|e| match e.is_input() {
+        true => AppError::field("reference_audio_url", &e.to_string()),
+        false => AppError::Internal(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    })?;
+    let model = request.model.clone();
+    let task_id = start(&state, key, Work::Voice(request), cost, VOICE_PRIOR_MS).await?;
+    let created_at = state
+        .store()
+        .tasks
+        .get(&task_id)
+        .map_or(now_ms(), |t| t.created_at_ms);
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(VoiceAccepted {
+            task_id,
+            status: TaskStatus::Pending,
+            capability: "voice",
+            action: "clone",
+            model,
+            error: None,
+            created_at: (created_at / 1000) as i64,
+        }),
+    ))
+}
+
+/// `POST /api/v2/image/generate`: validated by the contract, 402 when the
+/// key cannot afford [`IMAGE_PRICE`], then held and started; charged on
+/// completion. Without a `seed`, one is drawn (from `--seed`'s generator),
+/// so asking again gives another picture.
+async fn image_generate(
+    State(state): State<Arc<AppState>>,
+    ApiKey(key): ApiKey,
+    ApiJson(body): ApiJson,
+) -> Result<(StatusCode, Json<SubmitResponse>), AppError> {
+    let mut request = ImageRequest::from_json(&body).map_err(|e| AppError::Invalid(vec![e]))?;
+    request.validate().map_err(AppError::Invalid)?;
+    check_balance(&state, &key, IMAGE_PRICE)?;
+    if request.seed.is_none() {
+        request.seed = Some((state.rng().next_u64() >> 12) as i64);
+    }
+    let model = request.model.clone();
+    let task_id = start(
+        &state,
+        key,
+        Work::Image(request),
+        IMAGE_PRICE,
+        IMAGE_PRIOR_MS,
+    )
+    .await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(SubmitResponse {
             task_id,
             status: TaskStatus::Pending,
-            capability: Some("avatar".to_owned()),
-            action: Some(model.action().to_owned()),
-            model: Some(model.id().to_owned()),
+            capability: Some("image".to_owned()),
+            action: Some("generate".to_owned()),
+            model: Some(model),
         }),
     ))
 }
@@ -245,24 +390,48 @@ fn host(headers: &HeaderMap) -> Option<&str> {
     headers.get(header::HOST).and_then(|h| h.to_str().ok())
 }
 
-/// `GET /api/v2/avatar/tasks/{id}` and `GET /api/v2/tasks/{id}`: a task of this key.
+/// `GET /api/v2/tasks/{id}`: any task of this key (video, speech, picture).
 async fn task(
     State(state): State<Arc<AppState>>,
     ApiKey(key): ApiKey,
     id: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
-) -> Result<Json<Task>, AppError> {
+) -> Result<Json<Value>, AppError> {
+    answer_task(&state, &key, id, &headers, |_| true)
+}
+
+/// `GET /api/v2/avatar/tasks/{id}`: an avatar task of this key; a voice or
+/// image task is `404 task_not_found` here (the docs poll those only on
+/// the unified path).
+async fn avatar_task(
+    State(state): State<Arc<AppState>>,
+    ApiKey(key): ApiKey,
+    id: Result<Path<String>, PathRejection>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, AppError> {
+    answer_task(&state, &key, id, &headers, |job| {
+        matches!(job.request, Work::Avatar(_))
+    })
+}
+
+fn answer_task(
+    state: &AppState,
+    key: &str,
+    id: Result<Path<String>, PathRejection>,
+    headers: &HeaderMap,
+    shown_here: impl Fn(&Job) -> bool,
+) -> Result<Json<Value>, AppError> {
     let Ok(Path(id)) = id else {
         return Err(AppError::TaskNotFound);
     };
-    let base = state.base_url(host(&headers));
+    let base = state.base_url(host(headers));
     let store = state.store();
     let job = store
         .tasks
         .get(&id)
-        .filter(|t| t.key == key)
+        .filter(|t| t.key == key && shown_here(t))
         .ok_or(AppError::TaskNotFound)?;
-    Ok(Json(job.view(now_ms(), state.config.progress, &base)))
+    Ok(Json(job.answer(now_ms(), state.config.progress, &base)))
 }
 
 /// What this server is, for a person who opens it in a browser.
@@ -272,8 +441,10 @@ async fn index(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Json<V
         "name": "avatar-emulator",
         "about": "A local stand-in of the AI Avatar API (https://api.aiclonevoicefree.com) that renders real mp4 videos.",
         "endpoints": Model::ALL.iter().map(|m| format!("POST {base}{}", m.submit_path())).chain([
-            format!("GET {base}/api/v2/avatar/tasks/{{task_id}}"),
-            format!("GET {base}/api/v2/tasks/{{task_id}}"),
+            format!("POST {base}{CLONE_PATH}"),
+            format!("POST {base}{GENERATE_PATH}"),
+            format!("GET {base}{AVATAR_TASKS_PATH}{{task_id}}"),
+            format!("GET {base}{TASKS_PATH}{{task_id}}"),
         ]).collect::<Vec<_>>(),
         "samples": format!("{base}/samples/"),
     }))
@@ -312,17 +483,18 @@ async fn sample_file(
     Ok(serve_file(path, request).await)
 }
 
-/// `GET /results/{task_id}.mp4` (and HEAD), with Range support so a
-/// `<video>` can seek; `410 Gone` once `--result-ttl` seconds have passed
-/// since the task completed, or once the file was deleted by `--max-results-mb`.
+/// `GET /results/{task_id}.mp4` (`.wav` for speech, `.png` for pictures;
+/// and HEAD), with Range support so a `<video>` can seek; `410 Gone` once
+/// `--result-ttl` seconds have passed since the task completed, or once the
+/// file was deleted by `--max-results-mb`.
 async fn result_file(
     State(state): State<Arc<AppState>>,
     Path(name): Path<String>,
     request: Request,
 ) -> Result<Response, AppError> {
-    let id = name
-        .strip_suffix(".mp4")
-        .filter(|id| {
+    let (id, extension) = name
+        .rsplit_once('.')
+        .filter(|(id, _)| {
             !id.is_empty()
                 && id
                     .chars()
@@ -334,9 +506,11 @@ async fn result_file(
     {
         return Ok(quirks::signature_mismatch());
     }
-    let path = state.dirs.results.join(format!("{id}.mp4"));
+    let path = state.dirs.results.join(&name);
     let expired = match state.store().tasks.get(id) {
-        Some(t) if t.phase == Phase::Completed => t.link_expired(state.config.result_ttl, now_ms()),
+        Some(t) if t.phase == Phase::Completed && t.request.extension() == extension => {
+            t.link_expired(state.config.result_ttl, now_ms())
+        }
         _ => return Err(AppError::NotFound),
     };
     if expired {
@@ -367,7 +541,8 @@ async fn account(
 struct TaskSummary {
     task_id: String,
     key_prefix: String,
-    model: &'static str,
+    capability: &'static str,
+    model: String,
     status: String,
     cost: u64,
     refunded: bool,
@@ -391,7 +566,8 @@ async fn tasks(State(state): State<Arc<AppState>>) -> Json<Value> {
             TaskSummary {
                 task_id: t.task_id.clone(),
                 key_prefix: t.key_prefix(),
-                model: t.model.id(),
+                capability: t.request.capability(),
+                model: t.request.model_id().to_owned(),
                 status: view.status.as_str().to_owned(),
                 cost: t.cost,
                 refunded: t.refunded,

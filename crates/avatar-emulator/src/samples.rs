@@ -1,6 +1,7 @@
 //! Sample inputs the emulator makes itself at startup (and caches): drawn
 //! portraits (ffmpeg `geq`), speech spoken by espeak-ng and encoded to mp3,
-//! a two-person image with a conversation, and a short source video.
+//! a two-person image with a conversation, a short source video, and
+//! reference voices for voice clone.
 
 use std::path::{Path, PathBuf};
 
@@ -8,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use tokio::process::Command;
 
 use crate::probe::probe;
+use crate::speech::timbre_for;
 
 /// Name of the manifest written last: its presence means the set is complete.
 const MANIFEST: &str = "samples.json";
@@ -73,20 +75,25 @@ pub async fn ensure(dir: &Path) -> Result<Vec<SampleFile>, String> {
     read_manifest(dir).ok_or_else(|| format!("samples in {} are incomplete", dir.display()))
 }
 
+/// The samples listed in `dir`'s manifest, when it lists every one of [`CATALOGUE`].
 fn read_manifest(dir: &Path) -> Option<Vec<SampleFile>> {
     let bytes = std::fs::read(dir.join(MANIFEST)).ok()?;
-    serde_json::from_slice(&bytes).ok()
+    let samples: Vec<SampleFile> = serde_json::from_slice(&bytes).ok()?;
+    CATALOGUE
+        .iter()
+        .all(|(name, _)| samples.iter().any(|s| s.name == *name))
+        .then_some(samples)
 }
 
 /// A face drawn on a portrait: centre (fraction of width, of height), size
 /// (1 = a head-and-shoulders portrait) and colours.
-struct Face {
-    cx: f64,
-    cy: f64,
-    size: f64,
-    skin: [u8; 3],
-    hair: [u8; 3],
-    shirt: [u8; 3],
+pub(crate) struct Face {
+    pub(crate) cx: f64,
+    pub(crate) cy: f64,
+    pub(crate) size: f64,
+    pub(crate) skin: [u8; 3],
+    pub(crate) hair: [u8; 3],
+    pub(crate) shirt: [u8; 3],
 }
 
 /// A shape test in geq's language with the colour it paints.
@@ -212,7 +219,7 @@ fn strings(args: &[&str]) -> Vec<String> {
 }
 
 /// Draws a portrait at a quarter of its size and scales it up smoothly (geq is slow).
-async fn draw(
+pub(crate) async fn draw(
     out: PathBuf,
     width: u32,
     height: u32,
@@ -232,9 +239,16 @@ async fn draw(
 
 /// Speaks `text` with espeak-ng into a wav file.
 async fn speak(out: PathBuf, voice: &str, text: &str) -> Result<(), String> {
+    speak_at(out, voice, 50, text).await
+}
+
+/// Speaks `text` with espeak-ng at base `pitch` (0–99) into a wav file.
+async fn speak_at(out: PathBuf, voice: &str, pitch: u64, text: &str) -> Result<(), String> {
     let args = vec![
         "-v".to_owned(),
         voice.to_owned(),
+        "-p".to_owned(),
+        pitch.to_string(),
         "-s".to_owned(),
         "160".to_owned(),
         "-w".to_owned(),
@@ -260,6 +274,47 @@ async fn seconds_of(path: &Path) -> Result<f64, String> {
         .ok_or_else(|| format!("cannot read the length of {}", path.display()))
 }
 
+/// Every sample, with what it is; a cached set without one of them is made again.
+const CATALOGUE: [(&str, &str); 13] = [
+    ("portrait-1.png", "A drawn portrait, 3:4 (768×1024)."),
+    (
+        "portrait-2.png",
+        "A drawn portrait, nearly square (904×864).",
+    ),
+    ("speech-1.mp3", "A short speech clip."),
+    ("speech-2.mp3", "A longer speech clip."),
+    (
+        "speech-long.mp3",
+        "A speech clip longer than 35 s, to show the Pro cap.",
+    ),
+    (
+        "dual.png",
+        "Two people side by side, 16:9 (1280×720), for Dual Avatar.",
+    ),
+    (
+        "conversation-mix.mp3",
+        "Both speakers taking turns, for Dual Avatar's audio_mix_url.",
+    ),
+    (
+        "speaker-1.mp3",
+        "Speaker 1's track (left), same length as the mix.",
+    ),
+    (
+        "speaker-2.mp3",
+        "Speaker 2's track (right), same length as the mix.",
+    ),
+    (
+        "talking.mp4",
+        "A short source video, for AI Avatar's input_video_url.",
+    ),
+    (
+        "voice-1.wav",
+        "A reference voice for voice clone (its clones sound like it).",
+    ),
+    ("voice-2.wav", "Another reference voice for voice clone."),
+    ("voice-3.wav", "A third reference voice for voice clone."),
+];
+
 const SPEECH_1: &str =
     "Hello! I am a sample portrait made by the avatar emulator. Watch my mouth as I speak.";
 const SPEECH_2: &str = "Welcome to Avatar Studio. Paste the link of a portrait and the link of a speech clip, \
@@ -270,6 +325,7 @@ const SPEECH_LONG: &str = "This is a long speech clip, made to show what happens
     So take your time, and listen to the rest of this story. Once upon a time, a small robot learned to paint \
     faces. It drew circles for eyes, an oval for the head, and a bright red smile. Every morning it painted a new \
     friend, and every evening the friends told it stories about the day. The end.";
+const REFERENCE: &str = "This is my voice. Clone it, and I will read your script.";
 const SPEAKER_1: &str = "Hi there! Have you seen the new avatar videos?";
 const SPEAKER_2: &str = "I have. They even follow the audio when two people take turns.";
 
@@ -349,7 +405,20 @@ async fn generate(dir: &Path) -> Result<Vec<SampleFile>, String> {
             speak(p("speaker-2.wav"), "en-gb+m4", SPEAKER_2),
         )
     };
-    tokio::try_join!(images, voices)?;
+    // Each reference voice is spoken in the voice its clones get (`crate::speech`).
+    let reference = |name: &'static str| {
+        let timbre = timbre_for(&format!("/samples/{name}"));
+        let out = p(name);
+        async move { speak_at(out, &timbre.voice, timbre.pitch, REFERENCE).await }
+    };
+    let references = async {
+        tokio::try_join!(
+            reference("voice-1.wav"),
+            reference("voice-2.wav"),
+            reference("voice-3.wav"),
+        )
+    };
+    tokio::try_join!(images, voices, references)?;
     let first = seconds_of(&p("speaker-1.wav")).await?;
     let second = seconds_of(&p("speaker-2.wav")).await?;
     let gap = 0.3;
@@ -412,39 +481,7 @@ async fn generate(dir: &Path) -> Result<Vec<SampleFile>, String> {
     ] {
         let _ = std::fs::remove_file(p(&format!("{wav}.wav")));
     }
-    let catalogue = [
-        ("portrait-1.png", "A drawn portrait, 3:4 (768×1024)."),
-        (
-            "portrait-2.png",
-            "A drawn portrait, nearly square (904×864).",
-        ),
-        ("speech-1.mp3", "A short speech clip."),
-        ("speech-2.mp3", "A longer speech clip."),
-        (
-            "speech-long.mp3",
-            "A speech clip longer than 35 s, to show the Pro cap.",
-        ),
-        (
-            "dual.png",
-            "Two people side by side, 16:9 (1280×720), for Dual Avatar.",
-        ),
-        (
-            "conversation-mix.mp3",
-            "Both speakers taking turns, for Dual Avatar's audio_mix_url.",
-        ),
-        (
-            "speaker-1.mp3",
-            "Speaker 1's track (left), same length as the mix.",
-        ),
-        (
-            "speaker-2.mp3",
-            "Speaker 2's track (right), same length as the mix.",
-        ),
-        (
-            "talking.mp4",
-            "A short source video, for AI Avatar's input_video_url.",
-        ),
-    ];
+    let catalogue = CATALOGUE;
     let probes: Vec<_> = catalogue
         .iter()
         .map(|(name, _)| {

@@ -11,7 +11,7 @@ use avatar_api::Model;
 use tokio::sync::Semaphore;
 
 use crate::config::{EmulatorConfig, Quirk};
-use crate::ledger::Store;
+use crate::ledger::{Store, Work};
 use crate::persist::Persister;
 use crate::rng::Rng;
 use crate::samples::SampleFile;
@@ -64,16 +64,24 @@ impl AppState {
         self.rng.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// A fresh task id in the style the provider uses for `model`
-    /// (numeric, UUID or `task_…`): clients must treat ids as opaque. With
-    /// `--quirks numeric-ids` every id is numeric (and sent as a JSON number).
-    pub fn new_task_id(&self, model: Model) -> String {
+    /// A fresh task id in the style the provider's docs show for `work`
+    /// (numeric for Pro, UUID for AI Avatar and voice clone, `task_…` for
+    /// Dual, 32 hex digits for images): clients must treat ids as opaque.
+    /// With `--quirks numeric-ids` every id is numeric (and sent as a JSON number).
+    pub fn new_task_id(&self, work: &Work) -> String {
         let mut ids = self.ids.lock().unwrap_or_else(|e| e.into_inner());
         let (a, b) = (ids.next_u64(), ids.next_u64());
         if self.config.has(Quirk::NumericIds) {
             // 15 digits: a JSON number JavaScript still reads exactly (< 2^53).
             return format!("19{:013}", a % 10_000_000_000_000);
         }
+        let model = match work {
+            Work::Avatar(r) => r.model(),
+            // The docs' clone id is a UUID, like AI Avatar's.
+            Work::Voice(_) => Model::DigitalHuman,
+            // The docs' Gemini id: 32 hex digits, no dashes.
+            Work::Image(_) => return format!("{a:016x}{b:016x}"),
+        };
         match model {
             Model::AvatarPro => format!("19{:017}", a % 100_000_000_000_000_000),
             Model::DigitalHuman => format!(

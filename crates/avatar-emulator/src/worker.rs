@@ -1,7 +1,8 @@
 //! A task's life after submit: `pending` briefly, then `processing` while
-//! its inputs are downloaded and its video rendered, `completed` once both
-//! the render and the modelled generation time are done; or `failed` with
-//! a refund. Restarted for unfinished tasks when the emulator starts again.
+//! its inputs are downloaded and its result rendered (a video, speech or a
+//! picture), `completed` once both the render and the modelled generation
+//! time are done (settling a held price); or `failed` with a refund (or the
+//! hold released). Restarted for unfinished tasks when the emulator starts again.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -12,8 +13,10 @@ use avatar_api::response::codes;
 use std::path::Path;
 
 use crate::inputs;
-use crate::ledger::{Job, Phase, task_error};
+use crate::ledger::{Job, Phase, Work, task_error};
 use crate::media;
+use crate::portrait;
+use crate::speech;
 use crate::state::{AppState, now_ms};
 
 /// Runs task `task_id` to its end in the background.
@@ -52,14 +55,14 @@ async fn run(state: &AppState, task_id: &str) {
         fail(state, task_id, error).await;
         return;
     }
-    let out = state.dirs.results.join(format!("{task_id}.mp4"));
+    let out = state.dirs.results.join(task.result_file());
     if !(task.rendered && out.is_file()) {
         let clock = Instant::now();
         match produce(state, &task, &out).await {
             Ok(()) => {
                 tracing::info!(
                     task_id,
-                    model = task.model.id(),
+                    model = task.request.model_id(),
                     render_ms = clock.elapsed().as_millis() as u64,
                     "rendered"
                 );
@@ -76,14 +79,9 @@ async fn run(state: &AppState, task_id: &str) {
         }
     }
     sleep_until(task.created_at_ms + task.total_ms).await;
-    if let Some(t) = state.store().tasks.get_mut(task_id)
-        && t.phase == Phase::Processing
-    {
-        t.phase = Phase::Completed;
-        t.finished_at_ms = Some(now_ms());
-    }
+    state.store().complete(task_id, now_ms());
     let _ = state.persist().await;
-    trim_results(state, task_id).await;
+    trim_results(state, &task.result_file()).await;
 }
 
 /// Downloads a task's inputs, checks them and renders its result to `out`
@@ -97,11 +95,28 @@ async fn produce(state: &AppState, task: &Job, out: &Path) -> Result<(), TaskErr
         )
     })?;
     let result = async {
-        let plan = inputs::prepare(&state.http, &state.config, &dir, &task.request)
-            .await
-            .map_err(|e| e.task_error())?;
-        let _permit = state.renders.acquire().await;
-        media::render(&plan, out).await.map_err(|e| e.task_error())
+        match &task.request {
+            Work::Avatar(request) => {
+                let plan = inputs::prepare(&state.http, &state.config, &dir, request)
+                    .await
+                    .map_err(|e| e.task_error())?;
+                let _permit = state.renders.acquire().await;
+                media::render(&plan, out).await
+            }
+            // The reference was fetched and checked at submit; its voice
+            // follows from its URL (`crate::speech`).
+            Work::Voice(request) => {
+                let _permit = state.renders.acquire().await;
+                speech::render(request, &dir, out).await
+            }
+            Work::Image(request) => {
+                let aspect = request.aspect().unwrap_or(avatar_api::Aspect::Square);
+                let _permit = state.renders.acquire().await;
+                // The seed is always set at submit (drawn when absent).
+                portrait::render(&request.prompt, request.seed.unwrap_or(0), aspect, out).await
+            }
+        }
+        .map_err(|e| e.task_error())
     }
     .await;
     let _ = tokio::fs::remove_dir_all(&dir).await;
@@ -116,11 +131,12 @@ async fn fail(state: &AppState, task_id: &str, error: TaskError) {
     }
 }
 
-/// Deletes the oldest results while they take more than `--max-results-mb`.
+/// Deletes the oldest results while they take more than `--max-results-mb`,
+/// never the file `keep`.
 async fn trim_results(state: &AppState, keep: &str) {
     let cap = state.config.max_results_mb * 1024 * 1024;
     let dir = state.dirs.results.clone();
-    let keep = format!("{keep}.mp4");
+    let keep = keep.to_owned();
     let removed = tokio::task::spawn_blocking(move || {
         let mut files: Vec<(std::time::SystemTime, u64, std::path::PathBuf)> =
             std::fs::read_dir(&dir)

@@ -486,7 +486,10 @@ async fn samples_are_listed_with_absolute_urls_and_served_with_their_types() {
             "conversation-mix.mp3",
             "speaker-1.mp3",
             "speaker-2.mp3",
-            "talking.mp4"
+            "talking.mp4",
+            "voice-1.wav",
+            "voice-2.wav",
+            "voice-3.wav"
         ]
     );
     let seconds = |name: &str| {
@@ -498,6 +501,9 @@ async fn samples_are_listed_with_absolute_urls_and_served_with_their_types() {
     assert!((10.0..=15.0).contains(&seconds("speech-2.mp3")));
     assert!(seconds("speech-long.mp3") > 35.0);
     assert!((seconds("speaker-1.mp3") - seconds("conversation-mix.mp3")).abs() < 0.1);
+    for voice in ["voice-1.wav", "voice-2.wav", "voice-3.wav"] {
+        assert!((2.0..=8.0).contains(&seconds(voice)), "{voice}");
+    }
     let p1 = &samples[0];
     assert_eq!(
         (p1["width"].as_u64(), p1["height"].as_u64()),
@@ -511,6 +517,7 @@ async fn samples_are_listed_with_absolute_urls_and_served_with_their_types() {
         let expected = match url.rsplit('.').next().unwrap() {
             "png" => "image/png",
             "mp3" => "audio/mpeg",
+            "wav" => "audio/wav",
             _ => "video/mp4",
         };
         assert_eq!(response.headers()["content-type"], expected, "{url}");

@@ -85,6 +85,7 @@ fn help_documents_every_flag_and_bad_flags_are_refused() {
         "--download-timeout",
         "--max-results-mb",
         "--result-ttl",
+        "--voice-price",
     ] {
         assert!(text.contains(flag), "--help does not mention {flag}");
     }
