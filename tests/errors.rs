@@ -77,7 +77,7 @@ async fn not_enough_credits_names_cost_and_balance() {
     let root = &app.root;
     assert_eq!(
         notice(root).await,
-        "Not enough credits: this video costs 20, the key has 7."
+        "Not enough credits: this request costs 20, the key has 7."
     );
     until("focus on the notice", || focused_id() == "notice").await;
     assert_eq!(

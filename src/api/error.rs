@@ -146,14 +146,14 @@ fn excerpt_suffix(s: &AnswerText) -> String {
 fn not_enough_credits(required: Option<u64>, balance: Option<u64>, words: &AnswerText) -> String {
     match (required, balance) {
         (None, None) if words.message.is_some() || words.excerpt.is_some() => {
-            format!("Not enough credits for this video{}.", in_words(words))
+            format!("Not enough credits for this request{}.", in_words(words))
         }
         (Some(r), Some(b)) => {
-            format!("Not enough credits: this video costs {r}, the key has {b}.")
+            format!("Not enough credits: this request costs {r}, the key has {b}.")
         }
-        (Some(r), None) => format!("Not enough credits: this video costs {r}."),
-        (None, Some(b)) => format!("Not enough credits for this video: the key has {b}."),
-        _ => "Not enough credits for this video.".to_owned(),
+        (Some(r), None) => format!("Not enough credits: this request costs {r}."),
+        (None, Some(b)) => format!("Not enough credits for this request: the key has {b}."),
+        _ => "Not enough credits for this request.".to_owned(),
     }
 }
 
@@ -283,7 +283,7 @@ mod tests {
         let e = ApiError::from_response(402, &body, None, 0);
         assert_eq!(
             e.to_string(),
-            "Not enough credits: this video costs 20, the key has 7."
+            "Not enough credits: this request costs 20, the key has 7."
         );
         let beside = r#"{"error":{"code":"insufficient_credits"},"required":50,"balance":3}"#;
         assert_eq!(
@@ -352,7 +352,7 @@ mod tests {
         );
         assert_eq!(
             e.to_string(),
-            "Not enough credits: this video costs 20, the key has 7."
+            "Not enough credits: this request costs 20, the key has 7."
         );
         let e = ApiError::from_response(
             402,
@@ -362,7 +362,7 @@ mod tests {
         );
         assert_eq!(
             e.to_string(),
-            "Not enough credits for this video: Insufficient credits: required 20, balance 7."
+            "Not enough credits for this request: Insufficient credits: required 20, balance 7."
         );
         let e = ApiError::from_response(400, r#"{"error":"Duration must be 5 or 10."}"#, None, 0);
         assert_eq!(

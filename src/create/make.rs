@@ -28,7 +28,7 @@ fn make_button(
     id: &'static str,
     confirm_id: &'static str,
     model_field: &'static str,
-    request: Memo<TaskRequest>,
+    request: RwSignal<TaskRequest>,
     ready: Signal<Result<(), String>>,
 ) -> impl IntoView {
     let sender = Sender::from_context(confirm_id);
@@ -195,11 +195,15 @@ pub(super) fn SpeechMaker() -> impl IntoView {
     let first_voice = conn
         .config
         .with_value(|c| c.voices.first().map(|v| v.url.clone()));
-    let speech = RwSignal::new(VoiceRequest {
+    // One signal of the one request type (not one per kind and a memo of
+    // it): each signal type adds its own copy of the reactive code.
+    let request = RwSignal::new(TaskRequest::Speech(VoiceRequest {
         reference_audio_url: first_voice.unwrap_or_default(),
         ..VoiceRequest::default()
-    });
-    let request = Memo::new(move |_| TaskRequest::Speech(speech.get()));
+    }));
+    let speech = move |f: &dyn Fn(&VoiceRequest) -> String| {
+        request.with(|r| r.speech().map(f)).unwrap_or_default()
+    };
     let stored =
         crate::storage::local().and_then(|s| s.get_item(ESTIMATE_UNDERSTOOD).ok().flatten());
     let understood = RwSignal::new(stored.is_some());
@@ -211,16 +215,19 @@ pub(super) fn SpeechMaker() -> impl IntoView {
         }
     });
     let count = move || {
-        speech.with(|s| {
+        speech(&|s| {
             let chars = s.text.chars().count();
-            let mut line = format!("{chars} characters · {}", voice::estimate_breakdown(&s.text));
+            let mut line = format!(
+                "{chars} characters · {}",
+                voice::estimate_breakdown(&s.text)
+            );
             if chars > SCRIPT_WARN_CHARS {
                 line.push_str(" · Long: the provider's older (v1) docs advise under 1,000 characters for quick speech; this may take minutes.");
             }
             line
         })
     };
-    let heard = Memo::new(move |_| speech.with(|s| s.reference_audio_url.clone()));
+    let heard = Memo::new(move |_| speech(&|s| s.reference_audio_url.clone()));
     let player = move || {
         let url = heard.get();
         voice::check_audio_url(&url)
@@ -243,10 +250,14 @@ pub(super) fn SpeechMaker() -> impl IntoView {
         .map(|(url, label)| view! { <option value=url>{label}</option> })
         .collect_view();
     let models = VoiceModel::ALL.iter().map(|m| (m.id(), m.id())).collect();
-    let first = speech.with_untracked(|s| s.reference_audio_url.clone());
+    let first = untrack(|| heard.get());
     let input = move |ev: web_sys::Event| {
         let (field, text) = typed(&ev);
-        speech.update(|s| type_speech(s, &field, text));
+        request.update(|r| {
+            if let TaskRequest::Speech(s) = r {
+                type_speech(s, &field, text)
+            }
+        });
     };
     view! {
         <details class="maker" id="speech-maker">
@@ -282,25 +293,31 @@ pub(super) fn SpeechMaker() -> impl IntoView {
 /// "Describe a face": a portrait from a prompt.
 #[component]
 pub(super) fn PortraitMaker() -> impl IntoView {
-    let picture = RwSignal::new(ImageRequest {
+    let request = RwSignal::new(TaskRequest::Portrait(ImageRequest {
         size: Aspect::Portrait.id().to_owned(),
         ..ImageRequest::default()
-    });
-    let request = Memo::new(move |_| TaskRequest::Portrait(picture.get()));
+    }));
     let aspects = Aspect::ALL.iter().map(|a| (a.id(), a.label())).collect();
     let models = ImageModel::ALL
         .iter()
         .map(|m| (m.id(), m.label()))
         .collect();
     let references = move || {
-        picture.with(|p| {
-            let most = p.image_model().map_or(0, ImageModel::max_references);
-            format!("{} of at most {most} reference images.", p.image_urls.len())
+        request.with(|r| match r {
+            TaskRequest::Portrait(p) => {
+                let most = p.image_model().map_or(0, ImageModel::max_references);
+                format!("{} of at most {most} reference images.", p.image_urls.len())
+            }
+            _ => String::new(),
         })
     };
     let input = move |ev: web_sys::Event| {
         let (field, text) = typed(&ev);
-        picture.update(|p| type_picture(p, &field, text));
+        request.update(|r| {
+            if let TaskRequest::Portrait(p) = r {
+                type_picture(p, &field, text)
+            }
+        });
     };
     view! {
         <details class="maker" id="portrait-maker">
@@ -358,5 +375,40 @@ pub(super) fn RecentPortraits() -> impl IntoView {
                 </div>
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_is_typed_lands_in_the_request() {
+        let mut s = VoiceRequest::default();
+        type_speech(&mut s, "text", "Hi".into());
+        type_speech(&mut s, "reference_audio_url", " https://x/v.wav \n".into());
+        type_speech(&mut s, "voice_model", "omni".into());
+        type_speech(&mut s, "speed_ratio", "1.5".into());
+        type_speech(&mut s, "pitch_ratio", "fast".into());
+        assert_eq!(
+            (s.text.as_str(), s.reference_audio_url.as_str()),
+            ("Hi", "https://x/v.wav")
+        );
+        assert_eq!((s.model.as_str(), s.speed_ratio), ("omni", 1.5));
+        assert!(s.pitch_ratio.is_nan());
+        assert_eq!(s.validate().unwrap_err()[0].field, "pitch_ratio");
+
+        let mut p = ImageRequest::default();
+        type_picture(
+            &mut p,
+            "image_urls",
+            "https://x/a.png\n\n https://x/b.png ".into(),
+        );
+        type_picture(&mut p, "seed", "42".into());
+        type_picture(&mut p, "size", "16:9".into());
+        assert_eq!(p.image_urls, ["https://x/a.png", "https://x/b.png"]);
+        assert_eq!((p.seed, p.size.as_str()), (Some(42), "16:9"));
+        type_picture(&mut p, "seed", "4.5".into());
+        assert_eq!(p.seed, None);
     }
 }

@@ -20,8 +20,8 @@ pub fn made(task: &TaskRecord, result: &TaskResult) -> Option<AnyView> {
     let model = task.model_used.clone().map(|used| {
         let asked = task.request.speech().map(|s| s.model.as_str());
         match asked {
-            Some(asked) if asked != used => format!("Made by {used} (asked for {asked})."),
-            _ => format!("Made by {used}."),
+            Some(asked) if asked != used => format!("Made by {used} (asked for {asked})"),
+            _ => format!("Made by {used}"),
         }
     });
     let view = match result {
@@ -43,7 +43,7 @@ pub fn made(task: &TaskRecord, result: &TaskResult) -> Option<AnyView> {
                                 size.set(Some(format!("{} s of speech", format_seconds(seconds_to_ms(s)))));
                             }
                         })></audio>
-                    <p class="task-sub">{move || size.get()} " " {model}</p>
+                    <p class="task-sub">{move || [size.get(), model.clone()].into_iter().flatten().collect::<Vec<_>>().join(" · ")}</p>
                     <button type="button" class="btn small" on:click=handler(use_it)>"Use this speech"</button>
                 </div>
             }
@@ -63,7 +63,7 @@ pub fn made(task: &TaskRecord, result: &TaskResult) -> Option<AnyView> {
                             let img: web_sys::HtmlImageElement = event_target(&ev);
                             size.set(Some(format!("{}×{} px", img.natural_width(), img.natural_height())));
                         })/>
-                    <p class="task-sub">{move || size.get()} " " {model}</p>
+                    <p class="task-sub">{move || [size.get(), model.clone()].into_iter().flatten().collect::<Vec<_>>().join(" · ")}</p>
                     <button type="button" class="btn small" on:click=handler(use_it)>"Use as portrait"</button>
                 </div>
             }

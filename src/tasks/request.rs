@@ -69,17 +69,14 @@ impl Serialize for TaskRequest {
 impl<'de> Deserialize<'de> for TaskRequest {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let In { model, body } = In::deserialize(d)?;
-        fn typed<T: serde::de::DeserializeOwned, E: serde::de::Error>(body: Value) -> Result<T, E> {
-            serde_json::from_value(body).map_err(E::custom)
-        }
+        let typed = |e: avatar_api::FieldError| D::Error::custom(e.message);
         Ok(match model.as_str() {
-            SPEECH_TAG => TaskRequest::Speech(typed(body)?),
-            PORTRAIT_TAG => TaskRequest::Portrait(typed(body)?),
+            SPEECH_TAG => TaskRequest::Speech(VoiceRequest::from_json(&body).map_err(typed)?),
+            PORTRAIT_TAG => TaskRequest::Portrait(ImageRequest::from_json(&body).map_err(typed)?),
             id => {
                 let model =
                     Model::from_id(id).ok_or_else(|| D::Error::custom("an unknown model"))?;
-                let request = AvatarRequest::from_json(model, &body)
-                    .map_err(|e| D::Error::custom(e.message))?;
+                let request = AvatarRequest::from_json(model, &body).map_err(typed)?;
                 TaskRequest::Video(request)
             }
         })
@@ -307,5 +304,85 @@ fn audio(seconds: Option<f64>) -> String {
     match seconds {
         Some(s) => format!("{} s", format_seconds(seconds_to_ms(s))),
         None => "?".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use avatar_api::ProRequest;
+    use serde_json::json;
+
+    fn round_trip(request: TaskRequest) -> TaskRequest {
+        let saved = serde_json::to_value(&request).unwrap();
+        serde_json::from_value(saved).unwrap()
+    }
+
+    #[test]
+    fn every_kind_is_saved_in_one_form_and_read_back() {
+        let speech = TaskRequest::Speech(VoiceRequest {
+            text: "Hello there.".into(),
+            reference_audio_url: "https://x/v.wav".into(),
+            pitch_ratio: -2.5,
+            ..VoiceRequest::default()
+        });
+        let saved = serde_json::to_value(&speech).unwrap();
+        assert_eq!(saved["model"], "voice-clone");
+        assert_eq!(saved["body"]["text"], "Hello there.");
+        assert_eq!(round_trip(speech.clone()), speech);
+        let portrait = TaskRequest::Portrait(ImageRequest {
+            prompt: "a face".into(),
+            seed: Some(7),
+            image_urls: vec!["https://x/a.png".into()],
+            ..ImageRequest::default()
+        });
+        assert_eq!(
+            serde_json::to_value(&portrait).unwrap()["model"],
+            "image-generate"
+        );
+        assert_eq!(round_trip(portrait.clone()), portrait);
+        let video = TaskRequest::Video(AvatarRequest::Pro(ProRequest::default()));
+        assert_eq!(serde_json::to_value(&video).unwrap()["model"], "avatar-pro");
+        assert_eq!(round_trip(video.clone()), video);
+        let unknown = json!({"model": "voice-podcast", "body": {}});
+        assert!(serde_json::from_value::<TaskRequest>(unknown).is_err());
+    }
+
+    #[test]
+    fn results_are_tagged_by_kind() {
+        for (result, saved) in [
+            (
+                TaskResult::Video("https://x/v.mp4".into()),
+                "video:https://x/v.mp4",
+            ),
+            (
+                TaskResult::Speech("https://x/s.wav".into()),
+                "speech:https://x/s.wav",
+            ),
+            (
+                TaskResult::Portrait("https://x/p.png".into()),
+                "portrait:https://x/p.png",
+            ),
+        ] {
+            assert_eq!(serde_json::to_value(&result).unwrap(), saved);
+            assert_eq!(
+                serde_json::from_value::<TaskResult>(json!(saved)).unwrap(),
+                result
+            );
+        }
+    }
+
+    #[test]
+    fn prices_say_whether_they_are_estimates() {
+        let speech = TaskRequest::Speech(VoiceRequest {
+            text: "你好 world".into(),
+            ..VoiceRequest::default()
+        });
+        assert_eq!((speech.price(), speech.is_estimate()), (Some(10), true));
+        let portrait = TaskRequest::Portrait(ImageRequest::default());
+        assert_eq!((portrait.price(), portrait.is_estimate()), (Some(3), false));
+        assert_eq!(portrait.problems()[0].field, "prompt");
+        assert_eq!(speech.kind().status_path(), "/api/v2/tasks/");
+        assert_eq!(speech.summary(), "“你好 world” · 8 characters · v2-emotion");
     }
 }

@@ -32,7 +32,7 @@ journey('Not enough credits: the 402 in words, nothing charged, form kept', { em
   const answered = page.waitForResponse((r) => r.request().method() === 'POST');
   await generateButton(page).click();
   assert.equal((await answered).status(), 402);
-  await see(page, 'Not enough credits: this video costs 20, the key has 5');
+  await see(page, 'Not enough credits: this request costs 20, the key has 5');
   assert.deepEqual(await emu.account('sk_poor'), { credits: 5, charged: 0, refunded: 0 });
   assert.deepEqual(await emu.tasks(), []);
   assert.equal(await taskRows(page).count(), 0);

@@ -328,6 +328,10 @@ export function configFor(apiBase, overrides = {}) {
       audio2_url: s('speaker-2.mp3'),
     },
     video_sample: s('talking.mp4'),
+    voices: [
+      { label: 'Voice 1', url: s('voice-1.wav') },
+      { label: 'Voice 2', url: s('voice-2.wav') },
+    ],
     ...overrides,
   };
 }

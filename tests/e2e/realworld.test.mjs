@@ -125,7 +125,7 @@ journey('Quirk html-errors: 401 and 402 as web pages still read as the key and t
   await setKey(page, POOR);
   assert.equal((await submitOnce(page)).status(), 402);
   const text = await errorNotice(page, /^Not enough credits/);
-  assert.equal(text, 'Not enough credits for this video: “402 Payment Required”.');
+  assert.equal(text, 'Not enough credits for this request: “402 Payment Required”.');
   assert.doesNotMatch(text, /No answer came back/, 'a 402 is a clear refusal, not an unknown outcome');
   assert.equal(await taskRows(page).count(), 0, 'a refused submit makes no row');
 
@@ -256,8 +256,8 @@ for (const quirk of ['string-errors', 'detail-errors']) {
     // string-errors: {"error": "Insufficient credits", "required": 8, "balance": 5};
     // detail-errors: {"detail": "Insufficient credits: required 8, balance 5"} (numbers only in words).
     const expected = quirk === 'string-errors'
-      ? /^Not enough credits: this video costs 8, the key has 5\.$/
-      : /^Not enough credits(: this video costs 8, the key has 5| for this video: Insufficient credits: required 8, balance 5)\.$/;
+      ? /^Not enough credits: this request costs 8, the key has 5\.$/
+      : /^Not enough credits(: this request costs 8, the key has 5| for this video: Insufficient credits: required 8, balance 5)\.$/;
     assert.match(text, expected, `the answer was ${body}`);
     assert.doesNotMatch(text, /[{}]/, `no JSON in the message: "${text}"`);
     assert.deepEqual(await emu.account(POOR), { credits: 5, charged: 0, refunded: 0 });

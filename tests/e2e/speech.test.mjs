@@ -1,0 +1,144 @@
+// "A key is all you need": a typed script becomes speech and a described face a
+// portrait, through the provider's voice and image endpoints, and the two make a
+// video that plays. With a person's timing: steps a moment apart, never in one tick.
+
+import assert from 'node:assert/strict';
+import { journey, DEMO_KEY } from './harness.mjs';
+import {
+  assertPlayableVideo, field, generate, mediaSeconds, proCost, see, setKey, taskList, taskRows,
+  waitForCost, waitForStatus,
+} from './ui.mjs';
+
+const pause = (ms = 150) => new Promise((r) => setTimeout(r, ms));
+
+/** Clicks a maker's button and returns the id of the task its POST created. */
+async function make(page, name, path) {
+  const answered = page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith(path));
+  await page.getByRole('button', { name }).click();
+  const response = await answered;
+  assert.equal(response.status(), 202, `${path} answered ${response.status()}`);
+  return (await response.json()).task_id;
+}
+
+const SCRIPT = 'Hello! This video was made from a typed script and a described face.';
+
+journey('Only a key: a typed script and a described face become a video that plays', { emulator: { speed: 25 } }, async (s) => {
+  const { page, emu } = s;
+  await setKey(page, DEMO_KEY);
+
+  // A portrait from a description: 3 credits, upright by default.
+  await page.getByText('No photo? Describe a face').click();
+  await pause();
+  await page.getByLabel('Description', { exact: true }).fill('a friendly woman with short grey hair, green sweater, soft daylight');
+  await pause();
+  assert.equal(await page.getByLabel('Aspect').inputValue(), '9:16');
+  const portraitId = await make(page, /^Make portrait · 3 credits$/, '/api/v2/image/generate');
+  const portraitRow = await waitForStatus(page, portraitId, 'completed');
+  await see(portraitRow, /Portrait/);
+  await see(portraitRow, '768×1344 px');
+  await s.screenshot('speech-01-portrait-made');
+  await pause();
+  await portraitRow.getByRole('button', { name: 'Use as portrait' }).click();
+  const portraitUrl = await field(page, 'Image URL').inputValue();
+  assert.match(portraitUrl, new RegExp(`^${emu.origin}/results/.+\\.png$`));
+  // The latest portraits are offered under the field too.
+  await see(page.getByRole('group', { name: 'Portraits you made' }).getByRole('button', { pressed: true }), '');
+
+  // Speech from a script, in the first voice the deployment offers; priced as an estimate.
+  await page.getByText('No recording? Write a script').click();
+  await pause();
+  await page.getByLabel('Script', { exact: true }).fill(SCRIPT);
+  await see(page.locator('#script-count'), `${SCRIPT.length} characters × 1 ≈ ${SCRIPT.length} credits (estimate)`);
+  assert.equal(await page.getByLabel(/^Reference voice/).inputValue(), emu.sample('voice-1.wav'));
+  const speechButton = page.getByRole('button', { name: `Make speech · ≈${SCRIPT.length} credits (estimate)` });
+  // Before the first voice request the person confirms it is an estimate (the button
+  // says why it will not send, and a click on it says so too).
+  await speechButton.click({ force: true });
+  await see(page, 'Tick “I understand this is an estimate” first.');
+  await page.getByLabel(/I understand this is an estimate/).check();
+  await pause();
+  const speechId = await make(page, /^Make speech/, '/api/v2/voice/clone');
+  const speechRow = await waitForStatus(page, speechId, 'completed');
+  await see(speechRow, `≈${SCRIPT.length} credits (estimate)`);
+  await see(speechRow, /s of speech/);
+  await pause();
+  await speechRow.getByRole('button', { name: 'Use this speech' }).click();
+  const audioUrl = await field(page, 'Audio URL').inputValue();
+  assert.match(audioUrl, new RegExp(`^${emu.origin}/results/.+\\.wav$`));
+
+  // A 10 s video for a few seconds of speech: the page says silence would be paid for, and offers Follow audio.
+  const seconds = await mediaSeconds(audioUrl);
+  assert.ok(seconds > 2 && seconds < 10, `the speech lasts ${seconds} s`);
+  await see(page, /of silence/);
+  await s.screenshot('speech-02-ready');
+  await page.getByRole('button', { name: 'Follow audio' }).click();
+  const cost = proCost(1280, seconds);
+  await waitForCost(page, cost);
+
+  const videoId = await generate(page);
+  await waitForStatus(page, videoId, 'completed');
+  await assertPlayableVideo(page, videoId, { seconds, longEdge: 1280 });
+  await s.screenshot('speech-03-video');
+
+  // One charge each, exactly what was shown (the speech's estimate is the emulator's rule).
+  const account = await emu.account(DEMO_KEY);
+  assert.equal(account.charged, 3 + SCRIPT.length + cost);
+  assert.equal(account.refunded, 0);
+
+  // After a reload all three are still there, and the list filters by kind.
+  await page.reload();
+  await waitForStatus(page, speechId, 'completed');
+  assert.equal(await taskRows(page).count(), 3);
+  await page.getByLabel('Show tasks of one kind').selectOption('speech');
+  await pause();
+  assert.deepEqual(await taskRows(page).evaluateAll((rows) => rows.map((r) => r.dataset.taskId)), [speechId]);
+  await see(taskList(page), 'Use this speech');
+});
+
+journey('Bad input at the makers: each problem said where the person acts, nothing sent', async (s) => {
+  const { page, emu } = s;
+  await setKey(page, DEMO_KEY);
+  const posts = [];
+  page.on('request', (r) => { if (r.method() === 'POST') posts.push(r.url()); });
+
+  await page.getByText('No recording? Write a script').click();
+  await page.getByLabel(/I understand this is an estimate/).check();
+  await pause();
+  await see(page, 'Write the script: the speech needs at least one word.');
+  await page.getByLabel('Script', { exact: true }).fill('Hi.');
+  await page.getByLabel(/^Reference voice/).fill(emu.sample('portrait-1.png'));
+  await see(page, 'Reference voice URL points to a picture, not a recording: use a .wav or .mp3 of the voice.');
+  await page.getByLabel(/^Reference voice/).fill(emu.sample('voice-2.wav'));
+  await page.getByLabel('Speed (0.5–2)').fill('3');
+  await see(page, 'Speed must be from 0.5 to 2.');
+  // A click on a button that may not send focuses the field to fix.
+  await page.getByRole('button', { name: /^Make speech/ }).click({ force: true });
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'f-speed_ratio');
+  await page.getByLabel('Speed (0.5–2)').fill('1.2');
+  await pause();
+
+  await page.getByText('No photo? Describe a face').click();
+  await pause();
+  await see(page, 'Describe the portrait: the prompt is empty.');
+  await page.getByLabel('Description', { exact: true }).fill('a face');
+  await page.getByLabel(/^Reference images/).fill([1, 2, 3, 4, 5].map((i) => `https://example.test/${i}.png`).join('\n'));
+  await see(page, 'GPT Image takes at most 4 reference images; 5 are given.');
+  await page.getByLabel('Image model').selectOption('gemini-3.1-flash-image-preview');
+  await see(page, '5 of at most 14 reference images.');
+  assert.deepEqual(posts, [], 'nothing was sent');
+});
+
+journey('A 402 at the speech step: the amount in words, nothing charged', { emulator: { keys: { sk_demo: 500, sk_poor: 5 } } }, async (s) => {
+  const { page, emu } = s;
+  await setKey(page, 'sk_poor');
+  await page.getByText('No recording? Write a script').click();
+  await page.getByLabel('Script', { exact: true }).fill(SCRIPT);
+  await page.getByLabel(/I understand this is an estimate/).check();
+  await pause();
+  const answered = page.waitForResponse((r) => r.url().endsWith('/api/v2/voice/clone'));
+  await page.getByRole('button', { name: /^Make speech/ }).click();
+  assert.equal((await answered).status(), 402);
+  await see(page, new RegExp(`Not enough credits: this request costs ${SCRIPT.length}, the key has 5`));
+  assert.equal(await taskRows(page).count(), 0, 'no task for a refused request');
+  assert.deepEqual(await emu.account('sk_poor'), { credits: 5, charged: 0, refunded: 0 });
+});
