@@ -88,8 +88,32 @@ journey('Proxy deployment at /studio/ through nginx: a whole journey to a playin
   assert.equal(account.credits, 92, `charged 8 credits once: ${JSON.stringify(account)}`);
   await s.screenshot('deploy-proxy-finished', page);
 
+  // Speech and a portrait through the same proxy (its allow-list passes the voice and image
+  // endpoints and the unified task path), charged to the deployment's key.
+  await page.getByText('No photo? Describe a face').click();
+  await page.getByLabel('Description', { exact: true }).fill('a calm man with a beard, blue shirt');
+  const portraitPost = page.waitForResponse((r) => r.url().endsWith('/api/v2/image/generate'));
+  await page.getByRole('button', { name: /^Make portrait/ }).click();
+  const portrait = await portraitPost;
+  assert.equal(new URL(portrait.url()).origin, nginx.origin, 'the portrait request goes to the page\'s own origin');
+  assert.equal(portrait.status(), 202);
+  await waitForStatus(page, (await portrait.json()).task_id, 'completed', 60_000);
+  const script = 'Hello from behind the proxy.';
+  await page.getByText('No recording? Write a script').click();
+  await page.getByLabel('Script', { exact: true }).fill(script);
+  await page.getByLabel(/^Reference voice/).fill(emu.sample('voice-2.wav'));
+  await page.getByLabel(/I understand this is an estimate/).check();
+  const speechPost = page.waitForResponse((r) => r.url().endsWith('/api/v2/voice/clone'));
+  await page.getByRole('button', { name: /^Make speech/ }).click();
+  const speech = await speechPost;
+  assert.equal(speech.status(), 202);
+  assert.equal((await speech.request().allHeaders()).authorization, undefined, 'the page sends no key');
+  await waitForStatus(page, (await speech.json()).task_id, 'completed', 60_000);
+  assert.equal((await emu.account(KEY)).credits, 92 - 3 - script.length, 'the portrait and the speech charged once each');
+
   await Promise.all(reads);
   assert.ok(answers.some((a) => a.url.includes('/api/v2/avatar/tasks/')), 'status checks went through the proxy');
+  assert.ok(answers.some((a) => new URL(a.url).pathname.startsWith('/api/v2/tasks/')), 'speech and portrait checks went through the proxy');
   assertKeyNeverSent(answers);
   for (const file of files(distDir)) assert.ok(!fs.readFileSync(file).includes(KEY), `the key is in ${file}`);
 });

@@ -51,6 +51,7 @@ journey('Only a key: a typed script and a described face become a video that pla
   await see(page.locator('#script-count'), `${SCRIPT.length} characters × 1 ≈ ${SCRIPT.length} credits (estimate)`);
   assert.equal(await page.getByLabel(/^Reference voice/).inputValue(), emu.sample('voice-1.wav'));
   const speechButton = page.getByRole('button', { name: `Make speech · ≈${SCRIPT.length} credits (estimate)` });
+  await s.screenshot('speech-00-script', page, { at: page.locator('#speech-maker') });
   // Before the first voice request the person confirms it is an estimate (the button
   // says why it will not send, and a click on it says so too).
   await speechButton.click({ force: true });
@@ -141,4 +142,23 @@ journey('A 402 at the speech step: the amount in words, nothing charged', { emul
   await see(page, new RegExp(`Not enough credits: this request costs ${SCRIPT.length}, the key has 5`));
   assert.equal(await taskRows(page).count(), 0, 'no task for a refused request');
   assert.deepEqual(await emu.account('sk_poor'), { credits: 5, charged: 0, refunded: 0 });
+});
+
+journey('On a phone: both makers fit the screen, their fields stacked and readable', { viewport: 'phone' }, async (s) => {
+  const { page } = s;
+  await setKey(page, DEMO_KEY);
+  await page.getByText('No photo? Describe a face').click();
+  await page.getByLabel('Description', { exact: true }).fill('a smiling man, round glasses, dark curly hair, red scarf');
+  await page.getByText('No recording? Write a script').click();
+  await page.getByLabel('Script', { exact: true }).fill(SCRIPT);
+  await pause();
+  // Nothing wider than the screen: no sideways scrolling on a 360 px phone.
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `the page is ${overflow} px wider than the phone`);
+  for (const id of ['speech-maker', 'portrait-maker']) {
+    const box = await page.locator(`#${id}`).boundingBox();
+    assert.ok(box.x >= 0 && box.x + box.width <= 360, `#${id} fits: ${JSON.stringify(box)}`);
+  }
+  await s.screenshot('speech-phone-portrait', page, { at: page.locator('#portrait-maker') });
+  await s.screenshot('speech-phone-script', page, { at: page.locator('#speech-maker') });
 });
