@@ -1,7 +1,7 @@
 //! What the user typed, as plain data: turned into the contract's request
 //! (which validates and prices it) and into a share link.
 
-use avatar_api::model::{self, Field, Model};
+use avatar_api::model::{self, Duration, Field, Framerate, Model, Resolution};
 use avatar_api::number::parse_decimal;
 use avatar_api::{AvatarRequest, DigitalHumanRequest, DualRequest, ProRequest};
 use serde_json::Value;
@@ -19,12 +19,12 @@ pub struct Form {
     pub use_video: bool,
     /// Speech (Pro, AI Avatar).
     pub audio_url: String,
-    /// Pro duration in seconds, 0 = follow the audio.
-    pub duration: u32,
+    /// Pro duration.
+    pub duration: Duration,
     /// Pro long edge.
-    pub resolution: u32,
+    pub resolution: Resolution,
     /// Pro frames per second.
-    pub framerate: u32,
+    pub framerate: Framerate,
     /// Pro motion prompt.
     pub motion_prompt: String,
     /// Siblings' output width.
@@ -51,9 +51,9 @@ impl Default for Form {
             video_url: String::new(),
             use_video: false,
             audio_url: String::new(),
-            duration: model::DEFAULT_DURATION,
-            resolution: model::DEFAULT_RESOLUTION,
-            framerate: model::DEFAULT_FRAMERATE,
+            duration: Duration::default(),
+            resolution: Resolution::default(),
+            framerate: Framerate::default(),
             motion_prompt: String::new(),
             width: model::DEFAULT_WIDTH,
             height: model::DEFAULT_HEIGHT,
@@ -78,6 +78,13 @@ fn set_audio(slot: &mut String, seconds: &mut Option<f64>, url: String) {
         *seconds = None;
     }
     *slot = url;
+}
+
+/// Sets `slot` to `value`, when there is one.
+fn set_some<T>(slot: &mut T, value: Option<T>) {
+    if let Some(value) = value {
+        *slot = value;
+    }
 }
 
 fn optional(url: &str) -> Option<String> {
@@ -136,9 +143,9 @@ impl Form {
             Field::ImageUrl => self.image_url.clone(),
             Field::InputVideoUrl => self.video_url.clone(),
             Field::AudioUrl => self.audio_url.clone(),
-            Field::Duration => number(self.duration),
-            Field::Resolution => number(self.resolution),
-            Field::Framerate => number(self.framerate),
+            Field::Duration => number(self.duration.wire()),
+            Field::Resolution => number(self.resolution.long_edge()),
+            Field::Framerate => number(self.framerate.fps()),
             Field::MotionPrompt => self.motion_prompt.clone(),
             Field::Width => number(self.width),
             Field::Height => number(self.height),
@@ -155,16 +162,20 @@ impl Form {
     }
 
     /// Sets `field` from what was typed; a number that does not parse
-    /// becomes 0 (or no audio length), which validation then reports.
+    /// becomes 0 (or no audio length), which validation then reports. A
+    /// duration, resolution or frame rate is chosen from a list: one that is
+    /// none of the allowed values leaves the choice as it was.
     pub fn set_text(&mut self, field: Field, text: &str) {
         let number = || text.trim().parse::<u32>().unwrap_or(0);
         match field {
             Field::ImageUrl => self.image_url = clean(text),
             Field::InputVideoUrl => self.video_url = clean(text),
             Field::AudioUrl => set_audio(&mut self.audio_url, &mut self.audio_seconds, clean(text)),
-            Field::Duration => self.duration = number(),
-            Field::Resolution => self.resolution = number(),
-            Field::Framerate => self.framerate = number(),
+            Field::Duration => set_some(&mut self.duration, Duration::from_wire(number())),
+            Field::Resolution => {
+                set_some(&mut self.resolution, Resolution::from_long_edge(number()))
+            }
+            Field::Framerate => set_some(&mut self.framerate, Framerate::from_fps(number())),
             Field::MotionPrompt => self.motion_prompt = text.to_owned(),
             Field::Width => self.width = number(),
             Field::Height => self.height = number(),
@@ -187,14 +198,14 @@ impl Form {
             Model::AvatarPro => AvatarRequest::Pro(ProRequest {
                 image_url: clean(&self.image_url),
                 audio_url: clean(&self.audio_url),
-                duration: self.duration,
-                audio_duration_seconds: if self.duration == model::FOLLOW_AUDIO {
+                duration: self.duration.wire(),
+                audio_duration_seconds: if self.duration.follows_audio() {
                     self.audio_seconds
                 } else {
                     None
                 },
-                resolution: self.resolution,
-                framerate: self.framerate,
+                resolution: self.resolution.long_edge(),
+                framerate: self.framerate.fps(),
                 motion_prompt: Some(self.motion_prompt.trim().to_owned()).filter(|p| !p.is_empty()),
                 metadata: None,
             }),
@@ -240,7 +251,9 @@ impl Form {
         }
     }
 
-    /// The form filled from a request (a task's, for "Reuse").
+    /// The form filled from a request (a task's, for "Reuse"). A duration,
+    /// resolution or frame rate that is none of the allowed values (a
+    /// hand-made share link's) keeps the form's default.
     pub fn from_request(request: &AvatarRequest) -> Form {
         let mut form = Form {
             model: request.model(),
@@ -248,11 +261,11 @@ impl Form {
         };
         match request.clone() {
             AvatarRequest::Pro(r) => {
+                form.duration = r.duration().unwrap_or_default();
+                form.resolution = r.resolution().unwrap_or_default();
+                form.framerate = r.framerate().unwrap_or_default();
                 form.image_url = r.image_url;
                 form.audio_url = r.audio_url;
-                form.duration = r.duration;
-                form.resolution = r.resolution;
-                form.framerate = r.framerate;
                 form.motion_prompt = r.motion_prompt.unwrap_or_default();
                 form.audio_seconds = r.audio_duration_seconds;
             }

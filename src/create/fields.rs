@@ -113,7 +113,9 @@ fn advice_line(
     let fix = advice.fix.clone().map(|fix| {
         let label = fix.label();
         let click = move |_| match &fix {
-            Fix::FollowAudio => draft.form.update(|f| f.duration = model::FOLLOW_AUDIO),
+            Fix::FollowAudio => draft
+                .form
+                .update(|f| f.duration = model::Duration::FOLLOW_AUDIO),
             Fix::UseLink(link) => draft.form.update(|f| apply(f, link.clone())),
         };
         view! { <button type="button" class="btn small" on:click=handler(click)>{label}</button> }
@@ -207,37 +209,35 @@ fn SourceToggle() -> impl IntoView {
     }
 }
 
-/// A `<select>` of whole numbers.
+/// A `<select>` of the values the contract allows for `field`
+/// ([`model::choices`]), read and set as the form's text of it.
 #[component]
-fn NumberSelect(
-    field: Field,
-    options: Vec<(u32, String)>,
-    get: fn(&Form) -> u32,
-    set: fn(&mut Form, u32),
-) -> impl IntoView {
+fn ChoiceSelect(field: Field) -> impl IntoView {
     let draft = expect_context::<Draft>();
     let errors = expect_context::<FormState>().errors;
     let id = field_id(field.name());
+    let chosen = move || draft.form.with(|f| f.text(field));
     view! {
         <div class="field">
             <label for=id.clone()>{field.label()}</label>
             <select
                 id=id
-                prop:value=move || draft.form.with(get).to_string()
+                prop:value=chosen
                 on:change=handler(move |ev| {
-                    if let Ok(v) = event_target_value(&ev).parse() {
-                        draft.form.update(|f| set(f, v));
-                    }
+                    let v = event_target_value(&ev);
+                    draft.form.update(|f| f.set_text(field, &v));
                 })
             >
-                {options
+                {model::choices(field)
+                    .unwrap_or_default()
                     .into_iter()
                     .map(|(v, text)| {
-                        view! {
-                            <option value=v.to_string() selected=move || draft.form.with(get) == v>
-                                {text}
-                            </option>
-                        }
+                        let v = v.to_string();
+                        let selected = {
+                            let v = v.clone();
+                            move || chosen() == v
+                        };
+                        view! { <option value=v selected=selected>{text}</option> }
                     })
                     .collect_view()}
             </select>
@@ -317,23 +317,11 @@ pub(super) fn ParamsForm() -> impl IntoView {
         }
     });
     let pro = move || {
-        let durations = model::DURATIONS
-            .iter()
-            .map(|&d| (d, model::duration_label(d)))
-            .collect();
-        let resolutions = model::RESOLUTIONS
-            .iter()
-            .map(|&r| (r, format!("{r} px")))
-            .collect();
-        let framerates = model::FRAMERATES
-            .iter()
-            .map(|&r| (r, format!("{r} fps")))
-            .collect();
         view! {
             <div class="three-col">
-                <NumberSelect field=Field::Duration options=durations get=|f| f.duration set=|f, v| f.duration = v/>
-                <NumberSelect field=Field::Resolution options=resolutions get=|f| f.resolution set=|f, v| f.resolution = v/>
-                <NumberSelect field=Field::Framerate options=framerates get=|f| f.framerate set=|f, v| f.framerate = v/>
+                <ChoiceSelect field=Field::Duration/>
+                <ChoiceSelect field=Field::Resolution/>
+                <ChoiceSelect field=Field::Framerate/>
             </div>
             {move || advice_line(
                 draft.form.with(|f| advice::duration_fit(f.resolution, f.duration, f.audio_seconds)),

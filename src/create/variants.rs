@@ -155,27 +155,6 @@ fn VariantCard(i: usize, fields: &'static [Field]) -> impl IntoView {
     }
 }
 
-/// Choices of a numeric field the contract fixes, as `(value, text)`.
-fn choices(field: Field) -> Option<Vec<(u32, String)>> {
-    let list = |values: &[u32], unit: &str| {
-        values
-            .iter()
-            .map(|&v| (v, format!("{v} {unit}")))
-            .collect::<Vec<_>>()
-    };
-    match field {
-        Field::Duration => Some(
-            model::DURATIONS
-                .iter()
-                .map(|&d| (d, model::duration_label(d)))
-                .collect(),
-        ),
-        Field::Resolution => Some(list(&model::RESOLUTIONS, "px")),
-        Field::Framerate => Some(list(&model::FRAMERATES, "fps")),
-        _ => None,
-    }
-}
-
 /// Variant `i + 2`'s input (or choice) for `field`, labelled "Variant 3:
 /// Audio URL" for screen readers and "Audio URL" on screen.
 fn variant_field(i: usize, field: Field, video: Memo<Option<Video>>) -> impl IntoView {
@@ -200,7 +179,7 @@ fn variant_field(i: usize, field: Field, video: Memo<Option<Video>>) -> impl Int
                 .is_some_and(|v| v.errors.iter().any(|e| e.is(field)))
         })
     };
-    let input = match choices(field) {
+    let input = match model::choices(field) {
         Some(options) => view! {
             <select id=id.clone() on:change=handler(move |ev| set(event_target_value(&ev)))>
                 {options

@@ -23,7 +23,7 @@ fn pasted_whitespace_is_trimmed_and_defaults_are_valid() {
 #[test]
 fn follow_audio_sends_the_detected_length() {
     let mut f = pro();
-    f.duration = 0;
+    f.duration = Duration::FOLLOW_AUDIO;
     assert!(f.needs_audio_length());
     assert!(f.to_request().quote().is_none());
     f.audio_seconds = Some(7.3);
@@ -34,10 +34,10 @@ fn follow_audio_sends_the_detected_length() {
 fn share_fragment_round_trips_every_model() {
     let mut forms = vec![pro()];
     let mut f = pro();
-    f.duration = 0;
+    f.duration = Duration::FOLLOW_AUDIO;
     f.audio_seconds = Some(41.25);
     f.motion_prompt = "smiles & nods, 100% calm".into();
-    f.resolution = 1536;
+    f.resolution = Resolution::Edge1536;
     forms.push(f);
     forms.push(Form {
         model: Model::DigitalHuman,
@@ -122,7 +122,7 @@ fn a_batch_share_link_carries_every_variant() {
     let variants = vec![
         Form {
             audio_url: "https://a/2.mp3?x=1&y=2".into(),
-            resolution: 720,
+            resolution: Resolution::Edge720,
             ..form.clone()
         },
         Form {
@@ -134,4 +134,34 @@ fn a_batch_share_link_carries_every_variant() {
     assert_eq!(Form::from_fragment(&link), Some(form.clone()));
     assert_eq!(Form::variants_in_fragment(&link), variants);
     assert!(Form::variants_in_fragment(&form.to_fragment()).is_empty());
+}
+
+#[test]
+fn pro_choices_hold_only_allowed_values() {
+    let mut f = pro();
+    f.set_text(Field::Resolution, "720");
+    f.set_text(Field::Duration, "0");
+    f.set_text(Field::Framerate, "30");
+    assert_eq!(
+        (f.resolution, f.duration, f.framerate),
+        (
+            Resolution::Edge720,
+            Duration::FOLLOW_AUDIO,
+            Framerate::Fps30
+        )
+    );
+    assert_eq!(f.text(Field::Duration), "0");
+    // None of the allowed values: the choice stays as it was.
+    f.set_text(Field::Resolution, "1000");
+    f.set_text(Field::Framerate, "60");
+    assert_eq!(
+        (f.resolution, f.framerate),
+        (Resolution::Edge720, Framerate::Fps30)
+    );
+    // A hand-made link's value that no picker offers keeps the default.
+    let linked = Form::from_fragment("#model=avatar-pro&duration=7&resolution=1536").unwrap();
+    assert_eq!(
+        (linked.duration, linked.resolution),
+        (Duration::default(), Resolution::Edge1536)
+    );
 }

@@ -274,8 +274,14 @@ impl TaskResult {
 pub fn summary(request: &AvatarRequest) -> String {
     match request {
         AvatarRequest::Pro(r) => {
-            let mut length = model::duration_label(r.duration);
-            if let (model::FOLLOW_AUDIO, Some(s)) = (r.duration, r.audio_duration_seconds) {
+            // A number none of the allowed values (an imported task's) reads as sent.
+            let duration = r.duration();
+            let mut length =
+                duration.map_or_else(|| format!("{} s", r.duration), model::Duration::label);
+            if let Some(s) = r
+                .audio_duration_seconds
+                .filter(|_| duration.is_some_and(model::Duration::follows_audio))
+            {
                 length = format!("{length} ({} s)", format_seconds(seconds_to_ms(s)));
             }
             format!("{length} · {} px · {} fps", r.resolution, r.framerate)

@@ -4,11 +4,12 @@
 //! pay for or get, and carries the fix the page can offer as a button.
 //!
 //! [`validate`](crate::validate) owns what the API refuses; nothing here
-//! repeats it: values validation refuses (an unknown duration, a missing
-//! length) get no advice.
+//! repeats it: values validation refuses (a missing length) get no advice,
+//! and Pro's duration and resolution come typed, so an unknown one can't
+//! reach it.
 
 use crate::billing;
-use crate::model::{self, Field, Model};
+use crate::model::{self, Duration, Field, Model, Resolution};
 use crate::validate;
 
 /// Silence at the end of a fixed-length video shorter than this gets no
@@ -19,7 +20,7 @@ pub const SILENCE_TOLERANCE_MS: u64 = 500;
 /// A change the page can make for the person, offered beside the advice.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Fix {
-    /// Set `duration` to [`model::FOLLOW_AUDIO`].
+    /// Set `duration` to [`Duration::FOLLOW_AUDIO`].
     FollowAudio,
     /// Replace the URL with this direct link to the file.
     UseLink(String),
@@ -29,7 +30,7 @@ impl Fix {
     /// The button's label: "Follow audio", "Use the direct link".
     pub fn label(&self) -> String {
         match self {
-            Fix::FollowAudio => model::duration_label(model::FOLLOW_AUDIO),
+            Fix::FollowAudio => Duration::FOLLOW_AUDIO.label(),
             Fix::UseLink(_) => "Use the direct link".to_owned(),
         }
     }
@@ -77,26 +78,28 @@ fn credits(n: billing::Credits) -> String {
 /// Whether AI Avatar Pro's fixed `duration` fits the measured speech: a
 /// longer speech is cut off; a shorter one (by more than
 /// [`SILENCE_TOLERANCE_MS`]) ends in silence that is paid for at the rate of
-/// `resolution` (the credits are left out when the resolution has none).
-/// `None` when the duration follows the audio or is not an allowed one, or
+/// `resolution` (the credits are left out when, after rounding, following
+/// the audio costs as much). `None` when the duration follows the audio or
 /// the audio length is unknown (absent, not finite or not positive).
 /// Lengths are compared in whole milliseconds, as billing counts them.
-pub fn duration_fit(resolution: u32, duration: u32, audio_seconds: Option<f64>) -> Option<Advice> {
-    if duration == model::FOLLOW_AUDIO || !model::DURATIONS.contains(&duration) {
-        return None;
-    }
+pub fn duration_fit(
+    resolution: Resolution,
+    duration: Duration,
+    audio_seconds: Option<f64>,
+) -> Option<Advice> {
+    let seconds = duration.fixed_seconds()?;
     let audio = audio_seconds.filter(|s| s.is_finite())?;
     let audio_ms = billing::seconds_to_ms(audio);
     if audio_ms == 0 {
         return None;
     }
-    let video_ms = u64::from(duration) * 1000;
+    let video_ms = u64::from(seconds) * 1000;
     let cap_ms = u64::from(model::FOLLOW_AUDIO_CAP_SECONDS) * 1000;
     let speech = format!("The speech is {} s long", billing::format_seconds(audio_ms));
     let field = Field::Duration.name();
-    let follow = model::duration_label(model::FOLLOW_AUDIO);
+    let follow = Duration::FOLLOW_AUDIO.label();
     if audio_ms > video_ms {
-        let cut = format!("{speech}: the video stops at {duration} s and cuts it off.");
+        let cut = format!("{speech}: the video stops at {seconds} s and cuts it off.");
         let longest = format!(
             "{} s is the longest video {} makes",
             model::FOLLOW_AUDIO_CAP_SECONDS,
@@ -132,7 +135,7 @@ pub fn duration_fit(resolution: u32, duration: u32, audio_seconds: Option<f64>) 
     let silence = billing::format_seconds(silence_ms);
     // What the silence costs is what following the audio would save.
     let fixed = billing::pro(resolution, duration, None);
-    let followed = billing::pro(resolution, model::FOLLOW_AUDIO, Some(audio));
+    let followed = billing::pro(resolution, Duration::FOLLOW_AUDIO, Some(audio));
     let paid = match (fixed, followed) {
         (Some(fixed), Some(followed)) => fixed.credits.saturating_sub(followed.credits),
         _ => 0,
@@ -145,7 +148,7 @@ pub fn duration_fit(resolution: u32, duration: u32, audio_seconds: Option<f64>) 
     Some(Advice::new(
         field,
         format!(
-            "{speech}: the video lasts {duration} s, {middle}. Choose “{follow}” to end the video with the speech."
+            "{speech}: the video lasts {seconds} s, {middle}. Choose “{follow}” to end the video with the speech."
         ),
         Some(Fix::FollowAudio),
     ))

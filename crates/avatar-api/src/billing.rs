@@ -10,7 +10,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model;
+use crate::model::{self, Duration, Resolution};
 
 /// Credits, the provider's billing unit.
 pub type Credits = u64;
@@ -75,26 +75,21 @@ fn div_ceil(a: u64, b: u64) -> u64 {
     a.div_ceil(b)
 }
 
-/// The AI Avatar Pro rate in half-credits per second, for a long edge in pixels.
-pub fn pro_rate_halves(resolution: u32) -> Option<u64> {
-    model::PRO_RATES
-        .iter()
-        .find(|(edge, _)| *edge == resolution)
-        .map(|(_, halves)| *halves)
-}
-
-/// Cost of AI Avatar Pro: `ceil(rate × billable seconds)`, where billable
-/// seconds are `duration`, or the audio length capped at
-/// [`model::FOLLOW_AUDIO_CAP_SECONDS`] when `duration` is 0.
-/// `None` when resolution or duration are not allowed, or (with `duration` 0)
-/// the audio length is unknown, not positive or beyond [`model::MAX_AUDIO_SECONDS`].
-pub fn pro(resolution: u32, duration: u32, audio_seconds: Option<f64>) -> Option<Quote> {
-    let halves = pro_rate_halves(resolution)?;
-    if !model::DURATIONS.contains(&duration) {
-        return None;
-    }
+/// Cost of AI Avatar Pro: `ceil(rate × billable seconds)`, where the rate
+/// is the resolution's and billable seconds are the duration's, or the audio
+/// length capped at [`model::FOLLOW_AUDIO_CAP_SECONDS`] when it follows the
+/// audio. `None` when it follows the audio and the audio length is unknown,
+/// not positive or beyond [`model::MAX_AUDIO_SECONDS`].
+pub fn pro(
+    resolution: Resolution,
+    duration: Duration,
+    audio_seconds: Option<f64>,
+) -> Option<Quote> {
+    let halves = resolution.rate_halves();
     let cap_ms = u64::from(model::FOLLOW_AUDIO_CAP_SECONDS) * 1000;
-    let (billable_ms, note) = if duration == model::FOLLOW_AUDIO {
+    let (billable_ms, note) = if let Some(seconds) = duration.fixed_seconds() {
+        (u64::from(seconds) * 1000, String::new())
+    } else {
         let audio_ms = billable_audio_ms(audio_seconds?)?;
         if audio_ms > cap_ms {
             let note = format!(
@@ -106,8 +101,6 @@ pub fn pro(resolution: u32, duration: u32, audio_seconds: Option<f64>) -> Option
         } else {
             (audio_ms, " (audio length)".to_owned())
         }
-    } else {
-        (u64::from(duration).checked_mul(1000)?, String::new())
     };
     let exact = halves.checked_mul(billable_ms)?;
     let credits = div_ceil(exact, 2000);
@@ -212,6 +205,15 @@ fn format_exact(numerator: u64, denominator: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// [`super::pro`] of the numbers a body carries; `None` for one the docs don't allow.
+    fn pro(long_edge: u32, duration: u32, audio_seconds: Option<f64>) -> Option<Quote> {
+        super::pro(
+            Resolution::from_long_edge(long_edge)?,
+            Duration::from_wire(duration)?,
+            audio_seconds,
+        )
+    }
 
     #[test]
     fn ai_avatar_rates_in_words() {
@@ -349,7 +351,11 @@ mod tests {
     fn price_rules_state_what_billing_charges() {
         use model::Model;
         let rule = Model::AvatarPro.price_rule();
-        for (i, (edge, _)) in model::PRO_RATES.iter().enumerate() {
+        for (i, edge) in Resolution::ALL
+            .map(Resolution::long_edge)
+            .iter()
+            .enumerate()
+        {
             let breakdown = pro(*edge, 10, None).unwrap().breakdown;
             let rate = breakdown.split(" credits/s").next().unwrap();
             let unit = if i == 0 { " credits/s" } else { "" };

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::Model;
+use crate::model::{Duration, Model, Resolution};
 
 /// The size of a job, which sets how long it takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -23,8 +23,8 @@ impl Shape {
     pub fn default_pro() -> Shape {
         Shape {
             model: Model::AvatarPro,
-            billable_ms: u64::from(crate::model::DEFAULT_DURATION) * 1000,
-            long_edge: crate::model::DEFAULT_RESOLUTION,
+            billable_ms: u64::from(Duration::default().fixed_seconds().unwrap_or(0)) * 1000,
+            long_edge: Resolution::default().long_edge(),
         }
     }
 }

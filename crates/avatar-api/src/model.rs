@@ -2,26 +2,12 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Allowed `duration` values of AI Avatar Pro, in seconds (`0` = follow the audio).
-pub const DURATIONS: [u32; 8] = [0, 5, 10, 15, 20, 25, 30, 35];
-/// `duration` value meaning "as long as the audio" (billed up to [`FOLLOW_AUDIO_CAP_SECONDS`]).
-pub const FOLLOW_AUDIO: u32 = 0;
+mod pro;
+
+pub use pro::{Duration, Framerate, Resolution, choices};
+
 /// Longest billable length when the duration follows the audio.
 pub const FOLLOW_AUDIO_CAP_SECONDS: u32 = 35;
-/// Default `duration` of AI Avatar Pro.
-pub const DEFAULT_DURATION: u32 = 10;
-/// AI Avatar Pro's long-edge resolutions in pixels with their rate in
-/// half-credits per second (1.5, 2 and 2.5 credits/s): the one statement of
-/// both, which [`RESOLUTIONS`], the billing and the texts read.
-pub const PRO_RATES: [(u32, u64); 3] = [(720, 3), (1280, 4), (1536, 5)];
-/// Allowed long-edge resolutions of AI Avatar Pro, in pixels.
-pub const RESOLUTIONS: [u32; 3] = [PRO_RATES[0].0, PRO_RATES[1].0, PRO_RATES[2].0];
-/// Default `resolution` of AI Avatar Pro.
-pub const DEFAULT_RESOLUTION: u32 = 1280;
-/// Allowed frame rates of AI Avatar Pro.
-pub const FRAMERATES: [u32; 3] = [24, 25, 30];
-/// Default `framerate` of AI Avatar Pro.
-pub const DEFAULT_FRAMERATE: u32 = 25;
 /// Longest `motion_prompt`, in characters (Unicode scalar values).
 pub const MOTION_PROMPT_MAX_CHARS: usize = 2000;
 /// What the provider uses when `motion_prompt` is empty.
@@ -111,7 +97,7 @@ impl Model {
             Model::AvatarPro => format!(
                 "One portrait and one speech clip become a lip-synced talking video, up to {} s and {} px.",
                 FOLLOW_AUDIO_CAP_SECONDS,
-                RESOLUTIONS[RESOLUTIONS.len() - 1]
+                Resolution::LARGEST.long_edge()
             ),
             Model::DigitalHuman => {
                 "A portrait image or a source video plus speech become a talking video of any length."
@@ -136,12 +122,12 @@ impl Model {
                         format!("{whole}.5")
                     }
                 };
-                let rates: Vec<String> = PRO_RATES
+                let rates: Vec<String> = Resolution::ALL
                     .iter()
                     .enumerate()
-                    .map(|(i, (edge, h))| {
+                    .map(|(i, r)| {
                         let unit = if i == 0 { " credits/s" } else { "" };
-                        format!("{}{unit} at {edge} px", halves(*h))
+                        format!("{}{unit} at {}", halves(r.rate_halves()), r.label())
                     })
                     .collect();
                 format!("{}; rounded up to whole credits.", rates.join(", "))
@@ -162,8 +148,8 @@ impl Model {
     /// `audio_duration_seconds` is required: always for AI Avatar and Dual
     /// Avatar, and for AI Avatar Pro when its `duration` follows the audio
     /// (the other two have no `duration`: it is not read for them).
-    pub fn needs_audio_length(self, duration: u32) -> bool {
-        self != Model::AvatarPro || duration == FOLLOW_AUDIO
+    pub fn needs_audio_length(self, duration: Duration) -> bool {
+        self != Model::AvatarPro || duration.follows_audio()
     }
 }
 
@@ -269,15 +255,6 @@ pub fn field_label(field: &str) -> &str {
     }
 }
 
-/// How a `duration` value reads in a picker: "Follow audio" or "10 s".
-pub fn duration_label(seconds: u32) -> String {
-    if seconds == FOLLOW_AUDIO {
-        "Follow audio".to_owned()
-    } else {
-        format!("{seconds} s")
-    }
-}
-
 /// One problem with one field of a request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldError {
@@ -338,8 +315,6 @@ mod tests {
             assert_eq!(field_label(name), *label);
         }
         assert_eq!(field_label("provider_only"), "provider_only");
-        assert_eq!(duration_label(FOLLOW_AUDIO), "Follow audio");
-        assert_eq!(duration_label(15), "15 s");
     }
 
     #[test]
@@ -359,7 +334,6 @@ mod tests {
             Model::AvatarPro.description(),
             "One portrait and one speech clip become a lip-synced talking video, up to 35 s and 1536 px."
         );
-        assert_eq!(RESOLUTIONS, [720, 1280, 1536]);
     }
 
     #[test]

@@ -12,16 +12,16 @@ use serde_json::Value;
 use crate::billing::{self, Quote};
 use crate::estimate::Shape;
 use crate::model::FieldError;
-use crate::model::{self, Model};
+use crate::model::{self, Duration, Framerate, Model, Resolution};
 
 fn default_duration() -> u32 {
-    model::DEFAULT_DURATION
+    Duration::default().wire()
 }
 fn default_resolution() -> u32 {
-    model::DEFAULT_RESOLUTION
+    Resolution::default().long_edge()
 }
 fn default_framerate() -> u32 {
-    model::DEFAULT_FRAMERATE
+    Framerate::default().fps()
 }
 fn default_width() -> u32 {
     model::DEFAULT_WIDTH
@@ -31,6 +31,12 @@ fn default_height() -> u32 {
 }
 
 /// Body of `POST /api/v2/avatar/generate` (AI Avatar Pro).
+///
+/// `duration`, `resolution` and `framerate` are the numbers as sent, any
+/// whole number: a body with several wrong ones still parses, so that
+/// [`crate::validate`] names every problem at once, and a saved request
+/// still reads. Read them typed through [`ProRequest::duration`],
+/// [`ProRequest::resolution`] and [`ProRequest::framerate`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProRequest {
     /// Portrait photo URL.
@@ -39,16 +45,16 @@ pub struct ProRequest {
     /// Speech audio URL.
     #[serde(default)]
     pub audio_url: String,
-    /// Seconds of video, one of [`model::DURATIONS`]; `0` follows the audio.
+    /// Seconds of video, a [`Duration`]'s number; `0` follows the audio.
     #[serde(default = "default_duration")]
     pub duration: u32,
     /// Audio length in seconds; required (and billed) when `duration` is `0`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audio_duration_seconds: Option<f64>,
-    /// Long edge in pixels, one of [`model::RESOLUTIONS`].
+    /// Long edge in pixels, a [`Resolution`]'s number.
     #[serde(default = "default_resolution")]
     pub resolution: u32,
-    /// Frames per second, one of [`model::FRAMERATES`].
+    /// Frames per second, a [`Framerate`]'s number.
     #[serde(default = "default_framerate")]
     pub framerate: u32,
     /// Motion and expression description; empty means the provider's default.
@@ -64,13 +70,30 @@ impl Default for ProRequest {
         ProRequest {
             image_url: String::new(),
             audio_url: String::new(),
-            duration: model::DEFAULT_DURATION,
+            duration: default_duration(),
             audio_duration_seconds: None,
-            resolution: model::DEFAULT_RESOLUTION,
-            framerate: model::DEFAULT_FRAMERATE,
+            resolution: default_resolution(),
+            framerate: default_framerate(),
             motion_prompt: None,
             metadata: None,
         }
+    }
+}
+
+impl ProRequest {
+    /// `duration` typed; `None` when it is none of the allowed values.
+    pub fn duration(&self) -> Option<Duration> {
+        Duration::from_wire(self.duration)
+    }
+
+    /// `resolution` typed; `None` when it is none of the allowed values.
+    pub fn resolution(&self) -> Option<Resolution> {
+        Resolution::from_long_edge(self.resolution)
+    }
+
+    /// `framerate` typed; `None` when it is none of the allowed values.
+    pub fn framerate(&self) -> Option<Framerate> {
+        Framerate::from_fps(self.framerate)
     }
 }
 
@@ -211,7 +234,7 @@ impl AvatarRequest {
     pub fn quote(&self) -> Option<Quote> {
         match self {
             AvatarRequest::Pro(r) => {
-                billing::pro(r.resolution, r.duration, r.audio_duration_seconds)
+                billing::pro(r.resolution()?, r.duration()?, r.audio_duration_seconds)
             }
             AvatarRequest::DigitalHuman(r) => {
                 billing::digital_human(r.width, r.height, r.audio_duration_seconds?)

@@ -3,7 +3,7 @@
 //! Every problem is reported at once, each as a field and a sentence.
 
 pub use crate::model::FieldError;
-use crate::model::{self, Field, Model};
+use crate::model::{self, Duration, Field, Framerate, Model, Resolution};
 use crate::request::{AvatarRequest, DigitalHumanRequest, DualRequest, ProRequest};
 
 impl AvatarRequest {
@@ -86,16 +86,22 @@ fn optional_url(errors: &mut Vec<FieldError>, field: Field, value: Option<&str>)
 }
 
 /// Checks the audio length of a `model` request, required when the cost
-/// depends on it ([`Model::needs_audio_length`]). `duration` is Pro's; the
-/// other two pass [`model::FOLLOW_AUDIO`]: their video is as long as the audio.
-fn audio_seconds(errors: &mut Vec<FieldError>, model: Model, duration: u32, value: Option<f64>) {
+/// depends on it ([`Model::needs_audio_length`]). `duration` is Pro's
+/// (`None` when it is not allowed: that is reported on its own); the other
+/// two pass [`Duration::FOLLOW_AUDIO`]: their video is as long as the audio.
+fn audio_seconds(
+    errors: &mut Vec<FieldError>,
+    model: Model,
+    duration: Option<Duration>,
+    value: Option<f64>,
+) {
     let field = Field::AudioDurationSeconds;
     let required = match model {
         Model::AvatarPro => "Audio length is required when the duration follows the audio.",
         Model::DigitalHuman | Model::DualAvatar => "Audio length is required (it sets the cost).",
     };
     match value {
-        None if !model.needs_audio_length(duration) => {}
+        None if !duration.is_some_and(|d| model.needs_audio_length(d)) => {}
         None => errors.push(FieldError::of(field, required)),
         Some(s) if !s.is_finite() || s <= 0.0 => errors.push(FieldError::of(
             field,
@@ -159,36 +165,40 @@ pub fn pro(r: &ProRequest) -> Vec<FieldError> {
     let mut errors = Vec::new();
     url(&mut errors, Field::ImageUrl, &r.image_url);
     url(&mut errors, Field::AudioUrl, &r.audio_url);
-    if !model::DURATIONS.contains(&r.duration) {
+    if r.duration().is_none() {
+        let fixed: Vec<u32> = Duration::ALL
+            .iter()
+            .filter_map(|d| d.fixed_seconds())
+            .collect();
         errors.push(FieldError::of(
             Field::Duration,
             &format!(
                 "Duration must be {} seconds, or 0 to follow the audio.",
-                one_of(&model::DURATIONS[1..])
+                one_of(&fixed)
             ),
         ));
     }
     audio_seconds(
         &mut errors,
         Model::AvatarPro,
-        r.duration,
+        r.duration(),
         r.audio_duration_seconds,
     );
-    if !model::RESOLUTIONS.contains(&r.resolution) {
+    if r.resolution().is_none() {
         errors.push(FieldError::of(
             Field::Resolution,
             &format!(
                 "Resolution must be {} pixels (long edge).",
-                one_of(&model::RESOLUTIONS)
+                one_of(&Resolution::ALL.map(Resolution::long_edge))
             ),
         ));
     }
-    if !model::FRAMERATES.contains(&r.framerate) {
+    if r.framerate().is_none() {
         errors.push(FieldError::of(
             Field::Framerate,
             &format!(
                 "Frame rate must be {} frames per second.",
-                one_of(&model::FRAMERATES)
+                one_of(&Framerate::ALL.map(Framerate::fps))
             ),
         ));
     }
@@ -230,7 +240,7 @@ pub fn digital_human(r: &DigitalHumanRequest) -> Vec<FieldError> {
     audio_seconds(
         &mut errors,
         Model::DigitalHuman,
-        model::FOLLOW_AUDIO,
+        Some(Duration::FOLLOW_AUDIO),
         r.audio_duration_seconds,
     );
     side(&mut errors, Field::Width, r.width);
@@ -248,7 +258,7 @@ pub fn dual(r: &DualRequest) -> Vec<FieldError> {
     audio_seconds(
         &mut errors,
         Model::DualAvatar,
-        model::FOLLOW_AUDIO,
+        Some(Duration::FOLLOW_AUDIO),
         r.audio_duration_seconds,
     );
     optional_url(&mut errors, Field::Mask1Url, r.mask1_url.as_deref());

@@ -9,7 +9,7 @@
 
 use avatar_api::advice::{self, Fix};
 use avatar_api::estimate::{self, Sample, Shape};
-use avatar_api::model::{DURATIONS, FOLLOW_AUDIO, FRAMERATES, MAX_AUDIO_SECONDS, RESOLUTIONS};
+use avatar_api::model::{Duration, Framerate, MAX_AUDIO_SECONDS, Resolution};
 use avatar_api::poll::{self, Check, Policy};
 use avatar_api::response::{self, TaskError};
 use avatar_api::{AvatarRequest, Model, ProRequest, Task, TaskStatus, billing};
@@ -229,10 +229,10 @@ fn any_body() -> impl Strategy<Value = Value> {
 
 fn valid_pro() -> impl Strategy<Value = ProRequest> {
     (
-        prop::sample::select(DURATIONS.to_vec()),
+        prop::sample::select(Duration::ALL.map(Duration::wire).to_vec()),
         0.1f64..3600.0,
-        prop::sample::select(RESOLUTIONS.to_vec()),
-        prop::sample::select(FRAMERATES.to_vec()),
+        prop::sample::select(Resolution::ALL.map(Resolution::long_edge).to_vec()),
+        prop::sample::select(Framerate::ALL.map(Framerate::fps).to_vec()),
         prop::option::of("\\PC{0,2000}"),
     )
         .prop_map(
@@ -272,12 +272,13 @@ proptest! {
     }
 
     #[test]
-    fn billing_is_total(resolution in edge_u32(), duration in edge_u32(), w in edge_u32(), h in edge_u32(), seconds in edge_f64()) {
+    fn billing_is_total(r in 0usize..3, d in 0usize..8, w in edge_u32(), h in edge_u32(), seconds in edge_f64()) {
         // Billed at millisecond precision.
         let ms = billing::seconds_to_ms(seconds);
         let within = ms > 0 && ms <= billing::seconds_to_ms(MAX_AUDIO_SECONDS);
+        let duration = Duration::ALL[d];
         for quote in [
-            billing::pro(resolution, duration, Some(seconds)),
+            billing::pro(Resolution::ALL[r], duration, Some(seconds)),
             billing::digital_human(w, h, seconds),
             billing::dual(seconds),
         ]
@@ -285,7 +286,7 @@ proptest! {
         .flatten()
         {
             // Fixed durations are billed whatever the audio; audio lengths only within the limit.
-            prop_assert!(within || duration != 0);
+            prop_assert!(within || !duration.follows_audio());
             prop_assert!(quote.credits <= 5 * 3600 + 1);
             prop_assert!(quote.billable_ms <= 3_600_000);
         }
@@ -333,9 +334,9 @@ proptest! {
     #[test]
     fn pro_cost_is_monotonic_in_seconds_and_resolution(a in 0.001f64..100.0, b in 0.001f64..100.0, r in 0usize..2) {
         let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
-        let res = RESOLUTIONS[r];
-        let next = RESOLUTIONS[r + 1];
-        let cost = |res, s| billing::pro(res, 0, Some(s)).unwrap().credits;
+        let res = Resolution::ALL[r];
+        let next = Resolution::ALL[r + 1];
+        let cost = |res, s| billing::pro(res, Duration::FOLLOW_AUDIO, Some(s)).unwrap().credits;
         prop_assert!(cost(res, lo) <= cost(res, hi));
         prop_assert!(cost(res, hi) <= cost(next, hi));
         prop_assert!(cost(res, hi) <= cost(res, 35.0), "capped at 35 s");
@@ -453,9 +454,9 @@ proptest! {
         let request = AvatarRequest::Pro(r);
         prop_assert!(request.validate().is_ok());
         let body = request.to_json();
-        prop_assert!(DURATIONS.contains(&(body["duration"].as_u64().unwrap() as u32)));
-        prop_assert!(RESOLUTIONS.contains(&(body["resolution"].as_u64().unwrap() as u32)));
-        prop_assert!(FRAMERATES.contains(&(body["framerate"].as_u64().unwrap() as u32)));
+        prop_assert!(Duration::from_wire(body["duration"].as_u64().unwrap() as u32).is_some());
+        prop_assert!(Resolution::from_long_edge(body["resolution"].as_u64().unwrap() as u32).is_some());
+        prop_assert!(Framerate::from_fps(body["framerate"].as_u64().unwrap() as u32).is_some());
         prop_assert!(body["image_url"].as_str().unwrap().starts_with("https://"));
         if body["duration"] == 0 {
             prop_assert!(body["audio_duration_seconds"].as_f64().unwrap() > 0.0);
@@ -513,15 +514,16 @@ proptest! {
 
     #[test]
     fn duration_fit_is_total_and_quiet_when_the_lengths_agree(
-        resolution in edge_u32(), duration in edge_u32(), seconds in edge_f64(),
-        d in 1usize..DURATIONS.len(),
+        r in 0usize..Resolution::ALL.len(), seconds in edge_f64(),
+        d in 1usize..Duration::ALL.len(),
     ) {
-        let _ = advice::duration_fit(resolution, duration, Some(seconds));
-        let fixed = DURATIONS[d];
-        prop_assert_eq!(advice::duration_fit(resolution, fixed, Some(f64::from(fixed))), None);
-        prop_assert_eq!(advice::duration_fit(resolution, FOLLOW_AUDIO, Some(seconds)), None);
+        let resolution = Resolution::ALL[r];
+        let fixed = Duration::ALL[d];
+        let fixed_s = fixed.fixed_seconds().unwrap();
+        prop_assert_eq!(advice::duration_fit(resolution, fixed, Some(f64::from(fixed_s))), None);
+        prop_assert_eq!(advice::duration_fit(resolution, Duration::FOLLOW_AUDIO, Some(seconds)), None);
         let ms = billing::seconds_to_ms(seconds);
-        let video_ms = u64::from(fixed) * 1000;
+        let video_ms = u64::from(fixed_s) * 1000;
         let advised = advice::duration_fit(resolution, fixed, Some(seconds)).is_some();
         // Cut off, or silence beyond the tolerance, and nothing else.
         let expected = seconds.is_finite()

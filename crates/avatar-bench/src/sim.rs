@@ -100,15 +100,16 @@ pub fn draw_job(rng: &mut Rng, emulator: &EmulatorModel) -> Job {
         ]);
         let (seconds, long_edge) = match model {
             Model::AvatarPro => {
-                let d = rng.pick(&avatar_api::model::DURATIONS);
-                // `0` follows the audio: a clip of 3 to 40 s, billed up to the cap.
-                let s = if d == avatar_api::model::FOLLOW_AUDIO {
-                    rng.range(3.0, 40.0)
-                        .min(avatar_api::model::FOLLOW_AUDIO_CAP_SECONDS as f64)
-                } else {
-                    d as f64
+                let d = rng.pick(&avatar_api::model::Duration::ALL);
+                // Following the audio: a clip of 3 to 40 s, billed up to the cap.
+                let s = match d.fixed_seconds() {
+                    Some(fixed) => f64::from(fixed),
+                    None => rng
+                        .range(3.0, 40.0)
+                        .min(avatar_api::model::FOLLOW_AUDIO_CAP_SECONDS as f64),
                 };
-                (s, rng.pick(&avatar_api::model::RESOLUTIONS))
+                let r = rng.pick(&avatar_api::model::Resolution::ALL);
+                (s, r.long_edge())
             }
             Model::DigitalHuman => (rng.range(4.0, 40.0), rng.pick(&[720, 1280])),
             Model::DualAvatar => (rng.range(5.0, 25.0), 1280),

@@ -30,6 +30,9 @@ pub enum PrepareError {
     },
     /// An AI Avatar request with neither an image nor a video.
     NoPicture,
+    /// An AI Avatar Pro request whose duration, resolution or frame rate is
+    /// none of the allowed values (validation refuses those at submit).
+    NotAllowed,
     /// A download could not be written to disk.
     Write(std::io::Error),
 }
@@ -108,6 +111,10 @@ impl fmt::Display for PrepareError {
                 problem,
             } => write!(f, "{field} ({url}) {problem}."),
             PrepareError::NoPicture => write!(f, "No image or video URL."),
+            PrepareError::NotAllowed => write!(
+                f,
+                "The duration, resolution or frame rate is none of the allowed values."
+            ),
             PrepareError::Write(e) => write!(f, "cannot write the download: {e}"),
         }
     }
@@ -126,7 +133,7 @@ impl PrepareError {
     pub fn task_error(&self) -> TaskError {
         let code = match self {
             PrepareError::Input { .. } | PrepareError::NoPicture => codes::MEDIA_UNAVAILABLE,
-            PrepareError::Write(_) => codes::GENERATION_FAILED,
+            PrepareError::NotAllowed | PrepareError::Write(_) => codes::GENERATION_FAILED,
         };
         task_error(code, &self.to_string())
     }
@@ -244,6 +251,11 @@ pub async fn prepare(
     let inputs = Inputs { http, config, dir };
     Ok(match request {
         AvatarRequest::Pro(r) => {
+            let (Some(duration), Some(resolution), Some(framerate)) =
+                (r.duration(), r.resolution(), r.framerate())
+            else {
+                return Err(PrepareError::NotAllowed);
+            };
             let (image, audio) = tokio::try_join!(
                 inputs.fetch("image_url", &r.image_url, &[Image]),
                 inputs.fetch("audio_url", &r.audio_url, &[Audio, Video]),
@@ -251,9 +263,9 @@ pub async fn prepare(
             media::plan_pro(
                 (&image.0, image.1),
                 (&audio.0, audio.1),
-                r.duration,
-                r.resolution,
-                r.framerate,
+                duration,
+                resolution,
+                framerate,
             )
         }
         AvatarRequest::DigitalHuman(r) => {

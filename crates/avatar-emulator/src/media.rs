@@ -5,6 +5,7 @@
 use std::path::Path;
 
 use avatar_api::TaskError;
+use avatar_api::model::{self, Framerate, Resolution};
 use avatar_api::response::codes;
 use tokio::process::Command;
 
@@ -146,19 +147,19 @@ fn frames(fps: u32, still: bool) -> String {
 pub fn plan_pro(
     image: (&Path, MediaProbe),
     audio: (&Path, MediaProbe),
-    duration: u32,
-    long_edge: u32,
-    fps: u32,
+    duration: model::Duration,
+    resolution: Resolution,
+    framerate: Framerate,
 ) -> RenderPlan {
-    let (w, h) = fit_long_edge(image.1.width, image.1.height, long_edge);
-    let seconds = if duration > 0 {
-        duration as f64
-    } else {
-        audio
+    let (w, h) = fit_long_edge(image.1.width, image.1.height, resolution.long_edge());
+    let fps = framerate.fps();
+    let seconds = match duration.fixed_seconds() {
+        Some(fixed) => f64::from(fixed),
+        None => audio
             .1
             .duration
             .unwrap_or(0.0)
-            .min(avatar_api::model::FOLLOW_AUDIO_CAP_SECONDS as f64)
+            .min(f64::from(model::FOLLOW_AUDIO_CAP_SECONDS)),
     };
     let (ww, wh) = wave_size(w, h);
     let picture = format!(
@@ -317,14 +318,19 @@ mod tests {
             height: 0,
         };
         let p = Path::new("x");
-        assert_eq!(
-            plan_pro((p, img), (p, audio(7.3)), 10, 720, 24).seconds,
-            10.0
-        );
-        assert_eq!(plan_pro((p, img), (p, audio(7.3)), 0, 720, 24).seconds, 7.3);
-        assert_eq!(
-            plan_pro((p, img), (p, audio(41.0)), 0, 720, 24).seconds,
-            35.0
-        );
+        let plan = |audio, duration| {
+            let duration = model::Duration::from_wire(duration).unwrap();
+            plan_pro(
+                (p, img),
+                (p, audio),
+                duration,
+                Resolution::Edge720,
+                Framerate::Fps24,
+            )
+        };
+        assert_eq!(plan(audio(7.3), 10).seconds, 10.0);
+        assert_eq!(plan(audio(7.3), 0).seconds, 7.3);
+        assert_eq!(plan(audio(41.0), 0).seconds, 35.0);
+        assert_eq!(plan(audio(7.3), 0).fps, 24);
     }
 }

@@ -2,6 +2,7 @@
 
 use super::*;
 use avatar_api::TaskStatus;
+use avatar_api::model::{Duration, Resolution};
 
 fn form() -> Form {
     Form {
@@ -83,13 +84,13 @@ fn a_variant_keeps_its_own_fields_and_takes_the_portrait() {
     let variant = Form {
         image_url: "https://stale/old.png".into(),
         audio_url: "https://a/2.mp3".into(),
-        resolution: 720,
+        resolution: Resolution::Edge720,
         ..Form::default()
     };
     let f = with_shared(&form(), &variant);
     assert_eq!(f.image_url, "https://a/p.png");
     assert_eq!(f.audio_url, "https://a/2.mp3");
-    assert_eq!(f.resolution, 720);
+    assert_eq!(f.resolution, Resolution::Edge720);
     for m in Model::ALL {
         assert!(!varied_fields(m).contains(&Field::ImageUrl));
     }
@@ -112,7 +113,7 @@ fn a_single_video_is_a_one_row_plan_without_a_tag() {
 fn a_batch_plans_every_row_and_tags_its_records() {
     let second = Form {
         audio_url: "https://a/2.mp3".into(),
-        resolution: 720,
+        resolution: Resolution::Edge720,
         ..form()
     };
     let videos = videos(&form(), &[second]);
@@ -137,7 +138,7 @@ fn a_batch_plans_every_row_and_tags_its_records() {
     );
     // No plan while a row has no price.
     let unpriced = Form {
-        duration: 0,
+        duration: Duration::FOLLOW_AUDIO,
         ..form()
     };
     let videos = super::videos(&form(), &[unpriced]);

@@ -1,6 +1,10 @@
 use super::*;
 
-fn fit(resolution: u32, duration: u32, seconds: f64) -> Option<Advice> {
+/// Advice for a `long_edge` px, `duration` s video (both allowed ones) and
+/// `seconds` of speech.
+fn fit(long_edge: u32, duration: u32, seconds: f64) -> Option<Advice> {
+    let resolution = Resolution::from_long_edge(long_edge).expect("an allowed resolution");
+    let duration = Duration::from_wire(duration).expect("an allowed duration");
     duration_fit(resolution, duration, Some(seconds))
 }
 
@@ -56,21 +60,23 @@ fn silence_within_the_tolerance_gets_no_advice() {
 }
 
 #[test]
-fn silence_that_costs_nothing_after_rounding_or_has_no_rate_is_still_named() {
+fn silence_that_costs_nothing_after_rounding_is_still_named() {
     // 1.5 credits/s: 15 credits either way (14.2485 rounds up to 15).
     assert_eq!(
         message(fit(720, 10, 9.499)),
         "The speech is 9.499 s long: the video lasts 10 s, so its last 0.501 s are silence. Choose “Follow audio” to end the video with the speech."
     );
-    // An unknown resolution (validation reports it): no credits, same advice.
-    assert!(message(fit(1080, 10, 6.2)).contains("so its last 3.8 s are silence."));
 }
 
 #[test]
 fn no_advice_without_a_fixed_duration_or_a_known_length() {
-    assert_eq!(fit(1280, model::FOLLOW_AUDIO, 14.2), None);
-    assert_eq!(fit(1280, 12, 14.2), None); // not an allowed duration
-    assert_eq!(duration_fit(1280, 10, None), None);
+    // An unknown duration or resolution (validation reports it) can't be asked about.
+    let follow = Duration::FOLLOW_AUDIO;
+    assert_eq!(duration_fit(Resolution::Edge1280, follow, Some(14.2)), None);
+    assert_eq!(
+        duration_fit(Resolution::Edge1280, Duration::default(), None),
+        None
+    );
     for unknown in [
         0.0,
         -0.0,

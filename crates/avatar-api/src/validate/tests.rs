@@ -227,14 +227,14 @@ fn the_resize_message_names_exactly_the_modes_accepted() {
 fn the_audio_length_is_required_exactly_when_the_model_needs_it() {
     let missing =
         |errors: Vec<FieldError>| errors.iter().any(|e| e.is(Field::AudioDurationSeconds));
-    for duration in model::DURATIONS {
+    for duration in Duration::ALL {
         let r = ProRequest {
-            duration,
+            duration: duration.wire(),
             ..pro_ok()
         };
         let needed = Model::AvatarPro.needs_audio_length(duration);
-        assert_eq!(missing(pro(&r)), needed, "{duration}");
-        assert_eq!(needed, duration == model::FOLLOW_AUDIO, "{duration}");
+        assert_eq!(missing(pro(&r)), needed, "{duration:?}");
+        assert_eq!(needed, duration.wire() == 0, "{duration:?}");
     }
     let r = DigitalHumanRequest {
         image_url: Some("https://a/p.png".into()),
@@ -243,7 +243,7 @@ fn the_audio_length_is_required_exactly_when_the_model_needs_it() {
     };
     assert!(missing(digital_human(&r)));
     assert!(missing(dual(&DualRequest::default())));
-    for duration in model::DURATIONS {
+    for duration in Duration::ALL {
         assert!(Model::DigitalHuman.needs_audio_length(duration));
         assert!(Model::DualAvatar.needs_audio_length(duration));
     }
