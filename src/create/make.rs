@@ -216,12 +216,8 @@ pub(super) fn SpeechMaker() -> impl IntoView {
     });
     let count = move || {
         speech(&|s| {
-            let chars = s.text.chars().count();
-            let mut line = format!(
-                "{chars} characters · {}",
-                voice::estimate_breakdown(&s.text)
-            );
-            if chars > SCRIPT_WARN_CHARS {
+            let mut line = voice::estimate_breakdown(&s.text);
+            if s.text.chars().count() > SCRIPT_WARN_CHARS {
                 line.push_str(" · Long: the provider's older (v1) docs advise under 1,000 characters for quick speech; this may take minutes.");
             }
             line
@@ -271,8 +267,8 @@ pub(super) fn SpeechMaker() -> impl IntoView {
                     placeholder="https://…/voice.wav" value=first/>
                 <datalist id="known-voices">{voices}</datalist>
                 {player}
-                <div class="four-col">
-                    <label>"Voice model"<select id="f-voice_model">{options(models, VoiceModel::V2Emotion.id())}</select></label>
+                <label>"Voice model"<select id="f-voice_model">{options(models, VoiceModel::V2Emotion.id())}</select></label>
+                <div class="three-col">
                     <label>"Speed (0.5–2)"<input id="f-speed_ratio" type="text" inputmode="decimal" value="1"/></label>
                     <label>"Pitch (−10–10)"<input id="f-pitch_ratio" type="text" inputmode="decimal" value="0"/></label>
                     <label>"Volume (0.1–2)"<input id="f-volume_ratio" type="text" inputmode="decimal" value="1"/></label>

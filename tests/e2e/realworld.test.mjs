@@ -257,7 +257,7 @@ for (const quirk of ['string-errors', 'detail-errors']) {
     // detail-errors: {"detail": "Insufficient credits: required 8, balance 5"} (numbers only in words).
     const expected = quirk === 'string-errors'
       ? /^Not enough credits: this request costs 8, the key has 5\.$/
-      : /^Not enough credits(: this request costs 8, the key has 5| for this video: Insufficient credits: required 8, balance 5)\.$/;
+      : /^Not enough credits(: this request costs 8, the key has 5| for this request: Insufficient credits: required 8, balance 5)\.$/;
     assert.match(text, expected, `the answer was ${body}`);
     assert.doesNotMatch(text, /[{}]/, `no JSON in the message: "${text}"`);
     assert.deepEqual(await emu.account(POOR), { credits: 5, charged: 0, refunded: 0 });

@@ -49,6 +49,7 @@ journey('Only a key: a typed script and a described face become a video that pla
   await pause();
   await page.getByLabel('Script', { exact: true }).fill(SCRIPT);
   await see(page.locator('#script-count'), `${SCRIPT.length} characters × 1 ≈ ${SCRIPT.length} credits (estimate)`);
+  assert.ok(!(await page.locator('#script-count').innerText()).includes('characters ·'), 'the count is said once');
   assert.equal(await page.getByLabel(/^Reference voice/).inputValue(), emu.sample('voice-1.wav'));
   const speechButton = page.getByRole('button', { name: `Make speech · ≈${SCRIPT.length} credits (estimate)` });
   await s.screenshot('speech-00-script', page, { at: page.locator('#speech-maker') });
@@ -155,7 +156,7 @@ journey('On a phone: both makers fit the screen, their fields stacked and readab
   // Nothing wider than the screen: no sideways scrolling on a 360 px phone.
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `the page is ${overflow} px wider than the phone`);
-  for (const id of ['speech-maker', 'portrait-maker']) {
+  for (const id of ['speech-maker', 'portrait-maker', 'make-speech', 'make-portrait', 'f-voice_model', 'f-volume_ratio']) {
     const box = await page.locator(`#${id}`).boundingBox();
     assert.ok(box.x >= 0 && box.x + box.width <= 360, `#${id} fits: ${JSON.stringify(box)}`);
   }
