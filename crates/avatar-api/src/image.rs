@@ -3,7 +3,7 @@
 //! [`TASKS_PATH`](crate::kind::TASKS_PATH); the result is `imageUrl`.
 //! Price: a flat [`IMAGE_PRICE`] (VOICE-IMAGE-CAPTIONS.md §3.4).
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 
 use crate::billing::Credits;
@@ -108,22 +108,19 @@ fn default_size() -> String {
 /// Body of `POST /api/v2/image/generate`. The model and size travel as
 /// their wire values so unknown ones are reported by
 /// [`validate`](ImageRequest::validate).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ImageRequest {
     /// What to draw.
-    #[serde(default)]
     pub prompt: String,
     /// An [`ImageModel`] id.
-    #[serde(default = "default_model")]
     pub model: String,
     /// An [`Aspect`] value.
-    #[serde(default = "default_size")]
     pub size: String,
     /// Reference images to follow or edit.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub image_urls: Vec<String>,
     /// The same prompt and seed give the same picture.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub seed: Option<i64>,
 }
 
@@ -209,7 +206,15 @@ impl ImageRequest {
     /// Reads a submitted JSON body; a field of the wrong JSON type is named
     /// (rule checks are [`validate`](Self::validate)'s).
     pub fn from_json(body: &Value) -> Result<Self, FieldError> {
-        crate::validate::parse_object(body)
+        let body = crate::validate::Body::of(body)?;
+        let d = ImageRequest::default();
+        Ok(ImageRequest {
+            prompt: body.string("prompt")?.unwrap_or(d.prompt),
+            model: body.string("model")?.unwrap_or(d.model),
+            size: body.string("size")?.unwrap_or(d.size),
+            image_urls: body.strings("image_urls")?.unwrap_or_default(),
+            seed: body.integer("seed")?,
+        })
     }
 
     /// The JSON body to send.
@@ -225,7 +230,7 @@ mod tests {
 
     #[test]
     fn defaults_are_the_documented_ones() {
-        let r: ImageRequest = serde_json::from_value(json!({"prompt": "a face"})).unwrap();
+        let r: ImageRequest = ImageRequest::from_json(&json!({"prompt": "a face"})).unwrap();
         assert_eq!(r.image_model(), Some(ImageModel::GptImage2));
         assert_eq!(r.aspect(), Some(Aspect::Square));
         assert_eq!(r.validate(), Ok(()));
@@ -291,7 +296,7 @@ mod tests {
         let e = ImageRequest::from_json(&bad).unwrap_err();
         assert_eq!(e.field, "image_urls");
         assert!(
-            e.message.starts_with("image_urls has the wrong type: "),
+            e.message == "image_urls must be a list of strings.",
             "{}",
             e.message
         );

@@ -278,29 +278,67 @@ pub fn dual(r: &DualRequest) -> Vec<FieldError> {
     errors
 }
 
-/// Reads a JSON request body into `T` (a request whose fields all have
-/// defaults): the body must be an object, and a field of the wrong JSON type
-/// is reported by its name (found by reading each field on its own). Rule
-/// checks are the request's own `validate`.
-pub fn parse_object<T: serde::de::DeserializeOwned>(
-    body: &serde_json::Value,
-) -> Result<T, FieldError> {
-    let Some(fields) = body.as_object() else {
-        return Err(FieldError::new(
-            "body",
-            "The request body must be a JSON object.",
-        ));
-    };
-    T::deserialize(body).map_err(|whole| {
-        let culprit = fields.iter().find_map(|(name, value)| {
-            let alone = serde_json::json!({ name: value });
-            T::deserialize(&alone).err().map(|e| (name, e))
-        });
-        match culprit {
-            Some((name, e)) => FieldError::new(name, &format!("{name} has the wrong type: {e}.")),
-            None => FieldError::new("body", &format!("The request body is not valid: {whole}.")),
+/// A JSON request body read field by field, without a serde-derived
+/// decoder per request type (each costs the page's wasm several KB): a
+/// field absent or `null` takes its default, one of the wrong JSON type is
+/// reported by its name. Rule checks are the request's own `validate`.
+pub struct Body<'a>(&'a serde_json::Map<String, serde_json::Value>);
+
+impl<'a> Body<'a> {
+    /// The body's fields; it must be a JSON object.
+    pub fn of(body: &'a serde_json::Value) -> Result<Body<'a>, FieldError> {
+        body.as_object()
+            .map(Body)
+            .ok_or_else(|| FieldError::new("body", "The request body must be a JSON object."))
+    }
+
+    fn field<T>(
+        &self,
+        name: &str,
+        kind: &str,
+        read: impl Fn(&serde_json::Value) -> Option<T>,
+    ) -> Result<Option<T>, FieldError> {
+        match self.0.get(name) {
+            None | Some(serde_json::Value::Null) => Ok(None),
+            Some(v) => read(v)
+                .map(Some)
+                .ok_or_else(|| FieldError::new(name, &format!("{name} must be {kind}."))),
         }
-    })
+    }
+
+    /// A string field.
+    pub fn string(&self, name: &str) -> Result<Option<String>, FieldError> {
+        self.field(name, "a string", |v| v.as_str().map(str::to_owned))
+    }
+
+    /// A number field.
+    pub fn number(&self, name: &str) -> Result<Option<f64>, FieldError> {
+        self.field(name, "a number", serde_json::Value::as_f64)
+    }
+
+    /// A whole-number field.
+    pub fn integer(&self, name: &str) -> Result<Option<i64>, FieldError> {
+        self.field(name, "a whole number", serde_json::Value::as_i64)
+    }
+
+    /// A true/false field.
+    pub fn boolean(&self, name: &str) -> Result<Option<bool>, FieldError> {
+        self.field(name, "true or false", serde_json::Value::as_bool)
+    }
+
+    /// A list of strings.
+    pub fn strings(&self, name: &str) -> Result<Option<Vec<String>>, FieldError> {
+        self.field(name, "a list of strings", |v| {
+            (v.as_array()?.iter())
+                .map(|s| s.as_str().map(str::to_owned))
+                .collect()
+        })
+    }
+
+    /// Any JSON value (passthrough fields), unless `null`.
+    pub fn value(&self, name: &str) -> Option<serde_json::Value> {
+        self.0.get(name).filter(|v| !v.is_null()).cloned()
+    }
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@
 //! (podcast and dubbing): 2 credits per CJK character, 1 per other
 //! character, settled on completion. Everything showing it says "estimate".
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 
 use crate::billing::Credits;
@@ -75,40 +75,28 @@ impl VoiceModel {
 fn default_model() -> String {
     VoiceModel::V2Emotion.id().to_owned()
 }
-fn default_speed() -> f64 {
-    SPEED_RANGE.1
-}
-fn default_volume() -> f64 {
-    VOLUME_RANGE.1
-}
 
 /// Body of `POST /api/v2/voice/clone`. Unknown fields are ignored; the
 /// model travels as its id so an unknown one is reported by [`validate`](VoiceRequest::validate).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct VoiceRequest {
     /// What to say.
-    #[serde(default)]
     pub text: String,
     /// The recording whose voice to use (wav/mp3, public).
-    #[serde(default)]
     pub reference_audio_url: String,
     /// A [`VoiceModel`] id.
-    #[serde(default = "default_model")]
     pub model: String,
     /// Speaking speed factor.
-    #[serde(default = "default_speed")]
     pub speed_ratio: f64,
     /// Pitch offset in semitones.
-    #[serde(default)]
     pub pitch_ratio: f64,
     /// Loudness factor.
-    #[serde(default = "default_volume")]
     pub volume_ratio: f64,
     /// Asks for subtitles too (their result field is not documented).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub generate_subtitle: bool,
     /// Passthrough fields echoed back on the task.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Value>,
 }
 
@@ -193,7 +181,20 @@ impl VoiceRequest {
     /// Reads a submitted JSON body; a field of the wrong JSON type is named
     /// (rule checks are [`validate`](Self::validate)'s).
     pub fn from_json(body: &Value) -> Result<Self, FieldError> {
-        crate::validate::parse_object(body)
+        let body = crate::validate::Body::of(body)?;
+        let d = VoiceRequest::default();
+        Ok(VoiceRequest {
+            text: body.string("text")?.unwrap_or(d.text),
+            reference_audio_url: body
+                .string("reference_audio_url")?
+                .unwrap_or(d.reference_audio_url),
+            model: body.string("model")?.unwrap_or(d.model),
+            speed_ratio: body.number("speed_ratio")?.unwrap_or(d.speed_ratio),
+            pitch_ratio: body.number("pitch_ratio")?.unwrap_or(d.pitch_ratio),
+            volume_ratio: body.number("volume_ratio")?.unwrap_or(d.volume_ratio),
+            generate_subtitle: body.boolean("generate_subtitle")?.unwrap_or(false),
+            metadata: body.value("metadata"),
+        })
     }
 
     /// The JSON body to send.
@@ -332,7 +333,7 @@ mod tests {
 
     #[test]
     fn defaults_are_the_documented_ones() {
-        let r: VoiceRequest = serde_json::from_value(json!({"text": "hi"})).unwrap();
+        let r: VoiceRequest = VoiceRequest::from_json(&json!({"text": "hi"})).unwrap();
         assert_eq!(r.model, "v2-emotion");
         assert_eq!(
             (r.speed_ratio, r.pitch_ratio, r.volume_ratio),
@@ -431,7 +432,7 @@ mod tests {
         let e = VoiceRequest::from_json(&bad).unwrap_err();
         assert_eq!(e.field, "speed_ratio");
         assert!(
-            e.message.starts_with("speed_ratio has the wrong type: "),
+            e.message == "speed_ratio must be a number.",
             "{}",
             e.message
         );

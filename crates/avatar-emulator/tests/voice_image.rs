@@ -247,7 +247,7 @@ async fn bad_voice_requests_are_400_naming_the_field_and_charge_nothing() {
     let unreachable = "http://127.0.0.1:1/voice.wav";
     let cases = [
         (with("text", json!("  ")), "text", "script"),
-        (with("text", json!(5)), "text", "wrong type"),
+        (with("text", json!(5)), "text", "must be a string"),
         (with("model", json!("v9")), "model", "v2-emotion"),
         (with("speed_ratio", json!(3)), "speed_ratio", "0.5 to 2"),
         (with("pitch_ratio", json!(-11)), "pitch_ratio", "semitones"),
@@ -522,7 +522,7 @@ async fn bad_image_requests_are_400_naming_the_field_and_charge_nothing() {
             "image_urls",
             "http",
         ),
-        (json!({"prompt": "a", "seed": "x"}), "seed", "wrong type"),
+        (json!({"prompt": "a", "seed": "x"}), "seed", "must be a whole number"),
     ];
     for (body, field, hint) in cases {
         assert_invalid(&emu.post(IMAGE, KEY, &body).await, field, hint);
