@@ -201,6 +201,29 @@ mod tests {
     }
 
     #[test]
+    fn speech_and_portraits_travel_in_the_history_file_with_what_they_made() {
+        let mut speech = task("s", TaskStatus::Completed, Some(9));
+        speech.request = crate::tasks::request::TaskRequest::Speech(avatar_api::VoiceRequest {
+            text: "Hello.".into(),
+            reference_audio_url: "https://a/v.wav".into(),
+            ..avatar_api::VoiceRequest::default()
+        });
+        speech.result = Some(crate::tasks::request::TaskResult::Speech("https://o/t.wav".into()));
+        speech.model_used = Some("v1-real".into());
+        let mut portrait = task("p", TaskStatus::Completed, Some(9));
+        portrait.request = crate::tasks::request::TaskRequest::Portrait(avatar_api::ImageRequest {
+            prompt: "a face".into(),
+            seed: Some(3),
+            ..avatar_api::ImageRequest::default()
+        });
+        portrait.result = Some(crate::tasks::request::TaskResult::Portrait("https://u/0.png".into()));
+        let tasks = vec![speech, portrait, task("v", TaskStatus::Completed, Some(9))];
+        let text = export(&tasks, 1_780_000_000_000);
+        assert!(text.contains(r#""result":"speech:https://o/t.wav""#), "{text}");
+        assert_eq!(read(&text).unwrap(), tasks);
+    }
+
+    #[test]
     fn foreign_damaged_and_newer_files_are_refused_with_a_reason() {
         assert_eq!(read("<html>"), Err(ImportError::NotJson));
         assert_eq!(read(r#"{"tasks": []}"#), Err(ImportError::Foreign));

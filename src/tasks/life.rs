@@ -292,6 +292,38 @@ mod tests {
     }
 
     #[test]
+    fn finished_speech_keeps_its_recording_and_the_model_the_api_used() {
+        let mut task = running();
+        task.request = crate::tasks::request::TaskRequest::Speech(avatar_api::VoiceRequest {
+            text: "Hi.".into(),
+            ..avatar_api::VoiceRequest::default()
+        });
+        // A video link in a speech answer is not the speech: still waiting for its link.
+        let change = apply(
+            &mut task,
+            answer(r#"{"status":"completed","videoUrl":"https://cdn.test/r.mp4"}"#),
+            Some(&mut Schedule::default()),
+            true,
+            SENT + 7_000,
+        );
+        assert_eq!(change, Change::next(Next::After(LINKLESS_DELAY_MS)));
+        let change = apply(
+            &mut task,
+            answer(r#"{"status":"completed","model":"v1-real","audioUrl":"https://oss.test/t.wav"}"#),
+            Some(&mut Schedule::default()),
+            true,
+            SENT + 8_000,
+        );
+        assert_eq!(change.event, Some(Event::Finished));
+        assert_eq!(change.sample, None, "speech has no video shape to time");
+        assert_eq!(
+            task.result,
+            Some(crate::tasks::request::TaskResult::Speech("https://oss.test/t.wav".into()))
+        );
+        assert_eq!(task.model_used.as_deref(), Some("v1-real"));
+    }
+
+    #[test]
     fn a_failure_keeps_the_providers_error_and_is_not_timed() {
         let mut task = running();
         let change = apply(
