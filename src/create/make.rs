@@ -185,9 +185,49 @@ fn known_voices(conn: Connection, tasks: TaskStore) -> Vec<(String, String)> {
     voices
 }
 
+/// A fold-out whose body is made when it is first opened (not at start-up:
+/// most visits never open it) and kept from then on, with what was typed.
+fn fold_out(id: &'static str, summary: String, body: fn() -> AnyView) -> impl IntoView {
+    use wasm_bindgen::JsCast;
+    let opened = RwSignal::new(false);
+    let toggle = move |ev: web_sys::Event| {
+        let open = (ev.target())
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .is_some_and(|e| e.has_attribute("open"));
+        if open && !opened.get_untracked() {
+            opened.set(true);
+        }
+    };
+    view! {
+        <details class="maker" id=id on:toggle=handler(toggle)>
+            <summary>{summary}</summary>
+            {move || opened.get().then(body)}
+        </details>
+    }
+}
+
 /// "Write a script": speech from typed text in a reference voice.
 #[component]
 pub(super) fn SpeechMaker() -> impl IntoView {
+    fold_out(
+        "speech-maker",
+        "No recording? Write a script and make the speech".to_owned(),
+        speech_body,
+    )
+}
+
+/// "Describe a face": a portrait from a prompt.
+#[component]
+pub(super) fn PortraitMaker() -> impl IntoView {
+    fold_out(
+        "portrait-maker",
+        format!("No photo? Describe a face and make a portrait · {IMAGE_PRICE} credits"),
+        portrait_body,
+    )
+}
+
+/// The speech maker's fields, its price and its button.
+fn speech_body() -> AnyView {
     let (conn, tasks) = (
         expect_context::<Connection>(),
         expect_context::<TaskStore>(),
@@ -256,8 +296,6 @@ pub(super) fn SpeechMaker() -> impl IntoView {
         });
     };
     view! {
-        <details class="maker" id="speech-maker">
-            <summary>"No recording? Write a script and make the speech"</summary>
             <div class="maker-body" on:input=handler(input)>
                 <label for="f-text">"Script"</label>
                 <textarea id="f-text" rows="4" aria-describedby="script-count"></textarea>
@@ -282,13 +320,12 @@ pub(super) fn SpeechMaker() -> impl IntoView {
                 "I understand this is an estimate: the charge may differ."
             </label>
             {make_button("make-speech", "make-speech-confirm", "voice_model", request, ready)}
-        </details>
     }
+    .into_any()
 }
 
-/// "Describe a face": a portrait from a prompt.
-#[component]
-pub(super) fn PortraitMaker() -> impl IntoView {
+/// The portrait maker's fields and its button.
+fn portrait_body() -> AnyView {
     let request = RwSignal::new(TaskRequest::Portrait(ImageRequest {
         size: Aspect::Portrait.id().to_owned(),
         ..ImageRequest::default()
@@ -316,8 +353,6 @@ pub(super) fn PortraitMaker() -> impl IntoView {
         });
     };
     view! {
-        <details class="maker" id="portrait-maker">
-            <summary>{format!("No photo? Describe a face and make a portrait · {IMAGE_PRICE} credits")}</summary>
             <div class="maker-body" on:input=handler(input)>
                 <label for="f-prompt">"Description"</label>
                 <textarea id="f-prompt" rows="3" placeholder="A friendly woman in her forties, short grey hair, head and shoulders, soft daylight"></textarea>
@@ -332,8 +367,8 @@ pub(super) fn PortraitMaker() -> impl IntoView {
                 <p class="hint" id="reference-count">{references}</p>
             </div>
             {make_button("make-portrait", "make-portrait-confirm", "image_model", request, Signal::derive(|| Ok(())))}
-        </details>
     }
+    .into_any()
 }
 
 /// The latest portraits made, as thumbnails that fill the portrait's URL.

@@ -208,7 +208,9 @@ mod tests {
             reference_audio_url: "https://a/v.wav".into(),
             ..avatar_api::VoiceRequest::default()
         });
-        speech.result = Some(crate::tasks::request::TaskResult::Speech("https://o/t.wav".into()));
+        speech.result = Some(crate::tasks::request::TaskResult::Speech(
+            "https://o/t.wav".into(),
+        ));
         speech.model_used = Some("v1-real".into());
         let mut portrait = task("p", TaskStatus::Completed, Some(9));
         portrait.request = crate::tasks::request::TaskRequest::Portrait(avatar_api::ImageRequest {
@@ -216,10 +218,15 @@ mod tests {
             seed: Some(3),
             ..avatar_api::ImageRequest::default()
         });
-        portrait.result = Some(crate::tasks::request::TaskResult::Portrait("https://u/0.png".into()));
+        portrait.result = Some(crate::tasks::request::TaskResult::Portrait(
+            "https://u/0.png".into(),
+        ));
         let tasks = vec![speech, portrait, task("v", TaskStatus::Completed, Some(9))];
         let text = export(&tasks, 1_780_000_000_000);
-        assert!(text.contains(r#""result":"speech:https://o/t.wav""#), "{text}");
+        assert!(
+            text.contains(r#""result":"speech:https://o/t.wav""#),
+            "{text}"
+        );
         assert_eq!(read(&text).unwrap(), tasks);
     }
 

@@ -309,7 +309,9 @@ mod tests {
         assert_eq!(change, Change::next(Next::After(LINKLESS_DELAY_MS)));
         let change = apply(
             &mut task,
-            answer(r#"{"status":"completed","model":"v1-real","audioUrl":"https://oss.test/t.wav"}"#),
+            answer(
+                r#"{"status":"completed","model":"v1-real","audioUrl":"https://oss.test/t.wav"}"#,
+            ),
             Some(&mut Schedule::default()),
             true,
             SENT + 8_000,
@@ -318,7 +320,9 @@ mod tests {
         assert_eq!(change.sample, None, "speech has no video shape to time");
         assert_eq!(
             task.result,
-            Some(crate::tasks::request::TaskResult::Speech("https://oss.test/t.wav".into()))
+            Some(crate::tasks::request::TaskResult::Speech(
+                "https://oss.test/t.wav".into()
+            ))
         );
         assert_eq!(task.model_used.as_deref(), Some("v1-real"));
     }

@@ -522,7 +522,11 @@ async fn bad_image_requests_are_400_naming_the_field_and_charge_nothing() {
             "image_urls",
             "http",
         ),
-        (json!({"prompt": "a", "seed": "x"}), "seed", "must be a whole number"),
+        (
+            json!({"prompt": "a", "seed": "x"}),
+            "seed",
+            "must be a whole number",
+        ),
     ];
     for (body, field, hint) in cases {
         assert_invalid(&emu.post(IMAGE, KEY, &body).await, field, hint);
