@@ -133,3 +133,19 @@ journey('Batch interrupted by a reload: what was out is "outcome unknown", the r
   assert.equal(posts.length, left + rest, 'each row left once');
   assert.ok((await emu.tasks()).length <= 4);
 });
+
+journey('Batch on a phone: each variant a card of labelled fields that fits the screen', { viewport: 'phone' }, async (s) => {
+  const { page } = s;
+  await readyShortSample(page, DEMO_KEY);
+  assert.equal(await addVariant(page), 2);
+  await cell(page, 2, 'Motion prompt').fill('nods, then smiles');
+  assert.equal(await addVariant(page), 3);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `the page is ${overflow} px wider than the phone`);
+  for (const n of [2, 3]) {
+    const box = await page.locator('#variants .variant').nth(n - 1).boundingBox();
+    assert.ok(box.x >= 0 && box.x + box.width <= 360, `variant ${n} fits: ${JSON.stringify(box)}`);
+  }
+  await see(page.locator('#batch-total'), /\d/);
+  await s.screenshot('batch-phone', page, { at: page.locator('#variants') });
+});

@@ -243,3 +243,12 @@ journey('API key: the masked key from Copy as curl is refused with a sentence; G
   assert.equal((await emu.tasks()).length, 0);
   s.assertNoPageErrors();
 });
+
+journey('Settings on a phone: every field and button fits the screen', { viewport: 'phone' }, async (s) => {
+  const { page } = s;
+  await openSettings(page);
+  const outside = await page.evaluate(() => [...document.querySelectorAll('#settings *')]
+    .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 0.5)
+    .map((e) => `${e.tagName.toLowerCase()}.${e.className}: ${e.textContent.trim().slice(0, 40)}`));
+  assert.deepEqual(outside, [], 'nothing runs off the right edge');
+});
