@@ -158,7 +158,7 @@ async fn the_log_shows_charges_refunds_and_totals_per_key() {
         "time_utc,key,task_id,model,parameters,status,charged,refunded,maybe_charged,note,estimate\r\n"
     ));
     assert_eq!(expected.matches("\r\n").count(), 6);
-    assert!(expected.contains("Z,sk_live_…,failed,AI Avatar Pro,10 s · 1280 px · 25 fps,failed,30,30,0,Refunded: the task failed.\r\n"));
+    assert!(expected.contains("Z,sk_live_…,failed,AI Avatar Pro,10 s · 1280 px · 25 fps,failed,30,30,0,Refunded: the task failed.,\r\n"));
     click_button(root, "Export CSV");
     until("a download link", || query(root, "a#credits-csv").is_some()).await;
     let link = get(root, "a#credits-csv");

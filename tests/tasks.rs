@@ -688,13 +688,13 @@ async fn a_completed_task_without_a_link_is_rechecked_then_said_so() {
     let app = mount_studio_on(config(), clock).await;
     let root = &app.root;
     until("waiting for the link", || {
-        text(root, "li[data-task-id='nolink']").contains("waiting for the video link")
+        text(root, "li[data-task-id='nolink']").contains("waiting for the link to the result")
     })
     .await;
     // Three re-checks, 2 s apart on the page's clock, moved here by hand.
     until("said so", || {
         clock.advance(500);
-        text(root, "li[data-task-id='nolink']").contains("gave no video link")
+        text(root, "li[data-task-id='nolink']").contains("gave no link to the video")
     })
     .await;
     clock.advance(60_000);
