@@ -306,7 +306,7 @@ fn speech_body() -> AnyView {
                 <datalist id="known-voices">{voices}</datalist>
                 {player}
                 <label>"Voice model"<select id="f-voice_model">{options(models, VoiceModel::V2Emotion.id())}</select></label>
-                <div class="three-col">
+                <div class="three-col numbers">
                     <label>"Speed (0.5–2)"<input id="f-speed_ratio" type="text" inputmode="decimal" value="1"/></label>
                     <label>"Pitch (−10–10)"<input id="f-pitch_ratio" type="text" inputmode="decimal" value="0"/></label>
                     <label>"Volume (0.1–2)"<input id="f-volume_ratio" type="text" inputmode="decimal" value="1"/></label>

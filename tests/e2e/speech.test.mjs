@@ -163,3 +163,52 @@ journey('On a phone: both makers fit the screen, their fields stacked and readab
   await s.screenshot('speech-phone-portrait', page, { at: page.locator('#portrait-maker') });
   await s.screenshot('speech-phone-script', page, { at: page.locator('#speech-maker') });
 });
+
+journey('Checks before paying: a share-page link gets its direct link, a small portrait is said to be upscaled', async (s) => {
+  const { page, emu } = s;
+  await setKey(page, DEMO_KEY);
+  await field(page, 'Image URL').fill(emu.sample('portrait-1.png'));
+  // The sample is 768×1024; the video's long edge is 1280 px: a warning, not a refusal.
+  await see(page, 'The portrait is 768×1024 px; the video is 1280 px on its long edge, so the picture will be upscaled and may look soft.');
+  await pause();
+  await field(page, 'Audio URL').fill('https://www.dropbox.com/s/abc123/speech.mp3?dl=0');
+  await see(page, /This is a Dropbox page, not the file itself/);
+  await pause();
+  await page.getByRole('button', { name: 'Use the direct link' }).click();
+  assert.equal(await field(page, 'Audio URL').inputValue(), 'https://www.dropbox.com/s/abc123/speech.mp3?dl=1');
+  await page.waitForTimeout(300);
+  assert.equal(await page.getByText(/This is a Dropbox page/).count(), 0, 'the warning goes with the share page');
+});
+
+journey('Speech and a portrait in the provider\'s other dialects: wrapped, numeric ids, another status case, nested links, the model swapped', {
+  emulator: { quirks: ['wrapped', 'numeric-ids', 'capitalized-status', 'nested-url', 'model-fallback'], speed: 50 },
+}, async (s) => {
+  const { page, emu } = s;
+  await setKey(page, DEMO_KEY);
+  await page.getByText('No recording? Write a script').click();
+  await page.getByLabel('Script', { exact: true }).fill('Hello.');
+  await page.getByLabel(/I understand this is an estimate/).check();
+  await pause();
+  // The 202 comes wrapped, with a numeric id: the row carries the emulator's id all the same.
+  await page.getByRole('button', { name: /^Make speech/ }).click();
+  const rows = taskRows(page);
+  await waitUntilRows(page, 1);
+  const id = await rows.first().getAttribute('data-task-id');
+  assert.ok((await emu.tasks()).some((t) => String(t.task_id) === id), `the row is the emulator's task ${id}`);
+  const row = await waitForStatus(page, id, 'completed');
+  // The API read it with another model than the one asked for, and the row says so.
+  await see(row, 'Made by v1-real (asked for v2-emotion)');
+  await see(row, /s of speech/);
+  await page.getByText('No photo? Describe a face').click();
+  await page.getByLabel('Description', { exact: true }).fill('a face');
+  await pause();
+  await page.getByRole('button', { name: /^Make portrait/ }).click();
+  await waitUntilRows(page, 2);
+  const portrait = await rows.first().getAttribute('data-task-id');
+  await see(await waitForStatus(page, portrait, 'completed'), 'Use as portrait');
+  assert.equal((await emu.account(DEMO_KEY)).charged, 6 + 3, 'each charged once');
+});
+
+async function waitUntilRows(page, n) {
+  await page.waitForFunction((n) => document.querySelectorAll('[data-task-id]').length >= n, n, { timeout: 15_000 });
+}
