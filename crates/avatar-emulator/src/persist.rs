@@ -56,9 +56,16 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
+    // A temporary name of this write's own: two emulators given the same
+    // `--state` (a test's "restart" while the first still runs) once wrote
+    // one shared `.state.json.tmp` at the same time, and the second rename
+    // found no file (its start-up failed).
+    static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let tmp = dir.join(format!(
-        ".{}.tmp",
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("state")
+        ".{}.{}-{n}.tmp",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("state"),
+        std::process::id()
     ));
     {
         let mut file = std::fs::File::create(&tmp)?;
@@ -96,5 +103,28 @@ mod tests {
         assert_eq!(p.load().unwrap(), Some(store));
         std::fs::write(dir.path().join("sub/state.json"), b"{oops").unwrap();
         assert!(p.load().is_err());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn two_emulators_saving_to_one_state_file_never_fail() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.json");
+        let (a, b) = (Persister::new(path.clone()), Persister::new(path.clone()));
+        let store = Mutex::new(Store::default());
+        let saves = |p: Persister| {
+            let store = &store;
+            async move {
+                for _ in 0..100 {
+                    p.save(store).await?;
+                }
+                std::io::Result::Ok(())
+            }
+        };
+        let (ra, rb) = tokio::join!(saves(a), saves(b));
+        ra.unwrap();
+        rb.unwrap();
+        assert_eq!(Persister::new(path).load().unwrap(), Some(Store::default()));
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(left.len(), 1, "no temporary file is left behind");
     }
 }
