@@ -201,7 +201,9 @@ fn fold_out(id: &'static str, summary: String, body: fn() -> AnyView) -> impl In
     view! {
         <details class="maker" id=id on:toggle=handler(toggle)>
             <summary>{summary}</summary>
-            {move || opened.get().then(body)}
+            // Untracked: what the body reads as it is made (the task list, for
+            // the voices) must not make it again, which would drop what was typed.
+            {move || opened.get().then(|| untrack(body))}
         </details>
     }
 }
