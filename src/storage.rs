@@ -2,10 +2,12 @@
 //! deployment ([`Scope`]), so that two deployments on one origin (`/a/` and
 //! `/b/`) never see each other's tasks or key; the browser's storages
 //! ([`local`], [`Items`], a fast [`read_item`]); [`adopt_legacy`], which
-//! moves what older builds saved; the batch being sent ([`load_plan`]).
+//! moves what older builds saved; what is on its way (a batch, a chain), kept
+//! as JSON ([`load_kept`]).
 //! The saved task list's format is [`crate::tasks::format`].
 
-use crate::create::plan::Plan;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 /// The names of this deployment's items in the browser's storage: one
 /// namespace per base path, e.g. `avatar-studio@/studio/.tasks` for a page
@@ -57,6 +59,11 @@ impl Scope {
     /// Where a batch being sent keeps its rows (`localStorage`).
     pub fn batch(&self) -> String {
         self.name("batch")
+    }
+
+    /// Where "Make speech, then the video" keeps its step (`localStorage`).
+    pub fn chain(&self) -> String {
+        self.name("chain")
     }
 
     /// Where an unreadable task list is set aside (`localStorage`).
@@ -203,22 +210,22 @@ pub fn set_aside(scope: &Scope) -> Option<String> {
     Some(backup)
 }
 
-/// The batch `scope` was sending when the page was left, if any.
-pub fn load_plan(scope: &Scope) -> Option<Plan> {
-    let text = local()?.get_item(&scope.batch()).ok()??;
+/// What was kept under `name` (a batch or a chain on its way when the page
+/// was left), if any.
+pub fn load_kept<T: DeserializeOwned>(name: &str) -> Option<T> {
+    let text = local()?.get_item(name).ok()??;
     serde_json::from_str(&text).ok()
 }
 
-/// Saves the batch being sent (`None`: there is none any more).
-pub fn save_plan(scope: &Scope, plan: Option<&Plan>) {
+/// Keeps `value` under `name` (`None`: there is none any more).
+pub fn save_kept<T: Serialize>(name: &str, value: Option<&T>) {
     let Some(storage) = local() else { return };
-    let name = scope.batch();
-    match plan.and_then(|p| serde_json::to_string(p).ok()) {
+    match value.and_then(|v| serde_json::to_string(v).ok()) {
         Some(text) => {
-            let _ = storage.set_item(&name, &text);
+            let _ = storage.set_item(name, &text);
         }
         None => {
-            let _ = storage.remove_item(&name);
+            let _ = storage.remove_item(name);
         }
     }
 }

@@ -11,6 +11,7 @@ use super::plan::{Moment, Plan, RowState, variants_at_start};
 use crate::api::ApiError;
 use crate::credits::charged_to;
 use crate::ctx::{Announcer, Connection, Draft, SettingsState, Touched, now_ms};
+use crate::storage::Scope;
 use crate::tasks::record::TaskRecord;
 use crate::tasks::request::TaskRequest;
 use crate::tasks::store::TaskStore;
@@ -111,7 +112,17 @@ impl Sender {
     }
 
     /// Sends the rows of `plan` not sent yet. Every way out clears `pending`.
-    pub fn send(self, mut plan: Plan) {
+    pub fn send(self, plan: Plan) {
+        leptos::task::spawn_local(async move {
+            let _ = self.run(plan).await;
+        });
+    }
+
+    /// Sends the rows of `plan` not sent yet, says how it went, and returns
+    /// the last accepted task's id, or the answer that stopped it. Marks
+    /// itself as sending at once, before the first await, so a second
+    /// click finds it busy.
+    pub fn run(self, mut plan: Plan) -> impl Future<Output = Result<String, ApiError>> {
         let client = self.conn.client();
         let key = charged_to(client.key.as_deref());
         self.announcer.clear();
@@ -123,9 +134,9 @@ impl Sender {
         } else {
             "Sending the request…"
         });
-        leptos::task::spawn_local(async move {
+        async move {
             let mut stop = None;
-            let mut last = None;
+            let mut last = String::new();
             for i in plan.unsent() {
                 plan.rows[i].state = RowState::Sending;
                 plan.stopped = None;
@@ -147,7 +158,7 @@ impl Sender {
                 };
                 if let Some(answer) = answer {
                     let record = plan.record(i, answer, sent_ms, Some(key.clone()));
-                    last = Some(format!("task-{}", record.task_id));
+                    last.clone_from(&record.task_id);
                     self.tasks.add(record);
                 }
                 if stop.is_some() {
@@ -166,8 +177,12 @@ impl Sender {
             {
                 self.conn.balances.remember(key, *b, now_ms());
             }
-            self.report(&plan, stop, last);
-        });
+            self.report(&plan, stop.clone(), &last);
+            match stop {
+                Some(e) => Err(e),
+                None => Ok(last),
+            }
+        }
     }
 
     /// Keeps a batch (saved, and shown with its rest) while it is sent or
@@ -176,12 +191,12 @@ impl Sender {
         if plan.is_some_and(|p| !p.is_batch()) {
             return;
         }
-        self.tasks.keep_plan(plan);
+        self.tasks.keep(Scope::batch, plan);
         let _ = self.batch.try_set(plan.cloned());
     }
 
-    /// Says how sending `plan` ended; `last` is the newest task's element.
-    fn report(&self, plan: &Plan, stop: Option<ApiError>, last: Option<String>) {
+    /// Says how sending `plan` ended; `last` is the newest task's id.
+    fn report(&self, plan: &Plan, stop: Option<ApiError>, last: &str) {
         let credits = plan.rows.iter().map(|r| r.credits).sum::<u64>();
         let request = &plan.rows[0].request;
         let (kind, estimate) = (request.kind(), request.is_estimate());
@@ -219,9 +234,8 @@ impl Sender {
             )),
             Some(e) => return self.explain(e),
         }
-        if !plan.is_batch()
-            && let Some(id) = last
-        {
+        if !plan.is_batch() && !last.is_empty() {
+            let id = format!("task-{last}");
             request_animation_frame(move || focus_id(&id));
         }
     }
@@ -287,7 +301,7 @@ impl Sender {
     /// A batch the page was sending when it was left: its POST in flight
     /// counts as outcome unknown; the rest waits for the user.
     pub fn resume(&self) {
-        let Some(mut plan) = self.tasks.unsent_plan() else {
+        let Some(mut plan) = self.tasks.kept::<Plan>(Scope::batch) else {
             return;
         };
         for i in plan.interrupted() {

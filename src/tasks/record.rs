@@ -11,14 +11,14 @@ pub use super::request::{TaskRequest, TaskResult, summary};
 /// A value saved as one JSON string, `tag` or `tag:words`. Read as a string
 /// and split, it costs the wasm a fraction of a derived enum's decoder
 /// (TaskState's derived one was 2.9 KB).
-pub(super) trait TaggedText: Sized {
+pub(crate) trait TaggedText: Sized {
     /// The tag and its words (empty for none).
     fn tagged(&self) -> (&str, &str);
     /// The value for a tag and its words, if the tag is known.
     fn untagged(tag: &str, text: &str) -> Option<Self>;
 }
 
-pub(super) fn write_tagged<S: Serializer>(
+pub(crate) fn write_tagged<S: Serializer>(
     value: &impl TaggedText,
     s: S,
 ) -> Result<S::Ok, S::Error> {
@@ -28,7 +28,7 @@ pub(super) fn write_tagged<S: Serializer>(
     }
 }
 
-pub(super) fn read_tagged<'de, T: TaggedText, D: Deserializer<'de>>(d: D) -> Result<T, D::Error> {
+pub(crate) fn read_tagged<'de, T: TaggedText, D: Deserializer<'de>>(d: D) -> Result<T, D::Error> {
     let text = String::deserialize(d)?;
     let (tag, words) = text.split_once(':').unwrap_or((&text, ""));
     T::untagged(tag, words).ok_or_else(|| serde::de::Error::custom("an unknown tag"))

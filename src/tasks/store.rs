@@ -17,7 +17,6 @@ use std::time::Duration;
 use avatar_api::estimate::{self, Sample, Shape};
 use leptos::prelude::*;
 
-use crate::create::plan::Plan;
 use crate::storage::{self, Scope};
 use crate::tasks::copy::{CopyState, result_url};
 use crate::tasks::format::{self, Envelope, REMOVED_LIMIT, StorageError, TaskRecord};
@@ -80,16 +79,22 @@ pub struct TaskStore {
 }
 
 impl TaskStore {
-    /// The batch this page was sending when it was left, if any (kept beside
-    /// the tasks its rows become, [`crate::storage::load_plan`]).
-    pub fn unsent_plan(&self) -> Option<Plan> {
-        self.scope.with_value(storage::load_plan)
+    /// What was kept in this deployment's storage under `name` (the batch
+    /// this page was sending when it was left, [`Scope::batch`]; a chain,
+    /// [`Scope::chain`]), beside the tasks it becomes.
+    pub fn kept<T: serde::de::DeserializeOwned>(&self, name: fn(&Scope) -> String) -> Option<T> {
+        storage::load_kept(&self.scope.with_value(name))
     }
 
-    /// Keeps the batch being sent (`None`: there is none any more).
-    pub fn keep_plan(&self, plan: Option<&Plan>) {
-        self.scope
-            .with_value(|scope| storage::save_plan(scope, plan));
+    /// Keeps `value` under `name` (`None`: there is none any more).
+    pub fn keep<T: serde::Serialize>(&self, name: fn(&Scope) -> String, value: Option<&T>) {
+        storage::save_kept(&self.scope.with_value(name), value);
+    }
+
+    /// The task `id`, if the list holds it (tracked).
+    pub fn find(&self, id: &str) -> Option<TaskEntry> {
+        self.entries
+            .with(|entries| entries.iter().find(|e| e.has_id(id)).copied())
     }
 
     /// Reads the list saved in `scope` and starts following other tabs'
