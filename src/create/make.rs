@@ -12,6 +12,7 @@ use avatar_api::voice::{self, SCRIPT_WARN_CHARS, VoiceModel};
 use avatar_api::{FieldError, ImageRequest, Kind, VoiceRequest};
 use leptos::prelude::*;
 
+use super::chain_view::ChainControls;
 use super::plan::{NotNow, Plan, may_send};
 use super::send::Sender;
 use crate::ctx::{Clock, Connection, Draft};
@@ -322,6 +323,7 @@ fn speech_body() -> AnyView {
                 "I understand this is an estimate: the charge may differ."
             </label>
             {make_button("make-speech", "make-speech-confirm", "voice_model", request, ready)}
+            <ChainControls request ready/>
     }
     .into_any()
 }

@@ -5,6 +5,8 @@
 //! prices) is worked out once, in [`FormState`], by the pure [`plan`];
 //! sending it is [`send`]'s.
 
+pub mod chain;
+mod chain_view;
 mod cost;
 mod fields;
 mod make;
@@ -21,6 +23,7 @@ use leptos::prelude::*;
 use crate::api::curl_command;
 use crate::ctx::{Announcer, Connection, Draft, Touched};
 use crate::widgets::{CopyButton, ShowWhen, handler};
+use chain_view::ChainStatus;
 use cost::CostPanel;
 use fields::{ParamsForm, media_fields};
 use plan::Video;
@@ -71,6 +74,7 @@ pub fn CreatePanel() -> impl IntoView {
     let draft = expect_context::<Draft>();
     let state = FormState::new(draft);
     provide_context(state);
+    provide_context(chain_view::ChainRun::load());
     // A changed form makes the API's last field messages stale.
     Effect::watch(
         move || draft.form.get(),
@@ -95,6 +99,7 @@ pub fn CreatePanel() -> impl IntoView {
             <Variants/>
             <CostPanel/>
             <SubmitArea/>
+            <ChainStatus/>
             <ShareTools/>
         </section>
     }

@@ -104,7 +104,7 @@ journey('Proxy deployment at /studio/ through nginx: a whole journey to a playin
   await page.getByLabel(/^Reference voice/).fill(emu.sample('voice-2.wav'));
   await page.getByLabel(/I understand this is an estimate/).check();
   const speechPost = page.waitForResponse((r) => r.url().endsWith('/api/v2/voice/clone'));
-  await page.getByRole('button', { name: /^Make speech/ }).click();
+  await page.getByRole('button', { name: /^Make speech ·/ }).click();
   const speech = await speechPost;
   assert.equal(speech.status(), 202);
   assert.equal((await speech.request().allHeaders()).authorization, undefined, 'the page sends no key');

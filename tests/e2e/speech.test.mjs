@@ -59,7 +59,7 @@ journey('Only a key: a typed script and a described face become a video that pla
   await see(page, 'Tick “I understand this is an estimate” first.');
   await page.getByLabel(/I understand this is an estimate/).check();
   await pause();
-  const speechId = await make(page, /^Make speech/, '/api/v2/voice/clone');
+  const speechId = await make(page, /^Make speech ·/, '/api/v2/voice/clone');
   const speechRow = await waitForStatus(page, speechId, 'completed');
   await see(speechRow, `≈${SCRIPT.length} credits (estimate)`);
   await see(speechRow, /s of speech/);
@@ -114,7 +114,7 @@ journey('Bad input at the makers: each problem said where the person acts, nothi
   await page.getByLabel('Speed (0.5–2)').fill('3');
   await see(page, 'Speed must be from 0.5 to 2.');
   // A click on a button that may not send focuses the field to fix.
-  await page.getByRole('button', { name: /^Make speech/ }).click({ force: true });
+  await page.getByRole('button', { name: /^Make speech ·/ }).click({ force: true });
   assert.equal(await page.evaluate(() => document.activeElement.id), 'f-speed_ratio');
   await page.getByLabel('Speed (0.5–2)').fill('1.2');
   await pause();
@@ -138,7 +138,7 @@ journey('A 402 at the speech step: the amount in words, nothing charged', { emul
   await page.getByLabel(/I understand this is an estimate/).check();
   await pause();
   const answered = page.waitForResponse((r) => r.url().endsWith('/api/v2/voice/clone'));
-  await page.getByRole('button', { name: /^Make speech/ }).click();
+  await page.getByRole('button', { name: /^Make speech ·/ }).click();
   assert.equal((await answered).status(), 402);
   await see(page, new RegExp(`Not enough credits: this request costs ${SCRIPT.length}, the key has 5`));
   assert.equal(await taskRows(page).count(), 0, 'no task for a refused request');
@@ -156,7 +156,7 @@ journey('On a phone: both makers fit the screen, their fields stacked and readab
   // Nothing wider than the screen: no sideways scrolling on a 360 px phone.
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `the page is ${overflow} px wider than the phone`);
-  for (const id of ['speech-maker', 'portrait-maker', 'make-speech', 'make-portrait', 'f-voice_model', 'f-volume_ratio']) {
+  for (const id of ['speech-maker', 'portrait-maker', 'make-speech', 'make-portrait', 'f-voice_model', 'f-volume_ratio', 'f-chain_limit', 'make-chain']) {
     const box = await page.locator(`#${id}`).boundingBox();
     assert.ok(box.x >= 0 && box.x + box.width <= 360, `#${id} fits: ${JSON.stringify(box)}`);
   }
@@ -190,7 +190,7 @@ journey('Speech and a portrait in the provider\'s other dialects: wrapped, numer
   await page.getByLabel(/I understand this is an estimate/).check();
   await pause();
   // The 202 comes wrapped, with a numeric id: the row carries the emulator's id all the same.
-  await page.getByRole('button', { name: /^Make speech/ }).click();
+  await page.getByRole('button', { name: /^Make speech ·/ }).click();
   const rows = taskRows(page);
   await waitUntilRows(page, 1);
   const id = await rows.first().getAttribute('data-task-id');

@@ -240,6 +240,26 @@ pub fn estimate_breakdown(text: &str) -> String {
     }
 }
 
+/// Characters read per second at an average pace: about 2.5 English words.
+/// The provider says nothing of pace; this only suggests a limit before the
+/// speech exists. The speech's measured length is what prices a video.
+pub const CHARS_PER_SECOND: f64 = 14.0;
+/// CJK characters read per second at an average pace.
+pub const CJK_PER_SECOND: f64 = 4.0;
+
+/// About how long reading `text` takes, in seconds ([`CHARS_PER_SECOND`]).
+pub fn estimate_seconds(text: &str) -> f64 {
+    (text.chars())
+        .map(|c| {
+            1.0 / if is_cjk(c) {
+                CJK_PER_SECOND
+            } else {
+                CHARS_PER_SECOND
+            }
+        })
+        .sum()
+}
+
 /// File endings of recordings the API reads (its docs: "wav/mp3"; the rest
 /// are common formats a decoder takes).
 const AUDIO_ENDINGS: [&str; 8] = ["wav", "mp3", "m4a", "aac", "ogg", "oga", "flac", "opus"];
@@ -312,6 +332,13 @@ pub fn looks_like_audio(url: &str) -> bool {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn reading_time_is_estimated_per_character_cjk_slower() {
+        assert_eq!(estimate_seconds(""), 0.0);
+        assert!((estimate_seconds(&"a".repeat(140)) - 10.0).abs() < 1e-9);
+        assert!((estimate_seconds("你好你好") - 1.0).abs() < 1e-9);
+    }
 
     #[test]
     fn the_estimate_counts_cjk_twice_and_everything_else_once() {
