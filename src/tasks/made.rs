@@ -1,6 +1,8 @@
 //! What a speech or portrait task made, in its row: the recording with its
 //! length, or the picture at its size, and the button that puts it into
-//! the form ("Use this speech", "Use as portrait").
+//! the form ("Use this speech", "Use as portrait"). Once the provider's link
+//! no longer loads, the copy saved in this browser is shown instead
+//! ([`crate::tasks::saved`]), and the button goes: the API cannot read it.
 
 use avatar_api::billing::{format_seconds, seconds_to_ms};
 use avatar_api::model::Field;
@@ -9,6 +11,7 @@ use leptos::prelude::*;
 use crate::ctx::{Announcer, Draft};
 use crate::tasks::record::TaskRecord;
 use crate::tasks::request::TaskResult;
+use crate::tasks::saved::{SavedCopies, revoke};
 use crate::widgets::{field_id, focus_id, handler};
 
 /// The speech or picture `result` of `task`, with its use; `None` for a video.
@@ -24,6 +27,39 @@ pub fn made(task: &TaskRecord, result: &TaskResult) -> Option<AnyView> {
             _ => format!("Made by {used}"),
         }
     });
+    // The link, or the saved copy's `blob:` URL once the link fails; the note says which.
+    let src = RwSignal::new(url.clone());
+    let note = RwSignal::new(None::<String>);
+    on_cleanup(move || {
+        if let Some(shown) = src.try_get_untracked().filter(|u| u.starts_with("blob:")) {
+            revoke(&shown);
+        }
+    });
+    // Read here: an event handler runs with no owner, so no context.
+    let (saved, link) = (expect_context::<SavedCopies>(), url.clone());
+    let on_error = move |_| {
+        if note.get_untracked().is_some() {
+            return;
+        }
+        let link = link.clone();
+        leptos::task::spawn_local(async move {
+            let copy = saved.object_url(&link).await;
+            let said = match &copy {
+                Some(_) => {
+                    "The provider's link has expired: showing the copy saved in this browser."
+                }
+                None => {
+                    "The provider's link no longer works and no copy was saved in this browser."
+                }
+            };
+            let _ = note.try_set(Some(said.to_owned()));
+            if let Some(copy) = copy
+                && src.try_set(copy.clone()).is_some()
+            {
+                revoke(&copy);
+            }
+        });
+    };
     let view = match result {
         TaskResult::Video(_) => return None,
         TaskResult::Speech(_) => {
@@ -35,7 +71,7 @@ pub fn made(task: &TaskRecord, result: &TaskResult) -> Option<AnyView> {
             };
             view! {
                 <div class="made">
-                    <audio controls preload="metadata" src=url
+                    <audio controls preload="metadata" src=move || src.get() on:error=handler(on_error)
                         on:loadedmetadata=handler(move |ev| {
                             let audio: web_sys::HtmlMediaElement = event_target(&ev);
                             let s = audio.duration();
@@ -44,7 +80,8 @@ pub fn made(task: &TaskRecord, result: &TaskResult) -> Option<AnyView> {
                             }
                         })></audio>
                     <p class="task-sub">{move || [size.get(), model.clone()].into_iter().flatten().collect::<Vec<_>>().join(" · ")}</p>
-                    <button type="button" class="btn small" on:click=handler(use_it)>"Use this speech"</button>
+                    <p class="task-note">{move || note.get()}</p>
+                    <button type="button" class="btn small" hidden=move || note.get().is_some() on:click=handler(use_it)>"Use this speech"</button>
                 </div>
             }
             .into_any()
@@ -58,13 +95,14 @@ pub fn made(task: &TaskRecord, result: &TaskResult) -> Option<AnyView> {
             };
             view! {
                 <div class="made">
-                    <img class="made-picture" src=url alt="The portrait made from the description"
+                    <img class="made-picture" src=move || src.get() alt="The portrait made from the description" on:error=handler(on_error)
                         on:load=handler(move |ev| {
                             let img: web_sys::HtmlImageElement = event_target(&ev);
                             size.set(Some(format!("{}×{} px", img.natural_width(), img.natural_height())));
                         })/>
                     <p class="task-sub">{move || [size.get(), model.clone()].into_iter().flatten().collect::<Vec<_>>().join(" · ")}</p>
-                    <button type="button" class="btn small" on:click=handler(use_it)>"Use as portrait"</button>
+                    <p class="task-note">{move || note.get()}</p>
+                    <button type="button" class="btn small" hidden=move || note.get().is_some() on:click=handler(use_it)>"Use as portrait"</button>
                 </div>
             }
             .into_any()

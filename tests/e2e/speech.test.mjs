@@ -3,9 +3,9 @@
 // video that plays. With a person's timing: steps a moment apart, never in one tick.
 
 import assert from 'node:assert/strict';
-import { journey, DEMO_KEY } from './harness.mjs';
+import { journey, DEMO_KEY, waitUntil } from './harness.mjs';
 import {
-  assertPlayableVideo, field, generate, mediaSeconds, proCost, see, setKey, taskList, taskRows,
+  assertPlayableVideo, field, generate, mediaSeconds, proCost, see, setKey, taskList, taskRow, taskRows,
   waitForCost, waitForStatus,
 } from './ui.mjs';
 
@@ -212,3 +212,50 @@ journey('Speech and a portrait in the provider\'s other dialects: wrapped, numer
 async function waitUntilRows(page, n) {
   await page.waitForFunction((n) => document.querySelectorAll('[data-task-id]').length >= n, n, { timeout: 15_000 });
 }
+
+journey('Speech and a portrait keep their saved copies: with the links expired, the rows play and show the copies, also after a reload', {
+  emulator: { resultTtl: 12, speed: 50 },
+}, async (s) => {
+  const { page } = s;
+  await setKey(page, DEMO_KEY);
+  await page.getByText('No photo? Describe a face').click();
+  await page.getByLabel('Description', { exact: true }).fill('a face');
+  await pause();
+  const portraitId = await make(page, /^Make portrait/, '/api/v2/image/generate');
+  await page.getByText('No recording? Write a script').click();
+  await page.getByLabel('Script', { exact: true }).fill('Hello.');
+  await page.getByLabel(/I understand this is an estimate/).check();
+  await pause();
+  const speechId = await make(page, /^Make speech ·/, '/api/v2/voice/clone');
+  const links = [
+    await (await waitForStatus(page, portraitId, 'completed')).locator('img.made-picture').getAttribute('src'),
+    await (await waitForStatus(page, speechId, 'completed')).locator('audio').getAttribute('src'),
+  ];
+  // Both are kept in this browser, as videos are…
+  await waitUntil(async () => {
+    const kept = await page.evaluate(async () => {
+      const cache = await caches.open('avatar-studio@/.videos');
+      return (await cache.keys()).map((r) => r.url);
+    });
+    return links.every((l) => kept.includes(l));
+  }, { what: 'both copies saved', timeoutMs: 15_000 });
+  // …and the provider's links expire.
+  for (const link of links) {
+    await waitUntil(async () => (await fetch(link, { method: 'HEAD' })).status === 410, { what: `${link} to expire`, timeoutMs: 30_000 });
+  }
+  await page.reload();
+  const speechRow = taskRow(page, speechId);
+  const portraitRow = taskRow(page, portraitId);
+  for (const row of [speechRow, portraitRow]) {
+    await see(row, "The provider's link has expired: showing the copy saved in this browser.");
+  }
+  assert.match(await speechRow.locator('audio').getAttribute('src'), /^blob:/);
+  await page.waitForFunction((id) => {
+    const img = document.querySelector(`[data-task-id="${id}"] img.made-picture`);
+    return img && img.src.startsWith('blob:') && img.naturalWidth > 0;
+  }, portraitId);
+  await see(speechRow, /s of speech/);
+  // The API cannot read an expired link: the rows no longer offer it to the form.
+  assert.equal(await speechRow.getByRole('button', { name: 'Use this speech' }).isVisible(), false);
+  assert.equal(await portraitRow.getByRole('button', { name: 'Use as portrait' }).isVisible(), false);
+});
