@@ -14,7 +14,7 @@ pub mod plan;
 mod preview;
 mod send;
 mod submit;
-mod variants;
+pub(crate) mod variants;
 
 use avatar_api::model::Model;
 use avatar_api::{FieldError, Quote};

@@ -50,6 +50,17 @@ pub fn varied_fields(model: Model) -> &'static [Field] {
     }
 }
 
+/// Where "Use this speech" puts a speech: the form (`None`) while its
+/// speech is empty, else the first variant without one (`Some(i)`), else
+/// the form again.
+pub fn speech_slot(form: &Form, variants: &[Form]) -> Option<usize> {
+    let empty = |f: &Form| f.billing_audio_url().trim().is_empty();
+    if empty(form) {
+        return None;
+    }
+    variants.iter().position(empty)
+}
+
 /// `variant` with what it shares taken from the form (`base`).
 pub fn with_shared(base: &Form, variant: &Form) -> Form {
     Form {

@@ -81,7 +81,7 @@ pub(super) fn Variants() -> impl IntoView {
 }
 
 /// The id of variant `n`'s (from 2) input for `field`.
-fn cell_id(n: usize, field: Field) -> String {
+pub(crate) fn cell_id(n: usize, field: Field) -> String {
     format!("v{n}-{}", field.name())
 }
 

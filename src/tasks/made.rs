@@ -8,6 +8,8 @@ use avatar_api::billing::{format_seconds, seconds_to_ms};
 use avatar_api::model::Field;
 use leptos::prelude::*;
 
+use crate::create::plan::speech_slot;
+use crate::create::variants::cell_id;
 use crate::ctx::{Announcer, Draft};
 use crate::tasks::record::TaskRecord;
 use crate::tasks::request::TaskResult;
@@ -64,10 +66,29 @@ pub fn made(task: &TaskRecord, result: &TaskResult) -> Option<AnyView> {
         TaskResult::Video(_) => return None,
         TaskResult::Speech(_) => {
             let chosen = url.clone();
+            // Into the form, or the first variant still without a speech.
             let use_it = move |_| {
-                draft.form.update(|f| f.set_billing_audio(chosen.clone()));
-                announcer.say("The speech is in the form; its length is read when it loads.");
-                focus_id(&field_id(Field::AudioUrl.name()));
+                let slot = draft
+                    .form
+                    .with_untracked(|f| draft.variants.with_untracked(|v| speech_slot(f, v)));
+                let url = chosen.clone();
+                let (place, id) = match slot {
+                    None => {
+                        draft.form.update(|f| f.set_billing_audio(url));
+                        ("the form".to_owned(), field_id(Field::AudioUrl.name()))
+                    }
+                    Some(i) => {
+                        draft.variants.update(|v| v[i].set_billing_audio(url));
+                        (
+                            format!("variant {}", i + 2),
+                            cell_id(i + 2, Field::AudioUrl),
+                        )
+                    }
+                };
+                announcer.say(format!(
+                    "The speech is in {place}; its length is read when it loads."
+                ));
+                focus_id(&id);
             };
             view! {
                 <div class="made">

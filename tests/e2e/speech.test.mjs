@@ -259,3 +259,29 @@ journey('Speech and a portrait keep their saved copies: with the links expired, 
   assert.equal(await speechRow.getByRole('button', { name: 'Use this speech' }).isVisible(), false);
   assert.equal(await portraitRow.getByRole('button', { name: 'Use as portrait' }).isVisible(), false);
 });
+
+journey('Use this speech fills the form, then the first variant still without a speech', { emulator: { speed: 50 } }, async (s) => {
+  const { page, emu } = s;
+  await setKey(page, DEMO_KEY);
+  await field(page, 'Image URL').fill(emu.sample('portrait-1.png'));
+  await pause();
+  await page.getByRole('button', { name: 'Add variant' }).click();
+  await pause();
+  await page.getByText('No recording? Write a script').click();
+  await page.getByLabel(/I understand this is an estimate/).check();
+  const made = [];
+  for (const script of ['One take.', 'Another take.']) {
+    await page.getByLabel('Script', { exact: true }).fill(script);
+    await pause();
+    const id = await make(page, /^Make speech ·/, '/api/v2/voice/clone');
+    const row = await waitForStatus(page, id, 'completed');
+    made.push(await row.locator('audio').getAttribute('src'));
+    await pause();
+    await row.getByRole('button', { name: 'Use this speech' }).click();
+    await pause(300);
+  }
+  await see(page, 'The speech is in variant 2; its length is read when it loads.');
+  assert.equal(await field(page, 'Audio URL').inputValue(), made[0], 'the first speech is the form\'s');
+  assert.equal(await page.locator('#v2-audio_url').inputValue(), made[1], 'the second is variant 2\'s');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'v2-audio_url');
+});

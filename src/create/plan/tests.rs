@@ -203,3 +203,37 @@ fn may_send_gives_the_first_reason_in_the_buttons_order() {
     };
     assert_eq!(may_send(&later, &videos[..1]), Ok(()));
 }
+
+#[test]
+fn a_speech_goes_to_the_form_then_to_the_first_variant_without_one() {
+    let empty = Form {
+        audio_url: " ".into(),
+        ..form()
+    };
+    assert_eq!(speech_slot(&empty, &[form()]), None, "the form first");
+    assert_eq!(
+        speech_slot(&form(), &[form(), empty.clone(), empty.clone()]),
+        Some(1)
+    );
+    assert_eq!(
+        speech_slot(&form(), &[form()]),
+        None,
+        "all have one: the form"
+    );
+    let dual = Form {
+        model: Model::DualAvatar,
+        audio_mix_url: "https://a/mix.wav".into(),
+        ..Form::default()
+    };
+    assert_eq!(
+        speech_slot(
+            &dual,
+            &[Form {
+                model: Model::DualAvatar,
+                ..Form::default()
+            }]
+        ),
+        Some(0),
+        "Dual's billing audio is the mix"
+    );
+}
