@@ -14,6 +14,7 @@
 //! - [`advice`]: checks before paying (the speech against the duration, the
 //!   portrait against the video, share pages instead of files): warnings, not refusals.
 //! - [`billing`]: the exact cost of a request, in whole credits.
+//! - [`captions`]: timed segments tidied, written as SubRip and WebVTT, and a typed script aligned to them.
 //! - [`estimate`]: how long a task takes, and the progress and time left to show.
 //! - [`poll`]: when to check a task next, a pure schedule.
 //! - [`response`]: the answers (submit, task status, errors), read tolerantly.
@@ -50,6 +51,7 @@
 
 pub mod advice;
 pub mod billing;
+pub mod captions;
 pub mod connection;
 pub mod estimate;
 pub mod image;
