@@ -113,8 +113,11 @@ impl Sender {
 
     /// Sends the rows of `plan` not sent yet. Every way out clears `pending`.
     pub fn send(self, plan: Plan) {
+        // Made here, not in the task: it marks itself as sending at once,
+        // so a second click in the same tick finds it busy.
+        let sent = self.run(plan);
         leptos::task::spawn_local(async move {
-            let _ = self.run(plan).await;
+            let _ = sent.await;
         });
     }
 
