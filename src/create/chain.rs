@@ -19,6 +19,9 @@ use crate::form::Form;
 use crate::tasks::record::{TaggedText, TaskRecord, TaskState, read_tagged, write_tagged};
 use crate::tasks::request::{TaskRequest, TaskResult};
 
+/// A speech link that stands for the one not made yet, to check and price
+/// the video before it exists.
+const SOME_SPEECH: &str = "https://speech.invalid/speech.wav";
 /// How much longer than its estimate the speech may be in the suggested
 /// limit: room for a slower voice or pauses.
 const SUGGESTED_ROOM: f64 = 1.5;
@@ -109,7 +112,7 @@ pub fn refusal(form: &Form, has_variants: bool) -> Option<String> {
     if has_variants {
         return Some("Make speech, then the video sends one video: remove the variants, or make the speech and use it from the task list.".to_owned());
     }
-    let video = with_speech(form, "https://speech.invalid/speech.wav", 1.0);
+    let video = with_speech(form, SOME_SPEECH, 1.0);
     let first = (video.errors.iter()).find(|e| {
         e.field != Field::AudioUrl.name() && e.field != Field::AudioDurationSeconds.name()
     });
@@ -129,7 +132,7 @@ fn with_speech(form: &Form, url: &str, seconds: f64) -> plan::Video {
 /// script's estimated reading time; `None` while it has no price.
 pub fn suggested_limit(form: &Form, script: &str) -> Option<u64> {
     let seconds = (voice::estimate_seconds(script) * SUGGESTED_ROOM).max(1.0);
-    with_speech(form, "https://speech.invalid/speech.wav", seconds.ceil()).credits()
+    with_speech(form, SOME_SPEECH, seconds.ceil()).credits()
 }
 
 impl Chain {

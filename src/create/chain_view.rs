@@ -48,7 +48,6 @@ impl ChainRun {
     }
 
     /// Saves and shows `chain` (`None`: it is over).
-    /// Saves and shows `chain` (`None`: it is over).
     fn set(&self, chain: Option<Chain>) {
         self.tasks.keep(Scope::chain, chain.as_ref());
         let _ = self.chain.try_set(chain);
@@ -212,18 +211,22 @@ pub(super) fn ChainControls(
 }
 
 /// Where the chain stands, under Generate: it carries out the next step
-/// Where the chain stands, under Generate: it carries out the next step
 /// (measuring the speech once ready), and offers what is left.
 #[component]
 pub(super) fn ChainStatus() -> impl IntoView {
     let run = expect_context::<ChainRun>();
+    // The speech task the chain waits for: `None` when it waits for none,
+    // `Some(None)` when that task is no longer in the list (tracked).
+    let speech = move || {
+        let id = run
+            .chain
+            .with(|c| c.as_ref()?.speech_task().map(str::to_owned))?;
+        Some(run.tasks.find(&id))
+    };
     // The speech to measure, once ready, in the page that runs the chain.
     let measuring = RwSignal::new(None::<String>);
     Effect::new(move |_| {
-        let id = run
-            .chain
-            .with(|c| c.as_ref()?.speech_task().map(str::to_owned));
-        let task = id.map(|id| run.tasks.find(&id).map(|e| e.record.get()));
+        let task = speech().map(|entry| entry.map(|e| e.record.get()));
         let url = match task.map(|t| chain::next(t.as_ref())) {
             Some(Next::Measure(url)) if run.live.get() => Some(url),
             // A speech that will not be ready stops the chain, in any page.
@@ -238,15 +241,7 @@ pub(super) fn ChainStatus() -> impl IntoView {
         }
     });
     // Why the speech's checks wait, if they do (a rejected key, the network).
-    let waiting = Memo::new(move |_| {
-        let id = run
-            .chain
-            .with(|c| c.as_ref()?.speech_task().map(str::to_owned))?;
-        run.tasks
-            .find(&id)?
-            .record
-            .with(|t| t.check_problem.clone())
-    });
+    let waiting = Memo::new(move |_| speech()??.record.with(|t| t.check_problem.clone()));
     let forget = move |_| {
         let going = run.chain.with_untracked(|c| {
             c.as_ref()
