@@ -124,6 +124,48 @@ pub fn vtt(segments: &[Segment], language: Option<&str>) -> String {
     out
 }
 
+/// A timestamp of SubRip (`01:02:03,004`) or WebVTT (`02:03.004`, hours optional).
+fn read_timestamp(text: &str) -> Option<u64> {
+    let (clock, ms) = text.trim().split_once([',', '.'])?;
+    let ms: u64 = (ms.len() == 3).then(|| ms.parse().ok()).flatten()?;
+    let mut whole = 0u64;
+    let parts: Vec<&str> = clock.split(':').collect();
+    if !(2..=3).contains(&parts.len()) {
+        return None;
+    }
+    for part in parts {
+        whole = whole.checked_mul(60)?.checked_add(part.parse().ok()?)?;
+    }
+    whole.checked_mul(1000)?.checked_add(ms)
+}
+
+/// The cues of a SubRip or WebVTT file, in file order (the page tidies
+/// them). Cue numbers, the header, notes and cue settings are skipped;
+/// WebVTT's escapes are undone.
+pub fn parse(file: &str) -> Vec<Segment> {
+    let file = file.replace("\r\n", "\n");
+    let mut out = Vec::new();
+    for block in file.split("\n\n") {
+        let mut lines = block.lines().skip_while(|l| !l.contains("-->"));
+        let Some(timing) = lines.next() else { continue };
+        let (from, rest) = timing.split_once("-->").unwrap_or_default();
+        let to = rest.split_whitespace().next().unwrap_or_default();
+        let (Some(start_ms), Some(end_ms)) = (read_timestamp(from), read_timestamp(to)) else {
+            continue;
+        };
+        let text = (lines.collect::<Vec<_>>().join("\n"))
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&");
+        out.push(Segment {
+            start_ms,
+            end_ms,
+            text: text.trim().to_owned(),
+        });
+    }
+    out
+}
+
 /// The sentences of `script`: each ends at `.`, `!`, `?`, `…` or their CJK
 /// forms, or at a line break; whitespace between them is left out.
 pub fn sentences(script: &str) -> Vec<String> {
@@ -265,6 +307,19 @@ mod tests {
                 seg(7_000, 7_001, "d")
             ]
         );
+    }
+
+    #[test]
+    fn srt_and_vtt_read_back_what_was_written() {
+        let s = vec![
+            seg(0, 1_200, "Hi & <you>"),
+            seg(3_723_004, 3_725_999, "Two\nlines"),
+        ];
+        assert_eq!(parse(&srt(&s)), s);
+        assert_eq!(parse(&vtt(&s, Some("en"))), s);
+        let crlf = "WEBVTT\r\n\r\nNOTE x\r\n\r\n00:01.500 --> 00:02.000 align:start\r\nHi\r\n";
+        assert_eq!(parse(crlf), [seg(1_500, 2_000, "Hi")]);
+        assert_eq!(parse("1\n00:00:01 --> 00:00:02\nno ms\n"), []);
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The kinds of task a key can run, and what differs between them on the
-//! wire: where a task is polled and which field holds its result.
+//! wire: where a task is polled and which field holds its result link
+//! (captions have none: their result is the transcript itself).
 
 use serde::{Deserialize, Serialize};
 
@@ -19,17 +20,20 @@ pub enum Kind {
     Speech,
     /// A picture from a description (image generate).
     Portrait,
+    /// Timed words of a recording or video (speech to text), for captions.
+    Captions,
 }
 
 impl Kind {
     /// Every kind, in the order the page lists them.
-    pub const ALL: [Kind; 3] = [Kind::Video, Kind::Speech, Kind::Portrait];
+    pub const ALL: [Kind; 4] = [Kind::Video, Kind::Speech, Kind::Portrait, Kind::Captions];
 
     /// Where a task of this kind is polled, before its id.
     pub fn status_path(self) -> &'static str {
         match self {
             Kind::Video => AVATAR_TASKS_PATH,
             Kind::Speech | Kind::Portrait => TASKS_PATH,
+            Kind::Captions => crate::transcribe::STATUS_PATH,
         }
     }
 
@@ -40,6 +44,7 @@ impl Kind {
             Kind::Video => &["videoUrl", "video_url", "result_url"],
             Kind::Speech => &["audioUrl", "audio_url", "result_url"],
             Kind::Portrait => &["imageUrl", "image_url", "result_url"],
+            Kind::Captions => &[],
         }
     }
 
@@ -49,6 +54,7 @@ impl Kind {
             Kind::Video => "video",
             Kind::Speech => "speech",
             Kind::Portrait => "portrait",
+            Kind::Captions => "captions",
         }
     }
 }

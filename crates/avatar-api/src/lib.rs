@@ -14,6 +14,7 @@
 //! - [`advice`]: checks before paying (the speech against the duration, the
 //!   portrait against the video, share pages instead of files): warnings, not refusals.
 //! - [`billing`]: the exact cost of a request, in whole credits.
+//! - [`transcribe`]: speech to text (`/api/v2/voice/transcribe`), its checks, exact price and answer.
 //! - [`captions`]: timed segments tidied, written as SubRip and WebVTT, and a typed script aligned to them.
 //! - [`estimate`]: how long a task takes, and the progress and time left to show.
 //! - [`poll`]: when to check a task next, a pure schedule.
@@ -61,6 +62,7 @@ pub mod number;
 pub mod poll;
 pub mod request;
 pub mod response;
+pub mod transcribe;
 pub mod validate;
 pub mod voice;
 

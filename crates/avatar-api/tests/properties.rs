@@ -672,6 +672,8 @@ fn any_task() -> impl Strategy<Value = Task> {
                 audio_url,
                 image_url,
                 provider_used,
+                transcript: None,
+                subtitles: None,
             },
         )
 }

@@ -145,6 +145,7 @@ impl Work {
             }
             Kind::Speech => Work::Voice(VoiceRequest::from_json(body).map_err(|e| e.message)?),
             Kind::Portrait => Work::Image(ImageRequest::from_json(body).map_err(|e| e.message)?),
+            Kind::Captions => return Err("transcriptions are not emulated yet".to_owned()),
         })
     }
 }
@@ -340,6 +341,8 @@ impl Job {
             audio_url: link(Kind::Speech),
             image_url: link(Kind::Portrait),
             provider_used: Some(provider.to_owned()),
+            transcript: None,
+            subtitles: None,
         }
     }
 

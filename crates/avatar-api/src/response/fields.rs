@@ -27,7 +27,7 @@ pub(super) fn number_of(m: &Map<String, Value>, keys: &[&str]) -> Option<f64> {
 }
 
 /// A finite number given as a JSON number or a numeric string.
-pub(super) fn number(v: &Value) -> Option<f64> {
+pub(crate) fn number(v: &Value) -> Option<f64> {
     match v {
         Value::Number(n) => n.as_f64(),
         Value::String(s) => crate::number::parse_decimal(s.trim()),

@@ -41,6 +41,7 @@ mod task;
 pub use envelope::{ErrorBody, ErrorDetail};
 pub use error::{ProviderError, parse_error_body};
 pub use excerpt::{EXCERPT_MAX_CHARS, excerpt};
+pub(crate) use fields::number;
 pub use parse::{NotUnderstood, parse_submit, parse_task};
 pub use status::TaskStatus;
 pub use submit::SubmitResponse;

@@ -6,6 +6,7 @@ use serde_json::{Map, Value};
 use super::fields::{code_of, number, number_of, string_of, task_id_of};
 use super::status::{TaskStatus, status_of};
 use crate::kind::Kind;
+use crate::transcribe::{Subtitles, Transcript, subtitles_of, transcript_of};
 use crate::validate;
 
 /// A failed task's error: `{code, message, type}`, or a plain string.
@@ -91,6 +92,12 @@ pub struct Task {
     /// Which upstream ran it.
     #[serde(rename = "providerUsed", skip_serializing_if = "Option::is_none")]
     pub provider_used: Option<String>,
+    /// A transcription's words and times, when the answer has `segments`.
+    #[serde(skip)]
+    pub transcript: Option<Transcript>,
+    /// Subtitles a voice clone made when asked, under any name saying so.
+    #[serde(skip)]
+    pub subtitles: Option<Subtitles>,
 }
 
 /// Objects (or strings) that may hold the result.
@@ -156,6 +163,8 @@ impl Task {
             audio_url: link_of(m, Kind::Speech),
             image_url: link_of(m, Kind::Portrait),
             provider_used: string_of(m, &["providerUsed", "provider_used"]),
+            transcript: transcript_of(m),
+            subtitles: subtitles_of(m),
         }
     }
 
@@ -178,6 +187,7 @@ impl Task {
             Kind::Video => &self.video_url,
             Kind::Speech => &self.audio_url,
             Kind::Portrait => &self.image_url,
+            Kind::Captions => return None,
         };
         link.as_deref().filter(|url| validate::is_http_url(url))
     }
