@@ -7,6 +7,8 @@
 use avatar_api::billing::format_seconds;
 use avatar_api::number::parse_decimal;
 use leptos::prelude::*;
+
+use crate::captions::view::CaptionTrack;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlVideoElement;
 
@@ -289,7 +291,8 @@ fn Player(shown: Memo<Vec<TaskEntry>>) -> impl IntoView {
             .enumerate()
             .map(|(i, entry)| {
                 let t = entry.record.get_untracked();
-                let (src, on_error, note) = saved_or_link(saved, entry, t.result_url().unwrap_or_default().to_owned());
+                let link = t.result_url().unwrap_or_default().to_owned();
+                let (src, on_error, note) = saved_or_link(saved, entry, link.clone());
                 let sent = format!("sent {}", local_time(t.submitted_ms));
                 let label = format!("{} · {} · {sent}", t.request.label(), t.request.summary());
                 let radio_id = format!("cmp-sound-{i}");
@@ -299,7 +302,9 @@ fn Player(shown: Memo<Vec<TaskEntry>>) -> impl IntoView {
                             aria-label=label.clone()
                             on:timeupdate=handler(on_time) on:seeked=handler(on_time) on:loadedmetadata=handler(on_meta)
                             on:error=handler(on_error)
-                            on:ended=handler(move |_| if i == 0 { playing.set(false) })></video>
+                            on:ended=handler(move |_| if i == 0 { playing.set(false) })>
+                            <CaptionTrack link/>
+                        </video>
                         <p class="task-note" aria-live="polite">{note}</p>
                         <figcaption>
                             <strong>{t.request.label()}</strong>

@@ -9,10 +9,11 @@
 //! ([`settings`]), the create card ([`create`]), the tasks ([`tasks`]: a
 //! task's record and life, the saved list, the status checks, the saved
 //! copies of videos, the history file, the list on screen), side-by-side
-//! viewing ([`compare`]) and the credit log ([`credits`]).
+//! viewing ([`compare`]), captions ([`captions`]) and the credit log ([`credits`]).
 
 pub mod api;
 pub mod app;
+pub mod captions;
 pub mod compare;
 pub mod config;
 pub mod create;

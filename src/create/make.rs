@@ -383,7 +383,7 @@ pub(super) fn RecentPortraits() -> impl IntoView {
         (tasks.results().into_iter())
             .filter_map(|e| {
                 e.record.with(|t| match &t.result {
-                    Some(r) if r.kind() == Kind::Portrait => Some(r.url().to_owned()),
+                    Some(r) if r.kind() == Kind::Portrait => r.link().map(str::to_owned),
                     _ => None,
                 })
             })

@@ -12,7 +12,7 @@ mod fields;
 mod make;
 pub mod plan;
 mod preview;
-mod send;
+pub(crate) mod send;
 mod submit;
 pub(crate) mod variants;
 

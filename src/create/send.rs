@@ -26,7 +26,7 @@ const DUPLICATE_WINDOW_MS: u64 = 10 * 60 * 1000;
 /// What sending needs: the contexts it touches and its own state. Made
 /// once by [`super::submit::SubmitArea`] and provided to its parts.
 #[derive(Clone, Copy)]
-pub(super) struct Sender {
+pub(crate) struct Sender {
     conn: Connection,
     pub announcer: Announcer,
     tasks: TaskStore,
@@ -63,6 +63,11 @@ impl Sender {
             question: RwSignal::new(None),
             confirm_id,
         }
+    }
+
+    /// A request is out (tracked).
+    pub fn is_sending(&self) -> bool {
+        self.pending.get()
     }
 
     /// What "may we send?" depends on at `now` (tracked).

@@ -17,6 +17,7 @@ use avatar_api::estimate::Sample;
 use avatar_api::{Kind, TaskStatus};
 
 use crate::api::{ApiError, CheckFailure, TaskAnswer};
+use crate::captions::Captions;
 use crate::tasks::record::{TaskRecord, TaskResult, TaskState};
 
 /// How many times a "completed" answer without a usable link is re-checked
@@ -115,8 +116,16 @@ fn answered(
         s.retry_after_ms = None;
     }
     let kind = task.request.kind();
-    let link = remote.usable_link(kind).map(str::to_owned);
-    if remote.status == TaskStatus::Completed && link.is_none() {
+    // A link, or a transcription's words (the page keeps those itself).
+    let made = match (kind, remote.transcript.clone()) {
+        (Kind::Captions, Some(words)) => {
+            Some(TaskResult::Captions(Captions::from_transcript(words)))
+        }
+        _ => remote
+            .usable_link(kind)
+            .and_then(|url| TaskResult::of(kind, url.to_owned())),
+    };
+    if remote.status == TaskStatus::Completed && made.is_none() {
         // A person's check takes the answer as it is.
         let linkless = schedule.map_or(LINKLESS_RECHECKS + 1, |s| {
             s.linkless += 1;
@@ -133,8 +142,8 @@ fn answered(
         task.progress = Some(p);
     }
     task.check_problem = None;
-    if let Some(url) = link {
-        task.result = Some(TaskResult::of(kind, url));
+    if made.is_some() {
+        task.result = made;
     }
     if remote.status == TaskStatus::Completed && task.result.is_none() {
         task.answer = Some(excerpt);
@@ -289,6 +298,46 @@ mod tests {
         );
         assert_eq!(again, Change::next(Next::Stop));
         assert_eq!(task.finished_ms, Some(SENT + 90_000));
+    }
+
+    #[test]
+    fn a_finished_transcription_keeps_its_lines_tidied_and_saved() {
+        let mut task = running();
+        task.request = crate::tasks::request::TaskRequest::Captions(
+            avatar_api::transcribe::TranscribeRequest::new("https://cdn.test/r.mp4", 2.5),
+        );
+        // Completed without segments yet: waiting, as for a link.
+        let change = apply(
+            &mut task,
+            answer(r#"{"status":"completed","text":"Hi"}"#),
+            Some(&mut Schedule::default()),
+            true,
+            SENT + 3_000,
+        );
+        assert_eq!(change, Change::next(Next::After(LINKLESS_DELAY_MS)));
+        let change = apply(
+            &mut task,
+            answer(
+                r#"{"status":"completed","language":"en","segments":[{"start":"1.0","end":2.4,"text":" there."},{"start":0,"end":1.2,"text":"Hi"}]}"#,
+            ),
+            Some(&mut Schedule::default()),
+            true,
+            SENT + 4_000,
+        );
+        assert_eq!(change.event, Some(Event::Finished));
+        let captions = task.result.as_ref().and_then(|r| r.captions()).unwrap();
+        assert_eq!(captions.language.as_deref(), Some("en"));
+        let times: Vec<_> = captions
+            .lines
+            .iter()
+            .map(|l| (l.start_ms, l.end_ms))
+            .collect();
+        assert_eq!(times, [(0, 1_000), (1_000, 2_400)]);
+        assert!(captions.note.contains("sorted"), "{}", captions.note);
+        assert_eq!(task.result_url(), None, "captions are no link");
+        let saved = serde_json::to_value(&task).unwrap();
+        assert_eq!(saved["result"]["captions"]["lines"][1]["text"], "there.");
+        assert_eq!(serde_json::from_value::<TaskRecord>(saved).unwrap(), task);
     }
 
     #[test]

@@ -8,19 +8,24 @@ use avatar_api::billing::{format_seconds, seconds_to_ms};
 use avatar_api::model::Field;
 use leptos::prelude::*;
 
+use crate::captions::view::CaptionsFor;
 use crate::create::plan::speech_slot;
 use crate::create::variants::cell_id;
 use crate::ctx::{Announcer, Draft};
 use crate::tasks::record::TaskRecord;
 use crate::tasks::request::TaskResult;
 use crate::tasks::saved::{SavedCopies, revoke};
+use crate::tasks::video::media_seconds;
 use crate::widgets::{field_id, focus_id, handler};
 
 /// The speech or picture `result` of `task`, with its use; `None` for a video.
 pub fn made(task: &TaskRecord, result: &TaskResult) -> Option<AnyView> {
     let (draft, announcer) = (expect_context::<Draft>(), expect_context::<Announcer>());
-    let url = result.url().to_owned();
+    let url = result.link()?.to_owned();
     let size = RwSignal::new(None::<String>);
+    // A speech's length, read when it loads: it prices captions.
+    let seconds = RwSignal::new(None::<f64>);
+    let script = task.request.speech().map(|r| r.text.clone());
     // The API may use another model than the one asked for: say which it used.
     let model = task.model_used.clone().map(|used| {
         let asked = task.request.speech().map(|s| s.model.as_str());
@@ -63,7 +68,7 @@ pub fn made(task: &TaskRecord, result: &TaskResult) -> Option<AnyView> {
         });
     };
     let view = match result {
-        TaskResult::Video(_) => return None,
+        TaskResult::Video(_) | TaskResult::Captions(_) => return None,
         TaskResult::Speech(_) => {
             let chosen = url.clone();
             // Into the form, or the first variant still without a speech.
@@ -94,15 +99,14 @@ pub fn made(task: &TaskRecord, result: &TaskResult) -> Option<AnyView> {
                 <div class="made">
                     <audio controls preload="metadata" src=move || src.get() on:error=handler(on_error)
                         on:loadedmetadata=handler(move |ev| {
-                            let audio: web_sys::HtmlMediaElement = event_target(&ev);
-                            let s = audio.duration();
-                            if s.is_finite() && s > 0.0 {
-                                size.set(Some(format!("{} s of speech", format_seconds(seconds_to_ms(s)))));
-                            }
+                            let s = media_seconds(&ev);
+                            seconds.set(s);
+                            size.set(s.map(|s| format!("{} s of speech", format_seconds(seconds_to_ms(s)))));
                         })></audio>
                     <p class="task-sub">{move || [size.get(), model.clone()].into_iter().flatten().collect::<Vec<_>>().join(" · ")}</p>
                     <p class="task-note">{move || note.get()}</p>
                     <button type="button" class="btn small" hidden=move || note.get().is_some() on:click=handler(use_it)>"Use this speech"</button>
+                    <CaptionsFor link=url.clone() name=task.task_id.clone() seconds=seconds.into() script=script.clone()/>
                 </div>
             }
             .into_any()

@@ -262,7 +262,7 @@ impl TaskRecord {
 
     /// The link to what it made, once completed.
     pub fn result_url(&self) -> Option<&str> {
-        self.result.as_ref().map(TaskResult::url)
+        self.result.as_ref().and_then(TaskResult::link)
     }
 
     /// True while the page should keep checking on it.

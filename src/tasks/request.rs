@@ -7,22 +7,26 @@ use avatar_api::billing::{format_seconds, seconds_to_ms};
 use avatar_api::estimate::Shape;
 use avatar_api::image::IMAGE_PRICE;
 use avatar_api::model::{self, Model};
+use avatar_api::transcribe::{self, TranscribeRequest};
 use avatar_api::{AvatarRequest, ImageRequest, Kind, VoiceRequest};
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
 use super::record::{TaggedText, read_tagged, write_tagged};
+use crate::captions::Captions;
 
 /// The saved name of a speech request's endpoint (beside the avatar models' ids).
 const SPEECH_TAG: &str = "voice-clone";
 /// The saved name of a portrait request's endpoint.
 const PORTRAIT_TAG: &str = "image-generate";
+/// The saved name of a transcription's endpoint.
+const CAPTIONS_TAG: &str = "voice-transcribe";
 
 /// What a task asked for: the request sent, typed by kind. Saved as
 /// `{"model": <endpoint>, "body": {...}}`, one form for every kind
 /// (`avatar-pro`, `digital-human`, `dual-avatar`, `voice-clone`,
-/// `image-generate`).
+/// `image-generate`, `voice-transcribe`).
 #[derive(Debug, Clone, PartialEq)]
 pub enum TaskRequest {
     /// A talking video, from one of the three avatar endpoints.
@@ -31,6 +35,8 @@ pub enum TaskRequest {
     Speech(VoiceRequest),
     /// A picture drawn from a description.
     Portrait(ImageRequest),
+    /// The timed words of a finished video or speech, for its captions.
+    Captions(TranscribeRequest),
 }
 
 impl From<AvatarRequest> for TaskRequest {
@@ -57,6 +63,7 @@ impl Serialize for TaskRequest {
             TaskRequest::Video(r) => r.model().id(),
             TaskRequest::Speech(_) => SPEECH_TAG,
             TaskRequest::Portrait(_) => PORTRAIT_TAG,
+            TaskRequest::Captions(_) => CAPTIONS_TAG,
         };
         Out {
             model,
@@ -73,6 +80,9 @@ impl<'de> Deserialize<'de> for TaskRequest {
         Ok(match model.as_str() {
             SPEECH_TAG => TaskRequest::Speech(VoiceRequest::from_json(&body).map_err(typed)?),
             PORTRAIT_TAG => TaskRequest::Portrait(ImageRequest::from_json(&body).map_err(typed)?),
+            CAPTIONS_TAG => {
+                TaskRequest::Captions(TranscribeRequest::from_json(&body).map_err(typed)?)
+            }
             id => {
                 let model =
                     Model::from_id(id).ok_or_else(|| D::Error::custom("an unknown model"))?;
@@ -90,6 +100,7 @@ impl TaskRequest {
             TaskRequest::Video(_) => Kind::Video,
             TaskRequest::Speech(_) => Kind::Speech,
             TaskRequest::Portrait(_) => Kind::Portrait,
+            TaskRequest::Captions(_) => Kind::Captions,
         }
     }
 
@@ -109,12 +120,21 @@ impl TaskRequest {
         }
     }
 
+    /// The transcription request, for a captions task.
+    pub fn captions(&self) -> Option<&TranscribeRequest> {
+        match self {
+            TaskRequest::Captions(request) => Some(request),
+            _ => None,
+        }
+    }
+
     /// Where it is sent, relative to the API base URL.
     pub fn submit_path(&self) -> &'static str {
         match self {
             TaskRequest::Video(r) => r.model().submit_path(),
             TaskRequest::Speech(_) => avatar_api::voice::CLONE_PATH,
             TaskRequest::Portrait(_) => avatar_api::image::GENERATE_PATH,
+            TaskRequest::Captions(_) => transcribe::TRANSCRIBE_PATH,
         }
     }
 
@@ -124,6 +144,7 @@ impl TaskRequest {
             TaskRequest::Video(r) => r.to_json(),
             TaskRequest::Speech(r) => r.to_json(),
             TaskRequest::Portrait(r) => r.to_json(),
+            TaskRequest::Captions(r) => r.to_json(),
         }
     }
 
@@ -133,6 +154,7 @@ impl TaskRequest {
             TaskRequest::Video(r) => r.quote().map(|q| q.credits),
             TaskRequest::Speech(r) => Some(r.estimate()),
             TaskRequest::Portrait(_) => Some(IMAGE_PRICE),
+            TaskRequest::Captions(r) => r.price(),
         }
     }
 
@@ -142,6 +164,7 @@ impl TaskRequest {
             TaskRequest::Video(r) => r.validate(),
             TaskRequest::Speech(r) => r.validate(),
             TaskRequest::Portrait(r) => r.validate(),
+            TaskRequest::Captions(r) => r.validate(),
         };
         checked.err().unwrap_or_default()
     }
@@ -159,6 +182,7 @@ impl TaskRequest {
             TaskRequest::Video(request) => request.model().label(),
             TaskRequest::Speech(_) => "Speech",
             TaskRequest::Portrait(_) => "Portrait",
+            TaskRequest::Captions(_) => "Captions",
         }
     }
 
@@ -176,6 +200,12 @@ impl TaskRequest {
                 let model = r.image_model().map_or(r.model.as_str(), |m| m.label());
                 format!("“{}” · {} · {model}", shortened(&r.prompt), r.size)
             }
+            TaskRequest::Captions(r) => format!(
+                "The words of {} s of audio · {}",
+                r.duration_seconds
+                    .map_or("?".to_owned(), |s| format_seconds(seconds_to_ms(s))),
+                r.audio_url.rsplit('/').next().unwrap_or_default()
+            ),
         }
     }
 
@@ -183,7 +213,7 @@ impl TaskRequest {
     pub fn thumbnail_url(&self) -> Option<&str> {
         match self {
             TaskRequest::Video(request) => request.thumbnail_url(),
-            TaskRequest::Speech(_) | TaskRequest::Portrait(_) => None,
+            _ => None,
         }
     }
 
@@ -191,7 +221,7 @@ impl TaskRequest {
     pub fn shape(&self) -> Option<Shape> {
         match self {
             TaskRequest::Video(request) => request.shape(),
-            TaskRequest::Speech(_) | TaskRequest::Portrait(_) => None,
+            _ => None,
         }
     }
 }
@@ -206,10 +236,12 @@ fn shortened(text: &str) -> String {
     }
 }
 
-/// What a finished task made, at the link the provider serves it from. The
-/// list, Compare, the saved copies and the history file reach it through
-/// [`TaskResult::url`]. Saved as one string ([`TaggedText`]):
-/// `video:<link>`, `speech:<link>`, `portrait:<link>`.
+/// What a finished task made: a video, speech or picture at the link the
+/// provider serves it from ([`TaskResult::link`]), or captions, kept here.
+/// The list, Compare, the saved copies and the history file reach it
+/// through these methods. A link is saved as one string ([`TaggedText`]):
+/// `video:<link>`, `speech:<link>`, `portrait:<link>`; captions as
+/// `{"captions": {...}}`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TaskResult {
     /// A talking video (the avatar endpoints).
@@ -218,39 +250,58 @@ pub enum TaskResult {
     Speech(String),
     /// A picture.
     Portrait(String),
+    /// The timed words of a video or speech.
+    Captions(Captions),
 }
 
 impl TaggedText for TaskResult {
     fn tagged(&self) -> (&str, &str) {
-        (self.kind().noun(), self.url())
+        (self.kind().noun(), self.link().unwrap_or_default())
     }
 
     fn untagged(tag: &str, text: &str) -> Option<Self> {
         let kind = Kind::ALL.into_iter().find(|k| k.noun() == tag)?;
-        Some(TaskResult::of(kind, text.to_owned()))
+        TaskResult::of(kind, text.to_owned())
     }
+}
+
+#[derive(Serialize, Deserialize)]
+struct SavedCaptions<T> {
+    captions: T,
 }
 
 impl Serialize for TaskResult {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        write_tagged(self, s)
+        match self {
+            TaskResult::Captions(captions) => SavedCaptions { captions }.serialize(s),
+            _ => write_tagged(self, s),
+        }
     }
 }
 
 impl<'de> Deserialize<'de> for TaskResult {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        read_tagged(d)
+        match Value::deserialize(d)? {
+            Value::String(text) => {
+                read_tagged(serde::de::value::StringDeserializer::<D::Error>::new(text))
+            }
+            saved => serde_json::from_value::<SavedCaptions<Captions>>(saved)
+                .map(|s| TaskResult::Captions(s.captions))
+                .map_err(D::Error::custom),
+        }
     }
 }
 
 impl TaskResult {
-    /// What a task of `kind` made, at `url`.
-    pub fn of(kind: Kind, url: String) -> TaskResult {
-        match kind {
+    /// What a task of `kind` made, at `url` (`None` for captions: they are
+    /// no link).
+    pub fn of(kind: Kind, url: String) -> Option<TaskResult> {
+        Some(match kind {
             Kind::Video => TaskResult::Video(url),
             Kind::Speech => TaskResult::Speech(url),
             Kind::Portrait => TaskResult::Portrait(url),
-        }
+            Kind::Captions => return None,
+        })
     }
 
     /// What kind of thing it is.
@@ -259,13 +310,25 @@ impl TaskResult {
             TaskResult::Video(_) => Kind::Video,
             TaskResult::Speech(_) => Kind::Speech,
             TaskResult::Portrait(_) => Kind::Portrait,
+            TaskResult::Captions(_) => Kind::Captions,
         }
     }
 
-    /// The link to what the task made.
-    pub fn url(&self) -> &str {
+    /// The link to what the task made (captions have none).
+    pub fn link(&self) -> Option<&str> {
         match self {
-            TaskResult::Video(url) | TaskResult::Speech(url) | TaskResult::Portrait(url) => url,
+            TaskResult::Video(url) | TaskResult::Speech(url) | TaskResult::Portrait(url) => {
+                Some(url)
+            }
+            TaskResult::Captions(_) => None,
+        }
+    }
+
+    /// The captions, for a transcription.
+    pub fn captions(&self) -> Option<&Captions> {
+        match self {
+            TaskResult::Captions(captions) => Some(captions),
+            _ => None,
         }
     }
 }

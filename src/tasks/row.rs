@@ -9,11 +9,12 @@ use avatar_api::estimate::{format_duration, progress};
 use avatar_api::validate::is_http_url;
 use leptos::prelude::*;
 
+use crate::captions::view::CaptionsMade;
 use crate::ctx::{Announcer, Clock, Connection, Draft};
 use crate::form::Form;
 use crate::tasks::made::made;
 use crate::tasks::poller::{AUTO_CHECK_LIMIT_MS, StatusChecks, check_now, taking_long};
-use crate::tasks::record::{TaskRecord, TaskState, status_label};
+use crate::tasks::record::{TaskRecord, TaskResult, TaskState, status_label};
 use crate::tasks::saved::SavedCopies;
 use crate::tasks::store::{TaskEntry, TaskStore};
 use crate::tasks::video::ResultVideo;
@@ -116,9 +117,10 @@ fn task_outcome(entry: TaskEntry, poster: Option<String>) -> impl IntoView {
             .map(|e| e.message.clone())
             .filter(|m| !m.is_empty());
         match status {
-            TaskStatus::Completed => match t.result.as_ref().filter(|r| is_http_url(r.url())) {
+            TaskStatus::Completed => match t.result.as_ref().filter(|r| r.link().is_none_or(is_http_url)) {
+                Some(TaskResult::Captions(_)) => view! { <CaptionsMade entry/> }.into_any(),
                 Some(r) => made(&t, r).unwrap_or_else(|| {
-                    view! { <ResultVideo entry url=r.url().to_owned() poster=poster.clone()/> }.into_any()
+                    view! { <ResultVideo entry url=r.link().unwrap_or_default().to_owned() poster=poster.clone()/> }.into_any()
                 }),
                 None => view! {
                     <p class="task-error">{format!("Finished, but the API gave no link to the {}.", t.request.kind().noun())}</p>

@@ -222,6 +222,31 @@ impl TaskStore {
             .with(|e| e.iter().filter(|t| t.result.get()).copied().collect())
     }
 
+    /// The newest transcription of the video or speech at `link`, whatever
+    /// its state (tracked on the list, not on other tasks' progress: a
+    /// task's request never changes).
+    pub fn captions_for(&self, link: &str) -> Option<TaskEntry> {
+        self.entries.with(|e| {
+            e.iter().copied().find(|t| {
+                (t.record)
+                    .try_with_untracked(|t| {
+                        t.request.captions().is_some_and(|c| c.audio_url == link)
+                    })
+                    .unwrap_or(false)
+            })
+        })
+    }
+
+    /// The task that made what is at `link` (untracked).
+    pub fn made(&self, link: &str) -> Option<TaskRecord> {
+        (self
+            .entries
+            .with_untracked(|e| e.iter().map(|t| t.record).collect::<Vec<_>>()))
+        .into_iter()
+        .filter_map(|r| r.try_get_untracked())
+        .find(|t| t.result_url() == Some(link))
+    }
+
     /// Expected total time of a task of this shape, learned from the
     /// finished tasks (tracked); for a request the page cannot read, that of
     /// a default Pro task ([`Shape::default_pro`]).

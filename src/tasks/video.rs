@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 
+use crate::captions::view::{CaptionTrack, CaptionsFor};
 use crate::ctx::Connection;
 use crate::tasks::saved::{CopyState, SavedCopies, fetch_link, mark_removed, note, revoke};
 use crate::tasks::store::{TaskEntry, TaskStore};
@@ -17,6 +18,13 @@ use crate::widgets::{CopyButton, effect, handler};
 #[component]
 pub fn ResultVideo(entry: TaskEntry, url: String, poster: Option<String>) -> impl IntoView {
     let saved = expect_context::<SavedCopies>();
+    // Its length, read when it loads: it prices captions.
+    let seconds = RwSignal::new(None::<f64>);
+    // The words of the speech it says, when that speech was made here from a script.
+    let script = entry.record.with_untracked(|t| {
+        let speech = t.request.video()?.speech_url()?;
+        tasks_script(&expect_context::<TaskStore>(), speech)
+    });
     let tasks = expect_context::<TaskStore>();
     let conn = expect_context::<Connection>();
     saved.look_up_while_shown(entry);
@@ -107,16 +115,31 @@ pub fn ResultVideo(entry: TaskEntry, url: String, poster: Option<String>) -> imp
     };
     view! {
         <video class="result" controls playsinline preload="metadata" src=src poster=poster
-            hidden=dead on:error=handler(on_error) on:play=handler(on_play)></video>
+            hidden=dead on:error=handler(on_error) on:play=handler(on_play)
+            on:loadedmetadata=handler(move |ev| seconds.set(media_seconds(&ev)))>
+            <CaptionTrack link=url.clone()/>
+        </video>
         <p class="task-note saved-note" aria-live="polite">
             {move || note(&kept.get(), broken.get(), conn.online.get())}
         </p>
         <div class="task-actions">
             <a class="btn small" href=src download=format!("{}.mp4", entry.id()) target="_blank" rel="noopener noreferrer">"Download"</a>
-            <CopyButton label="Copy link" text=Signal::stored(url)/>
+            <CopyButton label="Copy link" text=Signal::stored(url.clone())/>
             <button type="button" class="btn small ghost" hidden=move || copy_action().is_none()
                 on:click=handler(on_copy_action)>{move || copy_action().unwrap_or_default()}</button>
         </div>
         <p class="hint">"Result links expire after a day or two: download what you want to keep."</p>
+        <CaptionsFor link=url.clone() name=entry.id() seconds=seconds.into() script/>
     }
+}
+
+/// The script a speech made in this page was read from.
+pub fn tasks_script(tasks: &TaskStore, speech: &str) -> Option<String> {
+    tasks.made(speech)?.request.speech().map(|r| r.text.clone())
+}
+
+/// The length of the media element an event came from, once known.
+pub fn media_seconds(ev: &web_sys::Event) -> Option<f64> {
+    let media: web_sys::HtmlMediaElement = event_target(ev);
+    Some(media.duration()).filter(|s| s.is_finite() && *s > 0.0)
 }

@@ -5,10 +5,12 @@
 //! Times are whole milliseconds (the segments' seconds rounded once, as
 //! billing rounds audio lengths), so every file is exact to the millisecond.
 
+use serde::{Deserialize, Serialize};
+
 use crate::billing::seconds_to_ms;
 
 /// One caption: from `start_ms` to `end_ms`, saying `text`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Segment {
     /// When it starts, ms from the start of the audio.
     pub start_ms: u64,

@@ -272,6 +272,15 @@ impl AvatarRequest {
         }
     }
 
+    /// The one speech the video says (none for two speakers).
+    pub fn speech_url(&self) -> Option<&str> {
+        match self {
+            AvatarRequest::Pro(r) => Some(&r.audio_url),
+            AvatarRequest::DigitalHuman(r) => Some(&r.audio_url),
+            AvatarRequest::Dual(_) => None,
+        }
+    }
+
     /// The JSON body to send.
     pub fn to_json(&self) -> Value {
         serde_json::to_value(self).unwrap_or(Value::Null)
