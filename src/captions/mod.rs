@@ -43,7 +43,7 @@ impl Captions {
         let tidied = captions::tidy(&mut segments);
         let mut said = Vec::new();
         if tidied.reordered {
-            said.push("the API sent its lines out of order: they are sorted by time".to_owned());
+            said.push("The API sent its lines out of order: they are sorted by time".to_owned());
         }
         if tidied.clipped > 0 {
             said.push(format!(
@@ -65,19 +65,10 @@ impl Captions {
                 plural(unreadable)
             ));
         }
-        let note = match said.split_first() {
-            None => String::new(),
-            Some((first, rest)) => {
-                let mut text = first.clone();
-                for part in rest {
-                    text.push_str("; ");
-                    text.push_str(part);
-                }
-                let mut chars = text.chars();
-                let first = chars.next().map(|c| c.to_uppercase().to_string());
-                format!("{}{}.", first.unwrap_or_default(), chars.as_str())
-            }
-        };
+        let mut note = said.join("; ");
+        if !note.is_empty() {
+            note.push('.');
+        }
         Captions {
             language,
             lines: segments,

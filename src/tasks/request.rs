@@ -13,7 +13,7 @@ use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
-use super::record::{TaggedText, read_tagged, write_tagged};
+use super::record::{TaggedText, write_tagged};
 use crate::captions::Captions;
 
 /// The saved name of a speech request's endpoint (beside the avatar models' ids).
@@ -265,9 +265,10 @@ impl TaggedText for TaskResult {
     }
 }
 
-#[derive(Serialize, Deserialize)]
-struct SavedCaptions<T> {
-    captions: T,
+/// Saved captions: `{"captions": {...}}`.
+#[derive(Serialize)]
+struct SavedCaptions<'a> {
+    captions: &'a Captions,
 }
 
 impl Serialize for TaskResult {
@@ -279,16 +280,40 @@ impl Serialize for TaskResult {
     }
 }
 
+/// Reads a link's tagged string, or saved captions, without a buffered
+/// `Value` (each deserializer a derived type meets costs the wasm its copy).
+struct ResultVisitor;
+
+impl<'de> serde::de::Visitor<'de> for ResultVisitor {
+    type Value = TaskResult;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a tagged link or captions")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<TaskResult, E> {
+        let (tag, words) = text.split_once(':').unwrap_or((text, ""));
+        TaskResult::untagged(tag, words).ok_or_else(|| E::custom("an unknown tag"))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<TaskResult, A::Error> {
+        let mut found = None;
+        while let Some(key) = map.next_key::<String>()? {
+            if key == "captions" {
+                found = Some(map.next_value::<Captions>()?);
+            } else {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        found
+            .map(TaskResult::Captions)
+            .ok_or_else(|| A::Error::custom("no captions"))
+    }
+}
+
 impl<'de> Deserialize<'de> for TaskResult {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        match Value::deserialize(d)? {
-            Value::String(text) => {
-                read_tagged(serde::de::value::StringDeserializer::<D::Error>::new(text))
-            }
-            saved => serde_json::from_value::<SavedCaptions<Captions>>(saved)
-                .map(|s| TaskResult::Captions(s.captions))
-                .map_err(D::Error::custom),
-        }
+        d.deserialize_any(ResultVisitor)
     }
 }
 
