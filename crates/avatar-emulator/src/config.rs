@@ -215,6 +215,15 @@ pub enum Quirk {
     /// A completed voice clone reports `model: "v1-real"`, `providerUsed:
     /// "v1-async"`, whatever was asked (as the docs' Tasks example does).
     ModelFallback,
+    /// A transcription's segment times are strings with two decimals
+    /// (`"start": "1.20"`).
+    SegmentsAsStrings,
+    /// A transcription's segments come out of order (neighbours swapped) and
+    /// each overlaps the next by 200 ms.
+    UnorderedSegments,
+    /// A transcription's segments carry Whisper's extra keys (`id`, `seek`,
+    /// `tokens`, `words`, `avg_logprob`, …) and their `text` a leading space.
+    WhisperSegments,
 }
 
 /// `sk_name=CREDITS` from the command line.
@@ -342,6 +351,9 @@ mod tests {
             "slow-submit",
             "waf-403",
             "model-fallback",
+            "segments-as-strings",
+            "unordered-segments",
+            "whisper-segments",
         ] {
             assert!(e.contains(name), "{name} not listed in {e}");
             assert!(EmulatorConfig::try_parse_from(["x", "--quirks", name]).is_ok());
