@@ -104,6 +104,11 @@ pub struct EmulatorConfig {
         value_name = "estimate|free|N-per-char"
     )]
     pub voice_price: VoicePrice,
+    /// The top-level field of a completed voice clone that asked for
+    /// `generate_subtitle`, holding the link of its `.srt`. The provider's
+    /// name for it is not documented (VOICE-IMAGE-CAPTIONS.md §1.6).
+    #[arg(long, default_value = "subtitleUrl", value_name = "NAME", value_parser = field_name)]
+    pub subtitle_field: String,
 }
 
 /// How a voice clone is priced (`--voice-price`).
@@ -255,6 +260,14 @@ impl FromStr for KeySpec {
     }
 }
 
+/// A JSON key for `--subtitle-field`: letters, digits, `_` and `-`.
+fn field_name(s: &str) -> Result<String, String> {
+    let fine =
+        !s.is_empty() && (s.chars()).all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    fine.then(|| s.to_owned())
+        .ok_or_else(|| format!("expected a field name (letters, digits, _ or -), got {s:?}"))
+}
+
 fn probability(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
         Ok(p) if (0.0..=1.0).contains(&p) => Ok(p),
@@ -302,6 +315,17 @@ mod tests {
         assert_eq!(c.result_ttl, Some(3));
         assert!(EmulatorConfig::try_parse_from(["x", "--result-ttl", "1.5"]).is_err());
         assert!(EmulatorConfig::try_parse_from(["x", "--result-ttl", "-1"]).is_err());
+    }
+
+    #[test]
+    fn the_subtitle_field_is_a_plain_name() {
+        assert_eq!(defaults().subtitle_field, "subtitleUrl");
+        let field = |name: &str| {
+            EmulatorConfig::try_parse_from(["x", "--subtitle-field", name])
+                .map(|c| c.subtitle_field)
+        };
+        assert_eq!(field("srt_url").unwrap(), "srt_url");
+        assert!(field("").is_err() && field("a b").is_err() && field("a\"").is_err());
     }
 
     #[test]

@@ -269,6 +269,17 @@ pub struct TimedLine {
     pub text: String,
 }
 
+impl TimedLine {
+    /// The segment the contract writes captions from.
+    pub fn segment(&self) -> avatar_api::captions::Segment {
+        avatar_api::captions::Segment {
+            start_ms: self.start_ms,
+            end_ms: self.end_ms,
+            text: self.text.clone(),
+        }
+    }
+}
+
 /// What a transcription heard: its text, language and timed segments.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Transcript {
@@ -448,8 +459,15 @@ impl Job {
     /// The body of a status check: the [`view`](Job::view), and once
     /// completed what the docs add: `"_type": "image.generate"` on an image;
     /// `_type: "voice.transcribe"`, `text`, `language` and `segments` on a
-    /// transcription.
-    pub fn answer(&self, now_ms: u64, progress: ProgressMode, base_url: &str) -> Value {
+    /// transcription; and on a voice clone that asked for `generate_subtitle`
+    /// the link of its `.srt` under `subtitle_field` (`--subtitle-field`).
+    pub fn answer(
+        &self,
+        now_ms: u64,
+        progress: ProgressMode,
+        base_url: &str,
+        subtitle_field: &str,
+    ) -> Value {
         let mut body =
             serde_json::to_value(self.view(now_ms, progress, base_url)).unwrap_or(Value::Null);
         let Some(object) = body
@@ -461,6 +479,10 @@ impl Job {
         match &self.request {
             Work::Image(_) => {
                 object.insert("_type".to_owned(), json!("image.generate"));
+            }
+            Work::Voice(r) if r.generate_subtitle => {
+                let link = format!("{base_url}/results/{}", self.subtitle_file());
+                object.insert(subtitle_field.to_owned(), json!(link));
             }
             Work::Transcribe(_) => {
                 object.insert("_type".to_owned(), json!("voice.transcribe"));
@@ -476,6 +498,12 @@ impl Job {
             _ => {}
         }
         body
+    }
+
+    /// The subtitle file of a voice clone that asked for `generate_subtitle`,
+    /// `<task_id>.srt`.
+    pub fn subtitle_file(&self) -> String {
+        format!("{}.srt", self.task_id)
     }
 
     /// The result file's name, `<task_id>.<mp4|wav|png>`.
@@ -793,14 +821,14 @@ mod tests {
     fn voice_tasks_answer_with_audio_url_and_the_fallback_model_once_completed() {
         let mut t = voice("v", 5);
         t.fallback = true;
-        let body = t.answer(0, ProgressMode::Null, "http://h");
+        let body = t.answer(0, ProgressMode::Null, "http://h", "subtitleUrl");
         assert_eq!(
             (&body["capability"], &body["action"], &body["model"]),
             (&json!("voice"), &json!("clone"), &json!("v2-emotion"))
         );
         assert!(body.get("audioUrl").is_none());
         t.phase = Phase::Completed;
-        let body = t.answer(0, ProgressMode::Null, "http://h");
+        let body = t.answer(0, ProgressMode::Null, "http://h", "subtitleUrl");
         assert_eq!(body["audioUrl"], "http://h/results/v.wav");
         assert_eq!(body["model"], "v1-real");
         assert_eq!(body["providerUsed"], "v1-async");
@@ -825,12 +853,12 @@ mod tests {
             ..job("i", "sk_a", 3)
         };
         assert!(
-            t.answer(0, ProgressMode::Null, "http://h")
+            t.answer(0, ProgressMode::Null, "http://h", "subtitleUrl")
                 .get("_type")
                 .is_none()
         );
         t.phase = Phase::Completed;
-        let body = t.answer(0, ProgressMode::Null, "http://h");
+        let body = t.answer(0, ProgressMode::Null, "http://h", "subtitleUrl");
         assert_eq!(body["_type"], "image.generate");
         assert_eq!(body["imageUrl"], "http://h/results/i.png");
         assert_eq!(body["model"], "gpt-image-2");
@@ -849,7 +877,7 @@ mod tests {
         assert!(s.fail("c", task_error("x", "y"), 3));
         let a = &s.accounts["sk_a"];
         assert_eq!((a.credits, a.charged, a.refunded, a.held), (10, 5, 5, 0));
-        let pending = t.answer(0, ProgressMode::Null, "http://h");
+        let pending = t.answer(0, ProgressMode::Null, "http://h", "subtitleUrl");
         assert_eq!(
             (&pending["capability"], &pending["action"]),
             (&json!("voice"), &json!("transcribe"))
@@ -871,7 +899,7 @@ mod tests {
                 },
             ],
         ));
-        let done = t.answer(0, ProgressMode::Null, "http://h");
+        let done = t.answer(0, ProgressMode::Null, "http://h", "subtitleUrl");
         assert_eq!(done["_type"], "voice.transcribe");
         assert_eq!(done["text"], "One. Two.");
         assert_eq!(done["language"], "en");
@@ -884,6 +912,23 @@ mod tests {
         let saved = serde_json::to_value(&t).unwrap();
         assert_eq!(saved["kind"], "captions");
         assert_eq!(serde_json::from_value::<Job>(saved).unwrap(), t);
+    }
+
+    #[test]
+    fn a_clone_asked_for_subtitles_links_its_srt_under_the_configured_name() {
+        let mut t = voice("v", 5);
+        if let Work::Voice(r) = &mut t.request {
+            r.generate_subtitle = true;
+        }
+        assert!(
+            t.answer(0, ProgressMode::Null, "http://h", "srt")
+                .get("srt")
+                .is_none()
+        );
+        t.phase = Phase::Completed;
+        let done = t.answer(0, ProgressMode::Null, "http://h", "srt");
+        assert_eq!(done["srt"], "http://h/results/v.srt");
+        assert_eq!(done["audioUrl"], "http://h/results/v.wav");
     }
 
     #[test]

@@ -152,7 +152,7 @@ pub(crate) fn signature_mismatch() -> Response {
         .into_response()
 }
 
-/// The result links a completed task may carry.
+/// The result links a completed task may carry (and `--subtitle-field`).
 const LINKS: [&str; 3] = ["videoUrl", "audioUrl", "imageUrl"];
 /// A completed transcription's result fields, nested by `nested-url`.
 const TRANSCRIPT: [&str; 3] = ["text", "language", "segments"];
@@ -240,8 +240,12 @@ fn success_body(config: &EmulatorConfig, mut body: Value) -> Value {
         if let Some(Value::Array(segments)) = object.get_mut("segments") {
             quirky_segments(config, segments);
         }
+        let links = LINKS
+            .iter()
+            .copied()
+            .chain([config.subtitle_field.as_str()]);
         let mut result = Map::new();
-        for link in LINKS {
+        for link in links {
             if config.has(Quirk::SignedResults)
                 && let Some(Value::String(url)) = object.get_mut(link)
                 && let Some(file) = url.rsplit('/').next().map(str::to_owned)
@@ -479,12 +483,18 @@ mod tests {
     }
 
     #[test]
-    fn nested_url_nests_the_transcript() {
+    fn nested_url_nests_the_transcript_and_the_subtitle_link() {
         let body = success_body(&config("nested-url"), transcript());
         assert_eq!(body["result"]["segments"][1]["text"], "Two.");
         assert_eq!(body["result"]["language"], "en");
         assert!(body.get("segments").is_none() && body.get("text").is_none());
         assert_eq!(body["_type"], "voice.transcribe");
+        let clone = json!({"status": "completed", "audioUrl": "http://h/results/a.wav",
+                           "subtitleUrl": "http://h/results/a.srt"});
+        assert_eq!(
+            success_body(&config("nested-url"), clone)["result"],
+            json!({"audioUrl": "http://h/results/a.wav", "subtitleUrl": "http://h/results/a.srt"})
+        );
     }
 
     #[test]

@@ -541,7 +541,13 @@ fn answer_task(
         .get(&id)
         .filter(|t| t.key == key && shown_here(t))
         .ok_or(AppError::TaskNotFound)?;
-    Ok(Json(job.answer(now_ms(), state.config.progress, &base)))
+    let config = &state.config;
+    Ok(Json(job.answer(
+        now_ms(),
+        config.progress,
+        &base,
+        &config.subtitle_field,
+    )))
 }
 
 /// What this server is, for a person who opens it in a browser.
@@ -596,7 +602,7 @@ async fn sample_file(
 }
 
 /// `GET /results/{task_id}.mp4` (`.wav` for speech, `.png` for pictures,
-/// and HEAD), with Range support so a `<video>` can seek; `410 Gone` once
+/// `.srt` for a voice clone's subtitles; and HEAD), with Range support so a `<video>` can seek; `410 Gone` once
 /// `--result-ttl` seconds have passed since the task completed, or once the
 /// file was deleted by `--max-results-mb`.
 async fn result_file(
@@ -621,7 +627,8 @@ async fn result_file(
     let path = state.dirs.results.join(&name);
     let expired = match state.store().tasks.get(id) {
         Some(t) if t.phase == Phase::Completed && t.request.has_result_file() => {
-            if t.request.extension() != extension {
+            let subtitles = matches!(&t.request, Work::Voice(r) if r.generate_subtitle);
+            if t.request.extension() != extension && !(subtitles && extension == "srt") {
                 return Err(AppError::NotFound);
             }
             t.link_expired(state.config.result_ttl, now_ms())

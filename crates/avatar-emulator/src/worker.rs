@@ -128,7 +128,13 @@ async fn produce(state: &AppState, task: &Job, out: &Path) -> Result<Made, TaskE
             // follows from its URL (`crate::speech`).
             Work::Voice(request) => {
                 let _permit = state.renders.acquire().await;
-                speech::render(request, &dir, out).await.map(Made::Speech)
+                match speech::render(request, &dir, out).await {
+                    Ok(lines) if request.generate_subtitle => {
+                        let subtitles = state.dirs.results.join(task.subtitle_file());
+                        (write_subtitles(&lines, &subtitles).await).map(|()| Made::Speech(lines))
+                    }
+                    rendered => rendered.map(Made::Speech),
+                }
             }
             Work::Image(request) => {
                 let aspect = request.aspect().unwrap_or(avatar_api::Aspect::Square);
@@ -149,6 +155,17 @@ async fn produce(state: &AppState, task: &Job, out: &Path) -> Result<Made, TaskE
     .await;
     let _ = tokio::fs::remove_dir_all(&dir).await;
     result
+}
+
+/// Writes the sentences of a voice clone as a SubRip file at `path`
+/// (atomically), for `generate_subtitle`.
+async fn write_subtitles(lines: &[TimedLine], path: &Path) -> Result<(), media::RenderError> {
+    let segments: Vec<_> = lines.iter().map(TimedLine::segment).collect();
+    let tmp = path.with_extension("srt.part");
+    let written = tokio::fs::write(&tmp, avatar_api::captions::srt(&segments)).await;
+    written
+        .and(tokio::fs::rename(&tmp, path).await)
+        .map_err(|e| media::RenderError::new(format!("cannot store the subtitles: {e}")))
 }
 
 /// Fails a task and refunds it (once), then saves.

@@ -1,14 +1,16 @@
 //! Voice transcribe over real HTTP: the emulator's own speech heard
 //! sentence by sentence (also inside a video it rendered), any other audio
 //! as stand-in segments between silences, the price pre-deducted and
-//! refunded on failure, every bad input and the quirks of the segments.
+//! refunded on failure, every bad input, the quirks of the segments, and
+//! a voice clone's `generate_subtitle` link to an `.srt`.
 
 mod common;
 
 use std::time::{Duration, Instant};
 
-use avatar_api::captions::sentences;
+use avatar_api::captions::{parse, sentences};
 use avatar_api::response::parse_task;
+use avatar_api::transcribe::Subtitles;
 use common::{Answer, Emu};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -107,9 +109,9 @@ fn segments(body: &Value) -> Vec<(f64, f64, String)> {
 }
 
 #[tokio::test]
-async fn own_speech_is_heard_sentence_by_sentence() {
+async fn own_speech_is_heard_sentence_by_sentence_and_its_subtitles_match() {
     let emu = Emu::start(&["--speed", "2000", "--progress", "null"]).await;
-    let clone = speech(&emu, SCRIPT, json!({})).await;
+    let clone = speech(&emu, SCRIPT, json!({"generate_subtitle": true})).await;
     let audio = clone["audioUrl"].as_str().unwrap();
     let clone_id = clone["task_id"].as_str().unwrap();
     let length = seconds_of(&emu, audio).await;
@@ -180,7 +182,41 @@ async fn own_speech_is_heard_sentence_by_sentence() {
     assert_eq!(transcript.segments.len(), 3);
     assert_eq!(transcript.language.as_deref(), Some("en"));
 
+    // The clone's subtitles: the same sentences at the same times, no extra charge.
+    let link = clone["subtitleUrl"].as_str().unwrap();
+    assert_eq!(link, emu.url(&format!("/results/{clone_id}.srt")));
+    assert_eq!(
+        parse_task(&clone.to_string()).unwrap().subtitles,
+        Some(Subtitles::Link(link.to_owned()))
+    );
+    let response = emu.client.get(link).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["access-control-allow-origin"], "*");
+    let srt = response.text().await.unwrap();
+    assert!(srt.starts_with("1\n00:00:00,000 --> 00:00:0"), "{srt}");
+    assert_eq!(parse(&srt), transcript.segments);
+    let file = tempfile::Builder::new().suffix(".srt").tempfile().unwrap();
+    std::fs::write(file.path(), &srt).unwrap();
+    let probe = std::process::Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-show_entries",
+            "stream=codec_name",
+            "-of",
+            "csv=p=0",
+        ])
+        .arg(file.path())
+        .output()
+        .unwrap();
+    assert!(probe.status.success());
+    assert_eq!(String::from_utf8_lossy(&probe.stdout).trim(), "subrip");
     assert_eq!(emu.account(KEY).await["charged"], clone_price + price);
+    // Without generate_subtitle there is no field and no file.
+    let plain = speech(&emu, "Just one.", json!({})).await;
+    assert!(plain.get("subtitleUrl").is_none(), "{plain}");
+    let plain_srt = format!("/results/{}.srt", plain["task_id"].as_str().unwrap());
+    assert_eq!(emu.get(&plain_srt, "").await.status, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]
@@ -456,7 +492,7 @@ async fn audio_that_cannot_be_heard_fails_the_task_and_is_refunded() {
 }
 
 #[tokio::test]
-async fn quirks_reshape_the_segments() {
+async fn quirks_reshape_the_segments_and_the_subtitle_field() {
     let emu = Emu::start(&[
         "--speed",
         "2000",
@@ -495,15 +531,17 @@ async fn quirks_reshape_the_segments() {
     let emu = Emu::start(&[
         "--speed",
         "2000",
+        "--subtitle-field",
+        "srt_url",
         "--quirks",
-        "whisper-segments,nested-url,wrapped,numeric-ids,capitalized-status",
+        "whisper-segments,nested-url,wrapped,numeric-ids,capitalized-status,signed-results",
     ])
     .await;
     let accepted = emu
         .post(
             CLONE,
             KEY,
-            &json!({"text": SCRIPT, "reference_audio_url": emu.sample("voice-2.wav")}),
+            &json!({"text": SCRIPT, "reference_audio_url": emu.sample("voice-2.wav"), "generate_subtitle": true}),
         )
         .await;
     let clone_id = accepted.body["data"]["task_id"].as_u64().unwrap();
@@ -512,6 +550,16 @@ async fn quirks_reshape_the_segments() {
     })
     .await;
     let result = &clone["data"]["result"];
+    let srt_link = result["srt_url"].as_str().unwrap();
+    assert!(
+        srt_link.starts_with(&emu.url(&format!("/results/{clone_id}.srt?X-Amz-Expires="))),
+        "{clone}"
+    );
+    assert!(clone["data"].get("subtitleUrl").is_none());
+    let srt = emu.client.get(srt_link).send().await.unwrap();
+    assert_eq!(srt.status(), StatusCode::OK);
+    let unsigned = emu.get(&format!("/results/{clone_id}.srt"), "").await;
+    assert_eq!(unsigned.status, StatusCode::FORBIDDEN);
     let audio = result["audioUrl"].as_str().unwrap();
     let length = seconds_of(&emu, audio).await;
     let accepted = emu
@@ -554,7 +602,7 @@ async fn transcriptions_survive_a_restart_with_state() {
     let state = dir.path().join("state.json").display().to_string();
     let args = ["--speed", "2000", "--state", &state];
     let first = Emu::start_in(&data, &args).await;
-    let clone = speech(&first, SCRIPT, json!({})).await;
+    let clone = speech(&first, SCRIPT, json!({"generate_subtitle": true})).await;
     let audio = clone["audioUrl"].as_str().unwrap();
     let length = seconds_of(&first, audio).await;
     let id = submit(
@@ -580,4 +628,6 @@ async fn transcriptions_survive_a_restart_with_state() {
         transcription(&second, &again).await["segments"],
         before["segments"]
     );
+    let srt = format!("/results/{}.srt", clone["task_id"].as_str().unwrap());
+    assert_eq!(second.get(&srt, "").await.status, StatusCode::OK);
 }
