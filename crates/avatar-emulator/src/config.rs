@@ -104,6 +104,11 @@ pub struct EmulatorConfig {
         value_name = "estimate|free|N-per-char"
     )]
     pub voice_price: VoicePrice,
+    /// The top-level field of a completed voice clone that asked for
+    /// `generate_subtitle`, holding the link of its `.srt`. The provider's
+    /// name for it is not documented (VOICE-IMAGE-CAPTIONS.md §1.6).
+    #[arg(long, default_value = "subtitleUrl", value_name = "NAME", value_parser = field_name)]
+    pub subtitle_field: String,
 }
 
 /// How a voice clone is priced (`--voice-price`).
@@ -215,6 +220,15 @@ pub enum Quirk {
     /// A completed voice clone reports `model: "v1-real"`, `providerUsed:
     /// "v1-async"`, whatever was asked (as the docs' Tasks example does).
     ModelFallback,
+    /// A transcription's segment times are strings with two decimals
+    /// (`"start": "1.20"`).
+    SegmentsAsStrings,
+    /// A transcription's segments come out of order (neighbours swapped) and
+    /// each overlaps the next by 200 ms.
+    UnorderedSegments,
+    /// A transcription's segments carry Whisper's extra keys (`id`, `seek`,
+    /// `tokens`, `words`, `avg_logprob`, …) and their `text` a leading space.
+    WhisperSegments,
 }
 
 /// `sk_name=CREDITS` from the command line.
@@ -244,6 +258,14 @@ impl FromStr for KeySpec {
             credits,
         })
     }
+}
+
+/// A JSON key for `--subtitle-field`: letters, digits, `_` and `-`.
+fn field_name(s: &str) -> Result<String, String> {
+    let fine =
+        !s.is_empty() && (s.chars()).all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    fine.then(|| s.to_owned())
+        .ok_or_else(|| format!("expected a field name (letters, digits, _ or -), got {s:?}"))
 }
 
 fn probability(s: &str) -> Result<f64, String> {
@@ -296,6 +318,17 @@ mod tests {
     }
 
     #[test]
+    fn the_subtitle_field_is_a_plain_name() {
+        assert_eq!(defaults().subtitle_field, "subtitleUrl");
+        let field = |name: &str| {
+            EmulatorConfig::try_parse_from(["x", "--subtitle-field", name])
+                .map(|c| c.subtitle_field)
+        };
+        assert_eq!(field("srt_url").unwrap(), "srt_url");
+        assert!(field("").is_err() && field("a b").is_err() && field("a\"").is_err());
+    }
+
+    #[test]
     fn voice_prices() {
         assert_eq!(defaults().voice_price, VoicePrice::Estimate);
         let price = |flag: &str| {
@@ -342,6 +375,9 @@ mod tests {
             "slow-submit",
             "waf-403",
             "model-fallback",
+            "segments-as-strings",
+            "unordered-segments",
+            "whisper-segments",
         ] {
             assert!(e.contains(name), "{name} not listed in {e}");
             assert!(EmulatorConfig::try_parse_from(["x", "--quirks", name]).is_ok());

@@ -312,3 +312,17 @@ pub async fn check_reference(
         .await
         .map(|_| ())
 }
+
+/// Downloads the audio (or video) to transcribe into `dir` and checks it
+/// has sound with a length; the file and what ffprobe found.
+pub async fn fetch_speech(
+    http: &reqwest::Client,
+    config: &EmulatorConfig,
+    dir: &Path,
+    url: &str,
+) -> Result<(PathBuf, MediaProbe), PrepareError> {
+    let inputs = Inputs { http, config, dir };
+    inputs
+        .fetch("audio_url", url, &[Kind::Audio, Kind::Video])
+        .await
+}

@@ -6,6 +6,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use avatar_api::response::codes;
+use avatar_api::transcribe::TranscribeRequest;
 use avatar_api::{
     AvatarRequest, ImageRequest, Kind, Model, Task, TaskError, TaskStatus, VoiceModel, VoiceRequest,
 };
@@ -24,6 +25,15 @@ pub const VOICE_PRIOR_MS: u64 = 7_000;
 /// An image runs this long before jitter and `--speed` (the docs give no
 /// latency; our choice).
 pub const IMAGE_PRIOR_MS: u64 = 10_000;
+/// A transcription runs this long before jitter and `--speed`, plus
+/// [`TRANSCRIBE_MS_PER_SECOND`] per second of audio (the docs give no
+/// latency; our choice).
+pub const TRANSCRIBE_PRIOR_MS: u64 = 2_000;
+/// See [`TRANSCRIBE_PRIOR_MS`].
+pub const TRANSCRIBE_MS_PER_SECOND: f64 = 200.0;
+/// The model a transcription is saved with (`--state`, `/_emulator/tasks`);
+/// its answers name none, as in the docs.
+const TRANSCRIBE_MODEL: &str = "whisper";
 /// A task stays `pending` for a tenth of its run time…
 pub const PENDING_FRACTION: f64 = 0.1;
 /// …but at most this long.
@@ -50,7 +60,8 @@ fn is_zero(n: &u64) -> bool {
 }
 
 /// What a task makes: a video from one of the avatar endpoints, speech
-/// (voice clone) or a picture (image generate), with its validated request.
+/// (voice clone), a picture (image generate) or a transcript (voice
+/// transcribe), with its validated request.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Work {
     /// `POST /api/v2/avatar/*`.
@@ -59,6 +70,8 @@ pub enum Work {
     Voice(VoiceRequest),
     /// `POST /api/v2/image/generate`.
     Image(ImageRequest),
+    /// `POST /api/v2/voice/transcribe`.
+    Transcribe(TranscribeRequest),
 }
 
 impl Work {
@@ -68,6 +81,7 @@ impl Work {
             Work::Avatar(_) => Kind::Video,
             Work::Voice(_) => Kind::Speech,
             Work::Image(_) => Kind::Portrait,
+            Work::Transcribe(_) => Kind::Captions,
         }
     }
 
@@ -75,7 +89,7 @@ impl Work {
     pub fn capability(&self) -> &'static str {
         match self {
             Work::Avatar(_) => "avatar",
-            Work::Voice(_) => "voice",
+            Work::Voice(_) | Work::Transcribe(_) => "voice",
             Work::Image(_) => "image",
         }
     }
@@ -86,6 +100,7 @@ impl Work {
             Work::Avatar(r) => r.model().action(),
             Work::Voice(_) => "clone",
             Work::Image(_) => "generate",
+            Work::Transcribe(_) => "transcribe",
         }
     }
 
@@ -95,23 +110,32 @@ impl Work {
             Work::Avatar(r) => r.model().id(),
             Work::Voice(r) => &r.model,
             Work::Image(r) => &r.model,
+            Work::Transcribe(_) => TRANSCRIBE_MODEL,
         }
     }
 
-    /// The result file's extension: `mp4`, `wav` or `png`.
+    /// The result file's extension: `mp4`, `wav` or `png`; `json` for a
+    /// transcription, which keeps its result in the task, not in a file.
     pub fn extension(&self) -> &'static str {
         match self {
             Work::Avatar(_) => "mp4",
             Work::Voice(_) => "wav",
             Work::Image(_) => "png",
+            Work::Transcribe(_) => "json",
         }
+    }
+
+    /// Whether the result is a file under `/results/` (not a transcription).
+    pub fn has_result_file(&self) -> bool {
+        !matches!(self, Work::Transcribe(_))
     }
 
     /// Whether the price is settled when the task completes (voice and
     /// image: held at submit, charged on completion, released on failure)
-    /// rather than charged at submit and refunded on failure (avatars).
+    /// rather than charged at submit and refunded on failure (avatars and
+    /// transcriptions: "pre-deducted … auto-refunded on failure").
     pub fn settles_on_completion(&self) -> bool {
-        !matches!(self, Work::Avatar(_))
+        matches!(self, Work::Voice(_) | Work::Image(_))
     }
 
     /// The request as its JSON body.
@@ -120,6 +144,7 @@ impl Work {
             Work::Avatar(r) => r.to_json(),
             Work::Voice(r) => r.to_json(),
             Work::Image(r) => r.to_json(),
+            Work::Transcribe(r) => r.to_json(),
         }
     }
 
@@ -131,6 +156,7 @@ impl Work {
             Work::Avatar(AvatarRequest::Dual(r)) => r.metadata.clone(),
             Work::Voice(r) => r.metadata.clone(),
             Work::Image(_) => None,
+            Work::Transcribe(r) => r.metadata.clone(),
         }
     }
 
@@ -145,7 +171,9 @@ impl Work {
             }
             Kind::Speech => Work::Voice(VoiceRequest::from_json(body).map_err(|e| e.message)?),
             Kind::Portrait => Work::Image(ImageRequest::from_json(body).map_err(|e| e.message)?),
-            Kind::Captions => return Err("transcriptions are not emulated yet".to_owned()),
+            Kind::Captions => {
+                Work::Transcribe(TranscribeRequest::from_json(body).map_err(|e| e.message)?)
+            }
         })
     }
 }
@@ -221,6 +249,77 @@ pub struct Job {
     /// (`--quirks model-fallback`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub fallback: bool,
+    /// A voice task's sentences, timed as they were rendered (empty until
+    /// then): what a transcription of its speech hears.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub spoken: Vec<TimedLine>,
+    /// A transcription's result, once heard.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transcript: Option<Transcript>,
+}
+
+/// A stretch of audio and what is said in it, in whole milliseconds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimedLine {
+    /// Where it starts in the audio.
+    pub start_ms: u64,
+    /// Where it ends.
+    pub end_ms: u64,
+    /// What is said.
+    pub text: String,
+}
+
+impl TimedLine {
+    /// The segment the contract writes captions from.
+    pub fn segment(&self) -> avatar_api::captions::Segment {
+        avatar_api::captions::Segment {
+            start_ms: self.start_ms,
+            end_ms: self.end_ms,
+            text: self.text.clone(),
+        }
+    }
+}
+
+/// What a transcription heard: its text, language and timed segments.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Transcript {
+    /// Every segment's text, joined by spaces.
+    pub text: String,
+    /// The language code reported, e.g. `en`.
+    pub language: String,
+    /// The segments, in order.
+    pub segments: Vec<TimedLine>,
+}
+
+impl Transcript {
+    /// A transcript of `segments`, its text theirs joined by spaces.
+    pub fn new(language: &str, segments: Vec<TimedLine>) -> Transcript {
+        let text = (segments.iter())
+            .map(|s| s.text.as_str())
+            .collect::<Vec<_>>()
+            .join(" ");
+        Transcript {
+            text,
+            language: language.to_owned(),
+            segments,
+        }
+    }
+
+    /// Its fields as the docs show them: `text`, `language` and
+    /// `segments: [{start, end, text}]` in seconds.
+    fn fields(&self) -> [(&'static str, Value); 3] {
+        let seconds = |ms: u64| ms as f64 / 1000.0;
+        let segments: Vec<Value> = (self.segments.iter())
+            .map(
+                |s| json!({"start": seconds(s.start_ms), "end": seconds(s.end_ms), "text": s.text}),
+            )
+            .collect();
+        [
+            ("text", json!(self.text)),
+            ("language", json!(self.language)),
+            ("segments", Value::Array(segments)),
+        ]
+    }
 }
 
 /// A [`Job`] as `--state` holds it: the same fields, with the request
@@ -263,6 +362,12 @@ struct SavedJob {
     /// Reports the fallback model once completed.
     #[serde(default)]
     fallback: bool,
+    /// A voice task's timed sentences.
+    #[serde(default)]
+    spoken: Vec<TimedLine>,
+    /// A transcription's result.
+    #[serde(default)]
+    transcript: Option<Transcript>,
 }
 
 fn video() -> Kind {
@@ -291,6 +396,8 @@ impl TryFrom<SavedJob> for Job {
             finished_at_ms: saved.finished_at_ms,
             metadata: saved.metadata,
             fallback: saved.fallback,
+            spoken: saved.spoken,
+            transcript: saved.transcript,
         })
     }
 }
@@ -321,16 +428,19 @@ impl Job {
         };
         let fallback = completed && self.fallback;
         let (model, provider) = if fallback {
-            (VoiceModel::V1Real.id(), FALLBACK_PROVIDER)
+            (Some(VoiceModel::V1Real.id()), FALLBACK_PROVIDER)
+        } else if matches!(self.request, Work::Transcribe(_)) {
+            // The docs' transcription answers name no model.
+            (None, PROVIDER)
         } else {
-            (self.request.model_id(), PROVIDER)
+            (Some(self.request.model_id()), PROVIDER)
         };
         Task {
             task_id: Some(self.task_id.clone()),
             status,
             capability: Some(self.request.capability().to_owned()),
             action: Some(self.request.action().to_owned()),
-            model: Some(model.to_owned()),
+            model: model.map(str::to_owned),
             progress,
             error: self.error.clone(),
             credits_used: None,
@@ -346,18 +456,54 @@ impl Job {
         }
     }
 
-    /// The body of `GET /api/v2/tasks/{id}`: the [`view`](Job::view), with
-    /// `"_type": "image.generate"` on a completed image, as the docs show.
-    pub fn answer(&self, now_ms: u64, progress: ProgressMode, base_url: &str) -> Value {
+    /// The body of a status check: the [`view`](Job::view), and once
+    /// completed what the docs add: `"_type": "image.generate"` on an image;
+    /// `_type: "voice.transcribe"`, `text`, `language` and `segments` on a
+    /// transcription; and on a voice clone that asked for `generate_subtitle`
+    /// the link of its `.srt` under `subtitle_field` (`--subtitle-field`).
+    pub fn answer(
+        &self,
+        now_ms: u64,
+        progress: ProgressMode,
+        base_url: &str,
+        subtitle_field: &str,
+    ) -> Value {
         let mut body =
             serde_json::to_value(self.view(now_ms, progress, base_url)).unwrap_or(Value::Null);
-        if self.phase == Phase::Completed
-            && matches!(self.request, Work::Image(_))
-            && let Some(object) = body.as_object_mut()
-        {
-            object.insert("_type".to_owned(), json!("image.generate"));
+        let Some(object) = body
+            .as_object_mut()
+            .filter(|_| self.phase == Phase::Completed)
+        else {
+            return body;
+        };
+        match &self.request {
+            Work::Image(_) => {
+                object.insert("_type".to_owned(), json!("image.generate"));
+            }
+            Work::Voice(r) if r.generate_subtitle => {
+                let link = format!("{base_url}/results/{}", self.subtitle_file());
+                object.insert(subtitle_field.to_owned(), json!(link));
+            }
+            Work::Transcribe(_) => {
+                object.insert("_type".to_owned(), json!("voice.transcribe"));
+                let transcript = self.transcript.clone().unwrap_or_else(|| Transcript {
+                    text: String::new(),
+                    language: String::new(),
+                    segments: Vec::new(),
+                });
+                for (key, value) in transcript.fields() {
+                    object.insert(key.to_owned(), value);
+                }
+            }
+            _ => {}
         }
         body
+    }
+
+    /// The subtitle file of a voice clone that asked for `generate_subtitle`,
+    /// `<task_id>.srt`.
+    pub fn subtitle_file(&self) -> String {
+        format!("{}.srt", self.task_id)
     }
 
     /// The result file's name, `<task_id>.<mp4|wav|png>`.
@@ -546,6 +692,8 @@ mod tests {
             finished_at_ms: None,
             metadata: None,
             fallback: false,
+            spoken: Vec::new(),
+            transcript: None,
         }
     }
 
@@ -673,14 +821,14 @@ mod tests {
     fn voice_tasks_answer_with_audio_url_and_the_fallback_model_once_completed() {
         let mut t = voice("v", 5);
         t.fallback = true;
-        let body = t.answer(0, ProgressMode::Null, "http://h");
+        let body = t.answer(0, ProgressMode::Null, "http://h", "subtitleUrl");
         assert_eq!(
             (&body["capability"], &body["action"], &body["model"]),
             (&json!("voice"), &json!("clone"), &json!("v2-emotion"))
         );
         assert!(body.get("audioUrl").is_none());
         t.phase = Phase::Completed;
-        let body = t.answer(0, ProgressMode::Null, "http://h");
+        let body = t.answer(0, ProgressMode::Null, "http://h", "subtitleUrl");
         assert_eq!(body["audioUrl"], "http://h/results/v.wav");
         assert_eq!(body["model"], "v1-real");
         assert_eq!(body["providerUsed"], "v1-async");
@@ -705,17 +853,82 @@ mod tests {
             ..job("i", "sk_a", 3)
         };
         assert!(
-            t.answer(0, ProgressMode::Null, "http://h")
+            t.answer(0, ProgressMode::Null, "http://h", "subtitleUrl")
                 .get("_type")
                 .is_none()
         );
         t.phase = Phase::Completed;
-        let body = t.answer(0, ProgressMode::Null, "http://h");
+        let body = t.answer(0, ProgressMode::Null, "http://h", "subtitleUrl");
         assert_eq!(body["_type"], "image.generate");
         assert_eq!(body["imageUrl"], "http://h/results/i.png");
         assert_eq!(body["model"], "gpt-image-2");
         let back: Job = serde_json::from_value(serde_json::to_value(&t).unwrap()).unwrap();
         assert_eq!(back, t);
+    }
+
+    #[test]
+    fn transcriptions_are_charged_at_submit_and_answer_their_transcript_once_completed() {
+        let mut s = store_with(10);
+        let mut t = Job {
+            request: Work::Transcribe(TranscribeRequest::new("https://a/s.wav", 4.2)),
+            ..job("c", "sk_a", 5)
+        };
+        s.charge_and_create(t.clone()).unwrap();
+        assert!(s.fail("c", task_error("x", "y"), 3));
+        let a = &s.accounts["sk_a"];
+        assert_eq!((a.credits, a.charged, a.refunded, a.held), (10, 5, 5, 0));
+        let pending = t.answer(0, ProgressMode::Null, "http://h", "subtitleUrl");
+        assert_eq!(
+            (&pending["capability"], &pending["action"]),
+            (&json!("voice"), &json!("transcribe"))
+        );
+        assert!(pending.get("model").is_none() && pending.get("segments").is_none());
+        t.phase = Phase::Completed;
+        t.transcript = Some(Transcript::new(
+            "en",
+            vec![
+                TimedLine {
+                    start_ms: 0,
+                    end_ms: 1_250,
+                    text: "One.".into(),
+                },
+                TimedLine {
+                    start_ms: 1_250,
+                    end_ms: 2_000,
+                    text: "Two.".into(),
+                },
+            ],
+        ));
+        let done = t.answer(0, ProgressMode::Null, "http://h", "subtitleUrl");
+        assert_eq!(done["_type"], "voice.transcribe");
+        assert_eq!(done["text"], "One. Two.");
+        assert_eq!(done["language"], "en");
+        assert_eq!(
+            done["segments"],
+            json!([{"start": 0.0, "end": 1.25, "text": "One."},
+                   {"start": 1.25, "end": 2.0, "text": "Two."}])
+        );
+        assert!(done.get("audioUrl").is_none() && done.get("model").is_none());
+        let saved = serde_json::to_value(&t).unwrap();
+        assert_eq!(saved["kind"], "captions");
+        assert_eq!(serde_json::from_value::<Job>(saved).unwrap(), t);
+    }
+
+    #[test]
+    fn a_clone_asked_for_subtitles_links_its_srt_under_the_configured_name() {
+        let mut t = voice("v", 5);
+        if let Work::Voice(r) = &mut t.request {
+            r.generate_subtitle = true;
+        }
+        assert!(
+            t.answer(0, ProgressMode::Null, "http://h", "srt")
+                .get("srt")
+                .is_none()
+        );
+        t.phase = Phase::Completed;
+        let done = t.answer(0, ProgressMode::Null, "http://h", "srt");
+        assert_eq!(done["srt"], "http://h/results/v.srt");
+        assert_eq!(done["audioUrl"], "http://h/results/v.wav");
     }
 
     #[test]

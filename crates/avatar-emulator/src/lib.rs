@@ -2,14 +2,15 @@
 //! auth, errors and billing (all from the `avatar-api` contract crate),
 //! a credit ledger per key, tasks that take modelled time, real results
 //! (mp4 videos and png pictures drawn with ffmpeg, wav speech from
-//! espeak-ng), sample media, faults on demand and saved state.
+//! espeak-ng, transcripts of its own speech), sample media, faults on demand and saved state.
 //!
 //! Modules, each depending only on those after it:
 //!
 //! - `routes`: the HTTP surface (handlers, the typed submit extractor, CORS, logs),
 //!   with `faults` and `quirks` as its middleware and `auth` for bearer keys;
 //! - `worker`: a task's life after submit (`inputs::prepare`, then `media::render`;
-//!   `speech::render` for a voice clone, `portrait::render` for an image);
+//!   `speech::render` for a voice clone, `portrait::render` for an image,
+//!   `transcribe` for a transcription: what the emulator hears in audio);
 //! - `state`: what handlers and workers share (`AppState`), with `persist` for `--state`;
 //! - `inputs`: downloading and checking a task's inputs into a render plan;
 //! - `media`: render plans and ffmpeg; `portrait`: pictures from prompts;
@@ -34,6 +35,7 @@ mod routes;
 mod samples;
 mod speech;
 mod state;
+mod transcribe;
 mod worker;
 
 use std::collections::HashMap;

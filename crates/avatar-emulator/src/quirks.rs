@@ -1,7 +1,7 @@
 //! `--quirks`: answers the way the real world does rather than the way the
 //! docs say. Everything that is a rewrite of what the handlers produce
 //! (HTML error pages, CORS on errors, `{"data": …}`, nested links, numeric
-//! ids, capitalized statuses, error styles) happens in [`rewrite`], on paths
+//! ids, capitalized statuses, error styles, a transcription's segments) happens in [`rewrite`], on paths
 //! under `/api/` only, except `results-without-cors`, which drops the CORS
 //! headers of `/results/`; the WAF is [`waf`]; `signed-results` signs the
 //! links here and [`crate::routes`] checks them. Numeric ids are minted by
@@ -152,11 +152,73 @@ pub(crate) fn signature_mismatch() -> Response {
         .into_response()
 }
 
-/// The result links a completed task may carry.
+/// The result links a completed task may carry (and `--subtitle-field`).
 const LINKS: [&str; 3] = ["videoUrl", "audioUrl", "imageUrl"];
+/// A completed transcription's result fields, nested by `nested-url`.
+const TRANSCRIPT: [&str; 3] = ["text", "language", "segments"];
+/// How far `unordered-segments` stretches a segment past the next one's start.
+const OVERLAP_SECONDS: f64 = 0.2;
+
+/// A transcription's `segments` the way `unordered-segments`,
+/// `whisper-segments` and `segments-as-strings` say, in that order.
+fn quirky_segments(config: &EmulatorConfig, segments: &mut [Value]) {
+    let seconds = |v: &Value| v.as_f64().unwrap_or(0.0);
+    let ms = |s: f64| (s * 1000.0).round() / 1000.0;
+    if config.has(Quirk::UnorderedSegments) {
+        for i in 1..segments.len() {
+            let next_start = seconds(&segments[i]["start"]);
+            let segment = &mut segments[i - 1];
+            let end = seconds(&segment["end"]).max(next_start + OVERLAP_SECONDS);
+            segment["end"] = json!(ms(end));
+        }
+        for pair in segments.chunks_mut(2) {
+            pair.reverse();
+        }
+    }
+    if config.has(Quirk::WhisperSegments) {
+        for (i, segment) in segments.iter_mut().enumerate() {
+            let (start, end) = (seconds(&segment["start"]), seconds(&segment["end"]));
+            let text = segment["text"].as_str().unwrap_or("").to_owned();
+            let said: Vec<&str> = text.split_whitespace().collect();
+            let step = (end - start) / said.len().max(1) as f64;
+            let words: Vec<Value> = (said.iter().enumerate())
+                .map(|(k, word)| {
+                    let from = start + step * k as f64;
+                    json!({"word": format!(" {word}"), "start": ms(from), "end": ms(from + step),
+                           "probability": 0.9})
+                })
+                .collect();
+            let tokens: Vec<u64> = (0..said.len() as u64).map(|k| 50_365 + k).collect();
+            let object = segment.as_object_mut();
+            let Some(object) = object else { continue };
+            object.insert("id".to_owned(), json!(i));
+            // Whisper's 30 s windows, counted in 10 ms frames.
+            object.insert(
+                "seek".to_owned(),
+                json!((start / 30.0).floor() as u64 * 3000),
+            );
+            object.insert("text".to_owned(), json!(format!(" {text}")));
+            object.insert("tokens".to_owned(), json!(tokens));
+            object.insert("temperature".to_owned(), json!(0.0));
+            object.insert("avg_logprob".to_owned(), json!(-0.25));
+            object.insert("compression_ratio".to_owned(), json!(1.2));
+            object.insert("no_speech_prob".to_owned(), json!(0.01));
+            object.insert("words".to_owned(), json!(words));
+        }
+    }
+    if config.has(Quirk::SegmentsAsStrings) {
+        for segment in segments.iter_mut() {
+            for key in ["start", "end"] {
+                let value = format!("{:.2}", seconds(&segment[key]));
+                segment[key] = json!(value);
+            }
+        }
+    }
+}
 
 /// A 2xx body (submit or task) with the success-side quirks applied:
-/// numeric ids, capitalized status, signed and nested link, then the `data` wrapper.
+/// numeric ids, capitalized status, a transcription's segments, signed and
+/// nested links (and transcript), then the `data` wrapper.
 fn success_body(config: &EmulatorConfig, mut body: Value) -> Value {
     if let Some(object) = body.as_object_mut() {
         if config.has(Quirk::NumericIds)
@@ -175,7 +237,15 @@ fn success_body(config: &EmulatorConfig, mut body: Value) -> Value {
                 .unwrap_or_default();
             object.insert("status".to_owned(), json!(capitalized));
         }
-        for link in LINKS {
+        if let Some(Value::Array(segments)) = object.get_mut("segments") {
+            quirky_segments(config, segments);
+        }
+        let links = LINKS
+            .iter()
+            .copied()
+            .chain([config.subtitle_field.as_str()]);
+        let mut result = Map::new();
+        for link in links {
             if config.has(Quirk::SignedResults)
                 && let Some(Value::String(url)) = object.get_mut(link)
                 && let Some(file) = url.rsplit('/').next().map(str::to_owned)
@@ -186,10 +256,19 @@ fn success_body(config: &EmulatorConfig, mut body: Value) -> Value {
             if config.has(Quirk::NestedUrl)
                 && let Some(url) = object.remove(link)
             {
-                let mut result = Map::new();
                 result.insert(link.to_owned(), url);
-                object.insert("result".to_owned(), Value::Object(result));
             }
+        }
+        let transcribed = object.get("_type") == Some(&json!("voice.transcribe"));
+        if config.has(Quirk::NestedUrl) && transcribed {
+            for field in TRANSCRIPT {
+                if let Some(value) = object.remove(field) {
+                    result.insert(field.to_owned(), value);
+                }
+            }
+        }
+        if !result.is_empty() {
+            object.insert("result".to_owned(), Value::Object(result));
         }
     }
     if config.has(Quirk::Wrapped) {
@@ -234,6 +313,9 @@ pub async fn rewrite(State(state): State<Arc<AppState>>, request: Request, next:
                     Quirk::SignedResults,
                     Quirk::NumericIds,
                     Quirk::CapitalizedStatus,
+                    Quirk::SegmentsAsStrings,
+                    Quirk::UnorderedSegments,
+                    Quirk::WhisperSegments,
                 ]
                 .iter()
                 .any(|q| config.has(*q))
@@ -280,14 +362,18 @@ fn waf_blocks_body(bytes: &[u8]) -> bool {
         .is_some_and(|prompt| prompt.contains("DROP TABLE"))
 }
 
-/// Whether the WAF blocks a path: a task id starting with `waf` on either task path.
+/// Whether the WAF blocks a path: a task id starting with `waf` on any task path.
 fn waf_blocks_path(path: &str) -> bool {
-    ["/api/v2/avatar/tasks/", "/api/v2/tasks/"]
-        .iter()
-        .any(|prefix| {
-            path.strip_prefix(prefix)
-                .is_some_and(|id| id.starts_with("waf"))
-        })
+    [
+        "/api/v2/avatar/tasks/",
+        "/api/v2/tasks/",
+        "/api/v2/voice/transcribe/",
+    ]
+    .iter()
+    .any(|prefix| {
+        path.strip_prefix(prefix)
+            .is_some_and(|id| id.starts_with("waf"))
+    })
 }
 
 fn blocked() -> Response {
@@ -349,6 +435,68 @@ mod tests {
         );
     }
 
+    fn transcript() -> Value {
+        json!({"task_id": "t", "status": "completed", "_type": "voice.transcribe",
+               "text": "One. Two. Three.", "language": "en", "segments": [
+                   {"start": 0.0, "end": 1.0, "text": "One."},
+                   {"start": 1.0, "end": 2.5, "text": "Two."},
+                   {"start": 3.0, "end": 4.25, "text": "Three."}]})
+    }
+
+    #[test]
+    fn unordered_segments_swap_neighbours_and_overlap_the_next_by_200_ms() {
+        let body = success_body(&config("unordered-segments"), transcript());
+        assert_eq!(
+            body["segments"],
+            json!([{"start": 1.0, "end": 3.2, "text": "Two."},
+                   {"start": 0.0, "end": 1.2, "text": "One."},
+                   {"start": 3.0, "end": 4.25, "text": "Three."}])
+        );
+    }
+
+    #[test]
+    fn whisper_segments_and_string_times() {
+        let body = success_body(
+            &config("whisper-segments,segments-as-strings"),
+            transcript(),
+        );
+        let first = &body["segments"][0];
+        assert_eq!(
+            (&first["start"], &first["end"]),
+            (&json!("0.00"), &json!("1.00"))
+        );
+        assert_eq!(first["text"], " One.");
+        assert_eq!(first["id"], 0);
+        assert_eq!(body["segments"][2]["id"], 2);
+        assert_eq!(first["seek"], 0);
+        assert_eq!(first["tokens"], json!([50365]));
+        assert_eq!(first["avg_logprob"], -0.25);
+        assert_eq!(
+            first["words"],
+            json!([{"word": " One.", "start": 0.0, "end": 1.0, "probability": 0.9}])
+        );
+        assert_eq!(body["segments"][2]["end"], "4.25");
+        assert_eq!(
+            body["text"], "One. Two. Three.",
+            "the whole text is unchanged"
+        );
+    }
+
+    #[test]
+    fn nested_url_nests_the_transcript_and_the_subtitle_link() {
+        let body = success_body(&config("nested-url"), transcript());
+        assert_eq!(body["result"]["segments"][1]["text"], "Two.");
+        assert_eq!(body["result"]["language"], "en");
+        assert!(body.get("segments").is_none() && body.get("text").is_none());
+        assert_eq!(body["_type"], "voice.transcribe");
+        let clone = json!({"status": "completed", "audioUrl": "http://h/results/a.wav",
+                           "subtitleUrl": "http://h/results/a.srt"});
+        assert_eq!(
+            success_body(&config("nested-url"), clone)["result"],
+            json!({"audioUrl": "http://h/results/a.wav", "subtitleUrl": "http://h/results/a.srt"})
+        );
+    }
+
     #[test]
     fn error_styles() {
         let paid = json!({"error": {"code": "insufficient_credits", "type": "billing_error",
@@ -377,5 +525,7 @@ mod tests {
         assert!(waf_blocks_path("/api/v2/avatar/tasks/waf1"));
         assert!(waf_blocks_path("/api/v2/tasks/waf"));
         assert!(!waf_blocks_path("/api/v2/avatar/tasks/1waf"));
+        assert!(waf_blocks_path("/api/v2/voice/transcribe/waf2"));
+        assert!(!waf_blocks_path("/api/v2/voice/transcribe"));
     }
 }

@@ -1,5 +1,5 @@
 //! The HTTP surface: the provider's endpoints (the three avatar submits,
-//! voice clone, image generate and both task paths), sample and result
+//! voice clone, image generate, voice transcribe and the three task paths), sample and result
 //! files, the emulator's own inspection routes, CORS, `--quirks` and request logs.
 
 use std::sync::Arc;
@@ -8,6 +8,9 @@ use std::time::{Duration, Instant};
 use avatar_api::estimate::prior_total_ms;
 use avatar_api::image::{GENERATE_PATH, IMAGE_PRICE};
 use avatar_api::kind::{AVATAR_TASKS_PATH, TASKS_PATH};
+use avatar_api::transcribe::{
+    STATUS_PATH as TRANSCRIBE_STATUS_PATH, TRANSCRIBE_PATH, TranscribeRequest,
+};
 use avatar_api::voice::CLONE_PATH;
 use avatar_api::{AvatarRequest, ImageRequest, Model, SubmitResponse, TaskStatus, VoiceRequest};
 use axum::body::Body;
@@ -31,7 +34,7 @@ use crate::faults;
 use crate::inputs;
 use crate::ledger::{
     Account, IMAGE_PRIOR_MS, Job, PENDING_FRACTION, PENDING_MAX_MS, Phase, RUN_TIME_JITTER,
-    VOICE_PRIOR_MS, Work, key_prefix,
+    TRANSCRIBE_MS_PER_SECOND, TRANSCRIBE_PRIOR_MS, VOICE_PRIOR_MS, Work, key_prefix,
 };
 use crate::quirks;
 use crate::samples;
@@ -46,6 +49,11 @@ pub fn app(state: Arc<AppState>) -> Router {
     let api = submits
         .route(CLONE_PATH, post(voice_clone))
         .route(GENERATE_PATH, post(image_generate))
+        .route(TRANSCRIBE_PATH, post(transcribe))
+        .route(
+            &format!("{TRANSCRIBE_STATUS_PATH}{{task_id}}"),
+            get(transcribe_task),
+        )
         .route(&format!("{AVATAR_TASKS_PATH}{{task_id}}"), get(avatar_task))
         .route(&format!("{TASKS_PATH}{{task_id}}"), get(task))
         .route_layer(middleware::from_fn_with_state(
@@ -247,6 +255,8 @@ async fn start(
         error: None,
         finished_at_ms: None,
         fallback,
+        spoken: Vec::new(),
+        transcript: None,
     };
     state.store().charge_and_create(job)?;
     if state.persist().await.is_err() {
@@ -386,18 +396,118 @@ async fn image_generate(
     ))
 }
 
+/// How far (seconds) a transcription's `duration_seconds` may be from the
+/// real length of its audio before the submit is refused: the length a
+/// browser reads may be rounded up to whole seconds (our choice; the docs do
+/// not say whether the provider checks it).
+pub const DURATION_TOLERANCE_SECONDS: f64 = 1.0;
+
+/// `POST /api/v2/voice/transcribe`: validated by the contract (`url` is an
+/// alias of `audio_url`; `duration_seconds` is required), 402 when the key
+/// cannot afford `ceil(duration_seconds)`, the audio downloaded and its
+/// length checked against `duration_seconds` ([`check_duration`]), then
+/// charged and started; refunded if it fails.
+async fn transcribe(
+    State(state): State<Arc<AppState>>,
+    ApiKey(key): ApiKey,
+    ApiJson(body): ApiJson,
+) -> Result<(StatusCode, Json<SubmitResponse>), AppError> {
+    let request = TranscribeRequest::from_json(&body).map_err(|e| AppError::Invalid(vec![e]))?;
+    request.validate().map_err(AppError::Invalid)?;
+    let (Some(cost), Some(seconds)) = (request.price(), request.duration_seconds) else {
+        return Err(AppError::field(
+            "duration_seconds",
+            "duration_seconds is required: the audio's length in seconds.",
+        ));
+    };
+    check_balance(&state, &key, cost)?;
+    check_duration(&state, &request.audio_url, seconds).await?;
+    let prior_ms = TRANSCRIBE_PRIOR_MS + (seconds * TRANSCRIBE_MS_PER_SECOND) as u64;
+    let task_id = start(&state, key, Work::Transcribe(request), cost, prior_ms).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(SubmitResponse {
+            task_id,
+            status: TaskStatus::Pending,
+            capability: Some("voice".to_owned()),
+            action: Some("transcribe".to_owned()),
+            model: None,
+        }),
+    ))
+}
+
+/// 400 naming `duration_seconds` when the audio at `url` is readable and its
+/// length differs from `declared` by more than [`DURATION_TOLERANCE_SECONDS`].
+/// Audio that cannot be fetched or read passes here: its task fails (and is
+/// refunded), as avatar inputs do.
+async fn check_duration(state: &AppState, url: &str, declared: f64) -> Result<(), AppError> {
+    let dir = {
+        let n = state
+            .ids
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .next_u64();
+        state.dirs.inputs.join(format!("transcribe-{n:016x}"))
+    };
+    tokio::fs::create_dir_all(&dir).await.map_err(|e| {
+        AppError::Internal(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("cannot create a folder: {e}"),
+        )
+    })?;
+    let fetched = inputs::fetch_speech(&state.http, &state.config, &dir, url).await;
+    let _ = tokio::fs::remove_dir_all(&dir).await;
+    let real = match fetched {
+        Ok((_, probe)) => probe.duration.unwrap_or(0.0),
+        Err(e) if e.is_input() => return Ok(()),
+        Err(e) => {
+            return Err(AppError::Internal(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                e.to_string(),
+            ));
+        }
+    };
+    if (real - declared).abs() > DURATION_TOLERANCE_SECONDS {
+        return Err(AppError::field(
+            "duration_seconds",
+            &format!(
+                "duration_seconds is {declared} but the audio at audio_url is {real:.2} s long \
+                 (more than {DURATION_TOLERANCE_SECONDS} s apart); send its real length."
+            ),
+        ));
+    }
+    Ok(())
+}
+
 fn host(headers: &HeaderMap) -> Option<&str> {
     headers.get(header::HOST).and_then(|h| h.to_str().ok())
 }
 
-/// `GET /api/v2/tasks/{id}`: any task of this key (video, speech, picture).
+/// `GET /api/v2/tasks/{id}`: any task of this key (video, speech, picture)
+/// but a transcription, which the docs poll on its own path only
+/// (`404 task_not_found` here, so a client polling the wrong path finds out at once).
 async fn task(
     State(state): State<Arc<AppState>>,
     ApiKey(key): ApiKey,
     id: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, AppError> {
-    answer_task(&state, &key, id, &headers, |_| true)
+    answer_task(&state, &key, id, &headers, |job| {
+        !matches!(job.request, Work::Transcribe(_))
+    })
+}
+
+/// `GET /api/v2/voice/transcribe/{id}`: a transcription of this key (any
+/// other task is `404 task_not_found` here).
+async fn transcribe_task(
+    State(state): State<Arc<AppState>>,
+    ApiKey(key): ApiKey,
+    id: Result<Path<String>, PathRejection>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, AppError> {
+    answer_task(&state, &key, id, &headers, |job| {
+        matches!(job.request, Work::Transcribe(_))
+    })
 }
 
 /// `GET /api/v2/avatar/tasks/{id}`: an avatar task of this key; a voice or
@@ -431,7 +541,13 @@ fn answer_task(
         .get(&id)
         .filter(|t| t.key == key && shown_here(t))
         .ok_or(AppError::TaskNotFound)?;
-    Ok(Json(job.answer(now_ms(), state.config.progress, &base)))
+    let config = &state.config;
+    Ok(Json(job.answer(
+        now_ms(),
+        config.progress,
+        &base,
+        &config.subtitle_field,
+    )))
 }
 
 /// What this server is, for a person who opens it in a browser.
@@ -443,6 +559,8 @@ async fn index(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Json<V
         "endpoints": Model::ALL.iter().map(|m| format!("POST {base}{}", m.submit_path())).chain([
             format!("POST {base}{CLONE_PATH}"),
             format!("POST {base}{GENERATE_PATH}"),
+            format!("POST {base}{TRANSCRIBE_PATH}"),
+            format!("GET {base}{TRANSCRIBE_STATUS_PATH}{{task_id}}"),
             format!("GET {base}{AVATAR_TASKS_PATH}{{task_id}}"),
             format!("GET {base}{TASKS_PATH}{{task_id}}"),
         ]).collect::<Vec<_>>(),
@@ -483,8 +601,8 @@ async fn sample_file(
     Ok(serve_file(path, request).await)
 }
 
-/// `GET /results/{task_id}.mp4` (`.wav` for speech, `.png` for pictures;
-/// and HEAD), with Range support so a `<video>` can seek; `410 Gone` once
+/// `GET /results/{task_id}.mp4` (`.wav` for speech, `.png` for pictures,
+/// `.srt` for a voice clone's subtitles; and HEAD), with Range support so a `<video>` can seek; `410 Gone` once
 /// `--result-ttl` seconds have passed since the task completed, or once the
 /// file was deleted by `--max-results-mb`.
 async fn result_file(
@@ -508,7 +626,11 @@ async fn result_file(
     }
     let path = state.dirs.results.join(&name);
     let expired = match state.store().tasks.get(id) {
-        Some(t) if t.phase == Phase::Completed && t.request.extension() == extension => {
+        Some(t) if t.phase == Phase::Completed && t.request.has_result_file() => {
+            let subtitles = matches!(&t.request, Work::Voice(r) if r.generate_subtitle);
+            if t.request.extension() != extension && !(subtitles && extension == "srt") {
+                return Err(AppError::NotFound);
+            }
             t.link_expired(state.config.result_ttl, now_ms())
         }
         _ => return Err(AppError::NotFound),

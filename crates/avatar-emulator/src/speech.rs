@@ -1,6 +1,7 @@
-//! Voice clone results: the script spoken by espeak-ng in a voice chosen
-//! from the reference recording's address, then pitch-shifted and made
-//! louder or softer with ffmpeg, as a WAV.
+//! Voice clone results: the script spoken by espeak-ng, sentence by
+//! sentence, in a voice chosen from the reference recording's address, then
+//! joined, pitch-shifted and made louder or softer with ffmpeg, as a WAV
+//! whose sentences' times are known (for transcriptions and subtitles).
 //!
 //! The emulator cannot clone a timbre, so "the voice of the reference" is
 //! a stand-in that behaves like one: the same reference always gives the
@@ -12,9 +13,13 @@
 use std::path::Path;
 
 use avatar_api::VoiceRequest;
+use avatar_api::billing::seconds_to_ms;
+use avatar_api::captions::sentences;
 use tokio::process::Command;
 
+use crate::ledger::TimedLine;
 use crate::media::RenderError;
+use crate::probe::probe;
 
 /// espeak-ng's English accents a reference can map to.
 const ACCENTS: [&str; 6] = [
@@ -104,33 +109,68 @@ async fn run(program: &str, args: &[String]) -> Result<(), RenderError> {
     Err(RenderError::new(format!("Speech synthesis failed: {last}")))
 }
 
-/// Speaks `request`'s text into `out` (a WAV, written atomically), working in `dir`.
-pub async fn render(request: &VoiceRequest, dir: &Path, out: &Path) -> Result<(), RenderError> {
+/// Speaks `request`'s text into `out` (a WAV, written atomically), working
+/// in `dir`: each sentence (as `avatar_api::captions::sentences` splits the
+/// script) is spoken on its own, then they are joined, so the result comes
+/// with each sentence's place in it. Pitch and volume keep those places
+/// (the pitch shift keeps the length).
+pub async fn render(
+    request: &VoiceRequest,
+    dir: &Path,
+    out: &Path,
+) -> Result<Vec<TimedLine>, RenderError> {
     let timbre = timbre_for(&request.reference_audio_url);
-    let script = dir.join("script.txt");
-    let raw = dir.join("speech.wav");
-    tokio::fs::write(&script, &request.text)
-        .await
-        .map_err(|e| RenderError::new(format!("cannot write the script: {e}")))?;
     let words_per_minute = (WORDS_PER_MINUTE * request.speed_ratio).round() as u64;
-    let espeak = vec![
-        "-v".to_owned(),
-        timbre.voice.clone(),
-        "-p".to_owned(),
-        timbre.pitch.to_string(),
-        "-s".to_owned(),
-        words_per_minute.clamp(80, 450).to_string(),
-        "-w".to_owned(),
-        raw.display().to_string(),
-        "-f".to_owned(),
-        script.display().to_string(),
-    ];
-    run("espeak-ng", &espeak).await?;
+    let mut said = sentences(&request.text);
+    if said.is_empty() {
+        said.push(request.text.trim().to_owned());
+    }
+    let mut list = String::new();
+    let mut lines = Vec::with_capacity(said.len());
+    let mut elapsed = 0.0;
+    for (i, sentence) in said.into_iter().enumerate() {
+        let script = dir.join(format!("sentence-{i}.txt"));
+        let raw = dir.join(format!("sentence-{i}.wav"));
+        tokio::fs::write(&script, &sentence)
+            .await
+            .map_err(|e| RenderError::new(format!("cannot write the script: {e}")))?;
+        let espeak = vec![
+            "-v".to_owned(),
+            timbre.voice.clone(),
+            "-p".to_owned(),
+            timbre.pitch.to_string(),
+            "-s".to_owned(),
+            words_per_minute.clamp(80, 450).to_string(),
+            "-w".to_owned(),
+            raw.display().to_string(),
+            "-f".to_owned(),
+            script.display().to_string(),
+        ];
+        run("espeak-ng", &espeak).await?;
+        let seconds = probe(&raw).await.and_then(|p| p.duration).ok_or_else(|| {
+            RenderError::new(format!("Speech synthesis gave no audio for {sentence:?}."))
+        })?;
+        let start_ms = seconds_to_ms(elapsed);
+        elapsed += seconds;
+        lines.push(TimedLine {
+            start_ms,
+            end_ms: seconds_to_ms(elapsed),
+            text: sentence,
+        });
+        list.push_str(&format!("file '{}'\n", raw.display()));
+    }
+    let list_file = dir.join("sentences.txt");
+    tokio::fs::write(&list_file, list)
+        .await
+        .map_err(|e| RenderError::new(format!("cannot write the sentence list: {e}")))?;
     let tmp = out.with_extension("wav.part");
-    let mut ffmpeg: Vec<String> = ["-nostdin", "-y", "-v", "error", "-i"]
-        .map(str::to_owned)
-        .to_vec();
-    ffmpeg.push(raw.display().to_string());
+    let mut ffmpeg: Vec<String> = [
+        "-nostdin", "-y", "-v", "error", "-f", "concat", "-safe", "0",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    ffmpeg.push("-i".to_owned());
+    ffmpeg.push(list_file.display().to_string());
     ffmpeg.push("-af".to_owned());
     ffmpeg.push(filter(request.pitch_ratio, request.volume_ratio));
     ffmpeg.extend(["-ac", "1", "-c:a", "pcm_s16le", "-f", "wav"].map(str::to_owned));
@@ -141,7 +181,15 @@ pub async fn render(request: &VoiceRequest, dir: &Path, out: &Path) -> Result<()
     }
     tokio::fs::rename(&tmp, out)
         .await
-        .map_err(|e| RenderError::new(format!("cannot store the result: {e}")))
+        .map_err(|e| RenderError::new(format!("cannot store the result: {e}")))?;
+    Ok(lines)
+}
+
+/// The language code of the speech the emulator renders for a reference at
+/// `url`: its espeak-ng voice's (`en-gb+f3` → `en`).
+pub fn language_for(url: &str) -> String {
+    let voice = timbre_for(url).voice;
+    voice.split(['-', '+']).next().unwrap_or("en").to_owned()
 }
 
 #[cfg(test)]
@@ -155,6 +203,7 @@ mod tests {
         assert_ne!(a, timbre_for("http://127.0.0.1:8787/samples/voice-2.wav"));
         assert!((30..=70).contains(&a.pitch));
         assert!(a.voice.starts_with("en"), "{}", a.voice);
+        assert_eq!(language_for("http://h/samples/voice-1.wav"), "en");
         assert_eq!(recording_of("https://x.com"), "x.com");
         assert_eq!(recording_of("https://x.com?a=1"), "?a=1");
     }

@@ -65,7 +65,7 @@ impl AppState {
     }
 
     /// A fresh task id in the style the provider's docs show for `work`
-    /// (numeric for Pro, UUID for AI Avatar and voice clone, `task_…` for
+    /// (numeric for Pro, UUID for AI Avatar, voice clone and transcribe, `task_…` for
     /// Dual, 32 hex digits for images): clients must treat ids as opaque.
     /// With `--quirks numeric-ids` every id is numeric (and sent as a JSON number).
     pub fn new_task_id(&self, work: &Work) -> String {
@@ -77,8 +77,9 @@ impl AppState {
         }
         let model = match work {
             Work::Avatar(r) => r.model(),
-            // The docs' clone id is a UUID, like AI Avatar's.
-            Work::Voice(_) => Model::DigitalHuman,
+            // The docs' clone id is a UUID, like AI Avatar's (the
+            // transcription's is not shown: the same).
+            Work::Voice(_) | Work::Transcribe(_) => Model::DigitalHuman,
             // The docs' Gemini id: 32 hex digits, no dashes.
             Work::Image(_) => return format!("{a:016x}{b:016x}"),
         };

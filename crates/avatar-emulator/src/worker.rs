@@ -1,6 +1,6 @@
 //! A task's life after submit: `pending` briefly, then `processing` while
 //! its inputs are downloaded and its result rendered (a video, speech or a
-//! picture), `completed` once both the render and the modelled generation
+//! picture) or heard (a transcription), `completed` once both the render and the modelled generation
 //! time are done (settling a held price); or `failed` with a refund (or the
 //! hold released). Restarted for unfinished tasks when the emulator starts again.
 
@@ -13,11 +13,22 @@ use avatar_api::response::codes;
 use std::path::Path;
 
 use crate::inputs;
-use crate::ledger::{Job, Phase, Work, task_error};
+use crate::ledger::{Job, Phase, TimedLine, Transcript, Work, task_error};
 use crate::media;
 use crate::portrait;
 use crate::speech;
 use crate::state::{AppState, now_ms};
+use crate::transcribe;
+
+/// What a task made besides its result file (if any).
+enum Made {
+    /// Only the file (a video, a picture).
+    File,
+    /// Speech, with its sentences' times.
+    Speech(Vec<TimedLine>),
+    /// A transcription's result (no file).
+    Transcript(Transcript),
+}
 
 /// Runs task `task_id` to its end in the background.
 pub fn spawn(state: Arc<AppState>, task_id: String) {
@@ -56,10 +67,14 @@ async fn run(state: &AppState, task_id: &str) {
         return;
     }
     let out = state.dirs.results.join(task.result_file());
-    if !(task.rendered && out.is_file()) {
+    let done = match task.request {
+        Work::Transcribe(_) => task.transcript.is_some(),
+        _ => task.rendered && out.is_file(),
+    };
+    if !done {
         let clock = Instant::now();
         match produce(state, &task, &out).await {
-            Ok(()) => {
+            Ok(made) => {
                 tracing::info!(
                     task_id,
                     model = task.request.model_id(),
@@ -68,6 +83,11 @@ async fn run(state: &AppState, task_id: &str) {
                 );
                 if let Some(t) = state.store().tasks.get_mut(task_id) {
                     t.rendered = true;
+                    match made {
+                        Made::File => {}
+                        Made::Speech(lines) => t.spoken = lines,
+                        Made::Transcript(transcript) => t.transcript = Some(transcript),
+                    }
                 }
                 let _ = state.persist().await;
             }
@@ -85,8 +105,9 @@ async fn run(state: &AppState, task_id: &str) {
 }
 
 /// Downloads a task's inputs, checks them and renders its result to `out`
-/// (one render per permit of `AppState::renders`); the inputs are deleted after.
-async fn produce(state: &AppState, task: &Job, out: &Path) -> Result<(), TaskError> {
+/// (one render per permit of `AppState::renders`), or hears a transcription's
+/// audio; the inputs are deleted after.
+async fn produce(state: &AppState, task: &Job, out: &Path) -> Result<Made, TaskError> {
     let dir = state.dirs.inputs.join(&task.task_id);
     tokio::fs::create_dir_all(&dir).await.map_err(|e| {
         task_error(
@@ -101,19 +122,32 @@ async fn produce(state: &AppState, task: &Job, out: &Path) -> Result<(), TaskErr
                     .await
                     .map_err(|e| e.task_error())?;
                 let _permit = state.renders.acquire().await;
-                media::render(&plan, out).await
+                media::render(&plan, out).await.map(|()| Made::File)
             }
             // The reference was fetched and checked at submit; its voice
             // follows from its URL (`crate::speech`).
             Work::Voice(request) => {
                 let _permit = state.renders.acquire().await;
-                speech::render(request, &dir, out).await
+                match speech::render(request, &dir, out).await {
+                    Ok(lines) if request.generate_subtitle => {
+                        let subtitles = state.dirs.results.join(task.subtitle_file());
+                        (write_subtitles(&lines, &subtitles).await).map(|()| Made::Speech(lines))
+                    }
+                    rendered => rendered.map(Made::Speech),
+                }
             }
             Work::Image(request) => {
                 let aspect = request.aspect().unwrap_or(avatar_api::Aspect::Square);
                 let _permit = state.renders.acquire().await;
                 // The seed is always set at submit (drawn when absent).
-                portrait::render(&request.prompt, request.seed.unwrap_or(0), aspect, out).await
+                portrait::render(&request.prompt, request.seed.unwrap_or(0), aspect, out)
+                    .await
+                    .map(|()| Made::File)
+            }
+            Work::Transcribe(request) => {
+                return transcribe::transcribe(state, request, &dir)
+                    .await
+                    .map(Made::Transcript);
             }
         }
         .map_err(|e| e.task_error())
@@ -121,6 +155,17 @@ async fn produce(state: &AppState, task: &Job, out: &Path) -> Result<(), TaskErr
     .await;
     let _ = tokio::fs::remove_dir_all(&dir).await;
     result
+}
+
+/// Writes the sentences of a voice clone as a SubRip file at `path`
+/// (atomically), for `generate_subtitle`.
+async fn write_subtitles(lines: &[TimedLine], path: &Path) -> Result<(), media::RenderError> {
+    let segments: Vec<_> = lines.iter().map(TimedLine::segment).collect();
+    let tmp = path.with_extension("srt.part");
+    let written = tokio::fs::write(&tmp, avatar_api::captions::srt(&segments)).await;
+    written
+        .and(tokio::fs::rename(&tmp, path).await)
+        .map_err(|e| media::RenderError::new(format!("cannot store the subtitles: {e}")))
 }
 
 /// Fails a task and refunds it (once), then saves.

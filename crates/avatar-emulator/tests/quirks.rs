@@ -99,7 +99,8 @@ fn unknown_quirks_are_refused_with_the_valid_names() {
         stderr.contains(
             "[possible values: html-errors, no-cors-on-errors, no-expose-retry-after, \
              results-without-cors, signed-results, wrapped, nested-url, numeric-ids, capitalized-status, string-errors, detail-errors, \
-             slow-submit, waf-403, model-fallback]"
+             slow-submit, waf-403, model-fallback, segments-as-strings, unordered-segments, \
+             whisper-segments]"
         ),
         "{stderr}"
     );
