@@ -169,13 +169,13 @@ journey('nginx refuses what it must not pass: cross-site POSTs, other provider p
     assert.equal(r.status, 403, `Sec-Fetch-Site: ${site}`);
     assert.equal(json(r).error.code, 'cross_site_refused');
   }
-  for (const p of ['/api/v2/avatar/generate', '/api/v2/voice/clone', '/api/v2/image/generate']) {
+  for (const p of ['/api/v2/avatar/generate', '/api/v2/voice/clone', '/api/v2/voice/transcribe', '/api/v2/image/generate']) {
     const plain = await call(p, { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body });
     assert.equal(plain.status, 415, `a text/plain POST to ${p} (no preflight needed) never reaches the API`);
     assert.equal(json(plain).error.code, 'unsupported_media_type', `${p}: refused by the proxy`);
   }
-  // Voice clone and image generate pass as JSON: the API itself answers (an empty body is its 400, so nothing is charged).
-  for (const p of ['/api/v2/voice/clone', '/api/v2/image/generate']) {
+  // Voice clone, voice transcribe and image generate pass as JSON: the API itself answers (an empty body is its 400, so nothing is charged).
+  for (const p of ['/api/v2/voice/clone', '/api/v2/voice/transcribe', '/api/v2/image/generate']) {
     const r = await call(p, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Sec-Fetch-Site': 'same-origin' }, body: '{}' });
     assert.equal(r.status, 400, `POST ${p} with JSON reaches the API`);
     assert.equal(json(r).error.code, 'invalid_request', `POST ${p} is answered by the API, not refused by the proxy`);
@@ -198,7 +198,7 @@ journey('nginx refuses what it must not pass: cross-site POSTs, other provider p
   assert.equal(unified.status, 200, 'the unified status path (voice and image tasks) passes too');
   assert.equal(json(unified).task_id, taskId);
   assert.equal((await call(`/api/v2/tasks/${taskId}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body })).status, 405, 'status paths take GET only');
-  for (const [method, p] of [['POST', '/api/v2/voice/generate'], ['POST', '/api/v2/voice/transcribe'], ['GET', '/api/v2/tasks/'], ['GET', '/api/v2/avatar/tasks/'], ['GET', '/api/']]) {
+  for (const [method, p] of [['POST', '/api/v2/voice/generate'], ['POST', '/api/v2/voice/transcribe/x/y'], ['GET', '/api/v2/voice/transcribe/x/y'], ['GET', '/api/v2/voice/transcribe/'], ['GET', '/api/v2/tasks/'], ['GET', '/api/v2/avatar/tasks/'], ['GET', '/api/']]) {
     const r = await call(p, { method, headers: { 'Content-Type': 'application/json' }, body: method === 'POST' ? body : undefined });
     assert.equal(r.status, 404, `${method} ${p} is refused`);
     assert.equal(json(r).error.code, 'not_allowed', `${method} ${p} is refused by the proxy, not answered by the API`);
@@ -207,6 +207,26 @@ journey('nginx refuses what it must not pass: cross-site POSTs, other provider p
   const ledger = await emu.account(KEY);
   assert.equal(ledger.credits, 92, `only the direct task was charged: ${JSON.stringify(ledger)}`);
   assert.equal((await emu.tasks()).length, 1, 'nothing refused reached the API');
+
+  // A transcription made at the API directly: its own status path passes (GET only), the others do not show it.
+  const samples = await (await emu.api('/samples/')).json();
+  const speech = samples.samples.find((f) => f.name === 'speech-1.mp3');
+  const heard = await emu.api('/api/v2/voice/transcribe', { key: KEY, method: 'POST', body: { audio_url: speech.url, duration_seconds: speech.duration_seconds } });
+  assert.equal(heard.status, 202);
+  const { task_id: transcribeId } = await heard.json();
+  const transcription = await call(`/api/v2/voice/transcribe/${transcribeId}`, { headers: { 'Sec-Fetch-Site': 'same-origin' } });
+  assert.equal(transcription.status, 200, 'the transcription status path passes, signed by the proxy');
+  assert.equal(json(transcription).task_id, transcribeId);
+  assert.equal(json(transcription).action, 'transcribe');
+  assert.equal((await call(`/api/v2/voice/transcribe/${transcribeId}`, { headers: { 'Sec-Fetch-Site': 'cross-site' } })).status, 403, 'cross-site status checks are refused');
+  for (const method of ['DELETE', 'POST', 'PUT']) {
+    const r = await call(`/api/v2/voice/transcribe/${transcribeId}`, { method, headers: { 'Content-Type': 'application/json' }, body: method === 'DELETE' ? undefined : '{}' });
+    assert.equal(r.status, 405, `${method} on the transcription status path`);
+    assert.equal(json(r).error.code, 'method_not_allowed', `${method}: refused by the proxy`);
+  }
+  assert.equal((await call('/api/v2/voice/transcribe')).status, 405, 'GET on the transcribe submit path');
+  assert.equal((await call(`/api/v2/voice/transcribe/${transcribeId}?x=1`)).status, 400, 'no query string passes');
+  assert.equal((await emu.tasks()).length, 2, 'only the direct transcription was added');
 
   // The page's files: wasm as application/wasm in brotli (gzip for clients without it), cached for good when hashed.
   const wasmName = fs.readdirSync(distDir).find((f) => /-[0-9a-f]{8,16}_bg\.wasm$/.test(f));
