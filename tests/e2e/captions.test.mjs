@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { journey, DEMO_KEY, waitForAppReady, waitUntil } from './harness.mjs';
+import { journey, DEMO_KEY, VIEWPORTS, waitForAppReady, waitUntil } from './harness.mjs';
 import {
   field, generate, mediaSeconds, proCost, readyShortSample, see, setKey, taskRow, waitForCost, waitForStatus,
 } from './ui.mjs';
@@ -110,7 +110,11 @@ journey('Captions: a video made from a script gets its words at the right times,
   assert.deepEqual(await shownAt(page, videoId, (first.start + first.end) / 2), [SENTENCES[0]]);
   assert.deepEqual(await shownAt(page, videoId, (second.start + second.end) / 2), [SENTENCES[1]]);
   await row.getByText(/^Captions · en · 2 lines/).click();
-  await s.screenshot('captions-01-video', page, { at: row });
+  await shownAt(page, videoId, (second.start + second.end) / 2);
+  await s.screenshot('captions-01-video', page, { at: row.locator('video') });
+  await page.setViewportSize(VIEWPORTS.phone);
+  await s.screenshot('captions-01-video-phone', page, { at: row.locator('video') });
+  await page.setViewportSize(VIEWPORTS.desktop);
 
   // A person corrects a word; the track and the download follow.
   const words = row.getByLabel('Line 1 words');
