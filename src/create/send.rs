@@ -215,10 +215,11 @@ impl Sender {
                 } else {
                     format!("{credits} credits")
                 };
-                return self.announcer.info(format!(
-                    "Submitted: {price}. The {} appears in the task list when it is ready.",
-                    kind.noun()
-                ));
+                let when = match kind {
+                    Kind::Captions => "The captions appear with what they caption when they are ready.".to_owned(),
+                    _ => format!("The {} appears in the task list when it is ready.", kind.noun()),
+                };
+                return self.announcer.info(format!("Submitted: {price}. {when}"));
             }
             None if plan.is_batch() => self.announcer.info(format!(
                 "Batch sent. {} The videos appear in the list as they finish.",

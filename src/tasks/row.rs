@@ -4,9 +4,9 @@
 //! Each part reads only its own task's record, so an update to another
 //! task never touches it.
 
-use avatar_api::TaskStatus;
 use avatar_api::estimate::{format_duration, progress};
 use avatar_api::validate::is_http_url;
+use avatar_api::{Kind, TaskStatus};
 use leptos::prelude::*;
 
 use crate::captions::view::CaptionsMade;
@@ -123,7 +123,10 @@ fn task_outcome(entry: TaskEntry, poster: Option<String>) -> impl IntoView {
                     view! { <ResultVideo entry url=r.link().unwrap_or_default().to_owned() poster=poster.clone()/> }.into_any()
                 }),
                 None => view! {
-                    <p class="task-error">{format!("Finished, but the API gave no link to the {}.", t.request.kind().noun())}</p>
+                    <p class="task-error">{match t.request.kind() {
+                        Kind::Captions => "Finished, but the API sent no timed words (no segments).".to_owned(),
+                        kind => format!("Finished, but the API gave no link to the {}.", kind.noun()),
+                    }}</p>
                     {t.answer.clone().map(|a| view! { <p class="task-note">"It said: " <code class="answer">{a}</code></p> })}
                 }.into_any(),
             },
