@@ -313,20 +313,7 @@ async fn voice_clone(
     request.validate().map_err(AppError::Invalid)?;
     let cost = state.config.voice_price.of(&request.text);
     check_balance(&state, &key, cost)?;
-    let dir = {
-        let n = state
-            .ids
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .next_u64();
-        state.dirs.inputs.join(format!("reference-{n:016x}"))
-    };
-    tokio::fs::create_dir_all(&dir).await.map_err(|e| {
-        AppError::Internal(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            format!("cannot create a folder: {e}"),
-        )
-    })?;
+    let dir = input_dir(&state, "reference").await?;
     let checked = inputs::check_reference(
         &state.http,
         &state.config,
@@ -436,25 +423,29 @@ async fn transcribe(
     ))
 }
 
-/// 400 naming `duration_seconds` when the audio at `url` is readable and its
-/// length differs from `declared` by more than [`DURATION_TOLERANCE_SECONDS`].
-/// Audio that cannot be fetched or read passes here: its task fails (and is
-/// refunded), as avatar inputs do.
-async fn check_duration(state: &AppState, url: &str, declared: f64) -> Result<(), AppError> {
-    let dir = {
-        let n = state
-            .ids
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .next_u64();
-        state.dirs.inputs.join(format!("transcribe-{n:016x}"))
-    };
+/// A new folder for one request's downloaded inputs, named `prefix-<n>`.
+async fn input_dir(state: &AppState, prefix: &str) -> Result<std::path::PathBuf, AppError> {
+    let n = state
+        .ids
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .next_u64();
+    let dir = state.dirs.inputs.join(format!("{prefix}-{n:016x}"));
     tokio::fs::create_dir_all(&dir).await.map_err(|e| {
         AppError::Internal(
             StatusCode::INTERNAL_SERVER_ERROR,
             format!("cannot create a folder: {e}"),
         )
     })?;
+    Ok(dir)
+}
+
+/// 400 naming `duration_seconds` when the audio at `url` is readable and its
+/// length differs from `declared` by more than [`DURATION_TOLERANCE_SECONDS`].
+/// Audio that cannot be fetched or read passes here: its task fails (and is
+/// refunded), as avatar inputs do.
+async fn check_duration(state: &AppState, url: &str, declared: f64) -> Result<(), AppError> {
+    let dir = input_dir(state, "transcribe").await?;
     let fetched = inputs::fetch_speech(&state.http, &state.config, &dir, url).await;
     let _ = tokio::fs::remove_dir_all(&dir).await;
     let real = match fetched {
