@@ -292,6 +292,7 @@ fn Player(shown: Memo<Vec<TaskEntry>>) -> impl IntoView {
             .map(|(i, entry)| {
                 let t = entry.record.get_untracked();
                 let link = t.result_url().unwrap_or_default().to_owned();
+                let speech = t.request.video().and_then(|v| v.speech_url()).map(str::to_owned);
                 let (src, on_error, note) = saved_or_link(saved, entry, link.clone());
                 let sent = format!("sent {}", local_time(t.submitted_ms));
                 let label = format!("{} · {} · {sent}", t.request.label(), t.request.summary());
@@ -303,7 +304,7 @@ fn Player(shown: Memo<Vec<TaskEntry>>) -> impl IntoView {
                             on:timeupdate=handler(on_time) on:seeked=handler(on_time) on:loadedmetadata=handler(on_meta)
                             on:error=handler(on_error)
                             on:ended=handler(move |_| if i == 0 { playing.set(false) })>
-                            <CaptionTrack link/>
+                            <CaptionTrack link speech/>
                         </video>
                         <p class="task-note" aria-live="polite">{note}</p>
                         <figcaption>

@@ -4,21 +4,78 @@
 //! [`CaptionsMade`] in the transcription's own row.
 
 use avatar_api::TaskStatus;
-use avatar_api::transcribe::TranscribeRequest;
+use avatar_api::transcribe::{TranscribeRequest, Transcript};
 use leptos::prelude::*;
 
 use super::{Captions, Edit, read_time, show_time};
 use crate::create::plan::Plan;
 use crate::create::send::Sender;
-use crate::tasks::record::{TaskRecord, TaskResult};
+use crate::tasks::record::TaskRecord;
 use crate::tasks::request::TaskRequest;
-use crate::tasks::saved::revoke;
+use crate::tasks::saved::{fetch_link, revoke};
 use crate::tasks::store::{TaskEntry, TaskStore};
-use crate::widgets::{blob_url, download, handler};
+use crate::widgets::{blob_url, download, effect, handler};
 
-/// The captions of a record, once its transcription finished.
+/// The captions of a record: a transcription's, or a speech's subtitles.
 fn captions_of(t: &TaskRecord) -> Option<&Captions> {
-    t.result.as_ref()?.captions()
+    t.captions()
+}
+
+/// Where the captions of `link` are kept ([`TaskStore::captions_for`]);
+/// for a video, the subtitles of the speech it says (`speech`) when it has
+/// none of its own: they start with it.
+fn holder(tasks: TaskStore, link: &str, speech: Option<&str>) -> Option<TaskEntry> {
+    let has = |e: &Option<TaskEntry>| {
+        e.is_some_and(|e| e.record.try_with(|t| t.captions().is_some()) == Some(true))
+    };
+    let own = tasks.captions_for(link);
+    if has(&own) {
+        return own;
+    }
+    match speech.map(|s| tasks.captions_for(s)) {
+        Some(spoken) if has(&spoken) => spoken,
+        _ => own,
+    }
+}
+
+/// Reads the subtitle file a speech came with into its record, once; says
+/// in `problem` why it could not (then captions can still be bought).
+fn read_subtitles(tasks: TaskStore, entry: TaskEntry, problem: RwSignal<Option<String>>) {
+    let Some(Some(link)) = entry
+        .record
+        .try_with_untracked(|t| t.subtitle_link.clone().filter(|_| t.subtitles.is_none()))
+    else {
+        return;
+    };
+    leptos::task::spawn_local(async move {
+        let read = match fetch_link(&link, "GET", web_sys::RequestCache::Default).await {
+            Ok(answer) if answer.ok() => match answer.text() {
+                Ok(text) => wasm_bindgen_futures::JsFuture::from(text)
+                    .await
+                    .ok()
+                    .and_then(|t| t.as_string())
+                    .map(|t| avatar_api::captions::parse(&t))
+                    .filter(|lines| !lines.is_empty())
+                    .ok_or("it holds no subtitle lines"),
+                Err(_) => Err("it could not be read"),
+            },
+            Ok(_) => Err("the link answered with an error"),
+            Err(_) => Err("the browser may not read it from this page (CORS)"),
+        };
+        match read {
+            Ok(segments) => tasks.update(entry, |t| {
+                t.subtitles = Some(Captions::from_transcript(Transcript {
+                    segments,
+                    ..Transcript::default()
+                }));
+            }),
+            Err(why) => {
+                let _ = problem.try_set(Some(format!(
+                    "The speech came with subtitles, but the page could not read them: {why}."
+                )));
+            }
+        }
+    });
 }
 
 /// Where the newest transcription of a link stands, for the panel.
@@ -43,7 +100,11 @@ fn stage_of(entry: Option<TaskEntry>) -> Stage {
         .try_with(|t| match captions_of(t) {
             Some(c) if c.is_empty() => Stage::Silent,
             Some(_) => Stage::Ready,
-            None if t.is_running() || t.is_outcome_unknown() => Stage::Running,
+            None if t.request.captions().is_some()
+                && (t.is_running() || t.is_outcome_unknown()) =>
+            {
+                Stage::Running
+            }
             None => Stage::None,
         })
         .unwrap_or(Stage::None)
@@ -54,18 +115,27 @@ fn stage_of(entry: Option<TaskEntry>) -> Stage {
 /// where the transcription stands; then the captions: their language, the
 /// downloads named `name`.srt/.vtt, "Use the script's words" when `script`
 /// (the typed words it was read from) is known, and the lines to correct.
+/// A video's `speech`, when it has subtitles, captions it at no price.
 #[component]
 pub fn CaptionsFor(
     link: String,
     name: String,
     seconds: Signal<Option<f64>>,
     script: Option<String>,
+    speech: Option<String>,
 ) -> impl IntoView {
     let tasks = expect_context::<TaskStore>();
     let sender = Sender::from_context("notice");
     let found = Memo::new({
         let link = link.clone();
-        move |_| tasks.captions_for(&link)
+        move |_| holder(tasks, &link, speech.as_deref())
+    });
+    // Subtitles that came with the speech are read once they are known.
+    let unread = RwSignal::new(None::<String>);
+    effect(move || {
+        if let Some(entry) = found.get() {
+            read_subtitles(tasks, entry, unread);
+        }
     });
     let stage = Memo::new(move |_| stage_of(found.get()));
     // The last try, when it failed: its refund is said beside the button.
@@ -119,7 +189,7 @@ pub fn CaptionsFor(
             <div class="captions-offer">
                 <button type="button" class="btn small" disabled=move || why_not().is_some() || sender.is_sending()
                     title="1 credit per second of audio, rounded up" on:click=handler(add)>{button_label}</button>
-                <p class="task-note">{move || why_not().or_else(failed)}</p>
+                <p class="task-note">{move || why_not().or_else(failed).or_else(|| unread.get())}</p>
             </div>
         }
         .into_any(),
@@ -195,7 +265,7 @@ fn CaptionsEditor(entry: TaskEntry, name: String, script: Option<String>) -> imp
     let note = move || read(&|c| c.note.clone());
     let change = move |i: usize, edit: Edit| {
         tasks.update(entry, |t| {
-            if let Some(TaskResult::Captions(c)) = &mut t.result {
+            if let Some(c) = t.captions_mut() {
                 c.edit(i, edit);
             }
         });
@@ -203,7 +273,7 @@ fn CaptionsEditor(entry: TaskEntry, name: String, script: Option<String>) -> imp
     let use_script = script.map(|script| {
         let take = move |_| {
             tasks.update(entry, |t| {
-                if let Some(TaskResult::Captions(c)) = &mut t.result {
+                if let Some(c) = t.captions_mut() {
                     *c = c.with_script(&script);
                 }
             });
@@ -281,13 +351,14 @@ fn CaptionLine(
     }
 }
 
-/// The captions of the video at `link` as a `<track>` inside its player:
-/// a WebVTT file made in the page, shown by default, in the language the
-/// API reported. Rebuilt when a line changes.
+/// The captions of the video at `link` (or of its `speech`, see
+/// [`CaptionsFor`]) as a `<track>` inside its player: a WebVTT file made
+/// in the page, shown by default, in the language the API reported.
+/// Rebuilt when a line changes.
 #[component]
-pub fn CaptionTrack(link: String) -> impl IntoView {
+pub fn CaptionTrack(link: String, speech: Option<String>) -> impl IntoView {
     let tasks = expect_context::<TaskStore>();
-    let found = Memo::new(move |_| tasks.captions_for(&link));
+    let found = Memo::new(move |_| holder(tasks, &link, speech.as_deref()));
     let file = Memo::new(move |_| {
         found.get().and_then(|e| {
             e.record.with(|t| {

@@ -240,8 +240,11 @@ fn speech_body() -> AnyView {
         .with_value(|c| c.voices.first().map(|v| v.url.clone()));
     // One signal of the one request type (not one per kind and a memo of
     // it): each signal type adds its own copy of the reactive code.
+    // Subtitles are asked for too: when the provider sends them, captions
+    // cost nothing (no price for them is documented).
     let request = RwSignal::new(TaskRequest::Speech(VoiceRequest {
         reference_audio_url: first_voice.unwrap_or_default(),
+        generate_subtitle: true,
         ..VoiceRequest::default()
     }));
     let speech = move |f: &dyn Fn(&VoiceRequest) -> String| {
@@ -316,7 +319,7 @@ fn speech_body() -> AnyView {
                 </div>
             </div>
             <p class="hint">
-                "Price: the provider publishes none for speech. The page estimates it by the rule the provider publishes for the same speech engine (podcast and dubbing): 1 credit per character, 2 per Chinese, Japanese or Korean character, settled when the speech is ready. The API's own answer (a 402 with the amount it wants) is what counts."
+                "Price: the provider publishes none for speech. The page estimates it by the rule the provider publishes for the same speech engine (podcast and dubbing): 1 credit per character, 2 per Chinese, Japanese or Korean character, settled when the speech is ready. The API's own answer (a 402 with the amount it wants) is what counts. Subtitles are asked for too (no price is documented for them): when the provider sends them, the speech and its video have captions at no cost."
             </p>
             <label class="check">
                 <input type="checkbox" id="estimate-understood" checked=stored.is_some() on:change=handler(understand)/>

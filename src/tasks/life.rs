@@ -14,6 +14,7 @@
 //! shown as finished without a video.
 
 use avatar_api::estimate::Sample;
+use avatar_api::transcribe::{Subtitles, Transcript};
 use avatar_api::{Kind, TaskStatus};
 
 use crate::api::{ApiError, CheckFailure, TaskAnswer};
@@ -144,6 +145,19 @@ fn answered(
     task.check_problem = None;
     if made.is_some() {
         task.result = made;
+    }
+    // Subtitles a speech came with, read once (a later check keeps edits).
+    if task.subtitles.is_none() && task.subtitle_link.is_none() {
+        match remote.subtitles.clone() {
+            Some(Subtitles::Segments(segments)) => {
+                task.subtitles = Some(Captions::from_transcript(Transcript {
+                    segments,
+                    ..Transcript::default()
+                }));
+            }
+            Some(Subtitles::Link(link)) => task.subtitle_link = Some(link),
+            None => {}
+        }
     }
     if remote.status == TaskStatus::Completed && task.result.is_none() {
         task.answer = Some(excerpt);
@@ -338,6 +352,55 @@ mod tests {
         let saved = serde_json::to_value(&task).unwrap();
         assert_eq!(saved["result"]["captions"]["lines"][1]["text"], "there.");
         assert_eq!(serde_json::from_value::<TaskRecord>(saved).unwrap(), task);
+    }
+
+    #[test]
+    fn subtitles_a_speech_came_with_are_kept_once_inline_or_as_a_link_to_read() {
+        let speech = || {
+            let mut task = running();
+            task.request = crate::tasks::request::TaskRequest::Speech(avatar_api::VoiceRequest {
+                text: "Hi. Bye.".into(),
+                generate_subtitle: true,
+                ..avatar_api::VoiceRequest::default()
+            });
+            task
+        };
+        let mut task = speech();
+        apply(
+            &mut task,
+            answer(
+                r#"{"status":"completed","audioUrl":"https://o/a.wav","subtitle_srt":"1\n00:00:00,000 --> 00:00:01,000\nHi.\n"}"#,
+            ),
+            None,
+            true,
+            SENT + 1_000,
+        );
+        assert_eq!(task.captions().map(|c| c.lines.len()), Some(1));
+        assert_eq!(task.subtitle_link, None);
+        // Edits survive another check of the same answer.
+        task.captions_mut().unwrap().lines[0].text = "Hello.".into();
+        apply(
+            &mut task,
+            answer(
+                r#"{"status":"completed","audioUrl":"https://o/a.wav","subtitle_srt":"1\n00:00:00,000 --> 00:00:01,000\nHi.\n"}"#,
+            ),
+            None,
+            true,
+            SENT + 2_000,
+        );
+        assert_eq!(task.captions().unwrap().lines[0].text, "Hello.");
+        let mut linked = speech();
+        apply(
+            &mut linked,
+            answer(
+                r#"{"status":"completed","audioUrl":"https://o/a.wav","subtitleUrl":"https://o/a.srt"}"#,
+            ),
+            None,
+            true,
+            SENT + 1_000,
+        );
+        assert_eq!(linked.subtitle_link.as_deref(), Some("https://o/a.srt"));
+        assert_eq!(linked.captions(), None, "read by the page later");
     }
 
     #[test]

@@ -6,6 +6,8 @@ use avatar_api::estimate::Shape;
 use avatar_api::{TaskError, TaskStatus};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::captions::Captions;
+
 pub use super::request::{TaskRequest, TaskResult, summary};
 
 /// A value saved as one JSON string, `tag` or `tag:words`. Read as a string
@@ -197,6 +199,13 @@ pub struct TaskRecord {
     /// ([`crate::tasks::saved`]): it is not saved again unless asked.
     #[serde(default, skip_serializing_if = "is_false")]
     pub copy_removed: bool,
+    /// Subtitles a speech came with (`generate_subtitle`), once read: its
+    /// captions at no extra price. (A transcription's are its result.)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subtitles: Option<Captions>,
+    /// The link to a speech's subtitle file, while it is to be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subtitle_link: Option<String>,
 }
 
 fn is_false(b: &bool) -> bool {
@@ -230,6 +239,8 @@ impl TaskRecord {
             answer: None,
             model_used: None,
             copy_removed: false,
+            subtitles: None,
+            subtitle_link: None,
         }
     }
 
@@ -263,6 +274,22 @@ impl TaskRecord {
     /// The link to what it made, once completed.
     pub fn result_url(&self) -> Option<&str> {
         self.result.as_ref().and_then(TaskResult::link)
+    }
+
+    /// Its captions: a transcription's result, or the subtitles a speech came with.
+    pub fn captions(&self) -> Option<&Captions> {
+        match &self.result {
+            Some(TaskResult::Captions(captions)) => Some(captions),
+            _ => self.subtitles.as_ref(),
+        }
+    }
+
+    /// Its captions, to change.
+    pub fn captions_mut(&mut self) -> Option<&mut Captions> {
+        match &mut self.result {
+            Some(TaskResult::Captions(captions)) => Some(captions),
+            _ => self.subtitles.as_mut(),
+        }
     }
 
     /// True while the page should keep checking on it.

@@ -222,18 +222,34 @@ impl TaskStore {
             .with(|e| e.iter().filter(|t| t.result.get()).copied().collect())
     }
 
-    /// The newest transcription of the video or speech at `link`, whatever
-    /// its state (tracked on the list, not on other tasks' progress: a
-    /// task's request never changes).
+    /// Where the captions of the video or speech at `link` are kept: the
+    /// newest task that holds them (a transcription of it, or the speech
+    /// itself with its subtitles), else the newest transcription of it in
+    /// any state, else the task that made it. Tracked on the list, and on
+    /// the records about `link` (a task's request and link never change).
     pub fn captions_for(&self, link: &str) -> Option<TaskEntry> {
         self.entries.with(|e| {
-            e.iter().copied().find(|t| {
+            let about = (e.iter().copied()).filter(|t| {
                 (t.record)
                     .try_with_untracked(|t| {
-                        t.request.captions().is_some_and(|c| c.audio_url == link)
+                        t.result_url() == Some(link)
+                            || t.request.captions().is_some_and(|c| c.audio_url == link)
                     })
                     .unwrap_or(false)
-            })
+            });
+            let mut newest: Option<(TaskEntry, bool)> = None;
+            for t in about {
+                if t.record.try_with(|t| t.captions().is_some()) == Some(true) {
+                    return Some(t);
+                }
+                let transcription = (t.record)
+                    .try_with_untracked(|t| t.request.captions().is_some())
+                    .unwrap_or(false);
+                if newest.is_none() || transcription && newest.is_some_and(|(_, was)| !was) {
+                    newest = Some((t, transcription));
+                }
+            }
+            newest.map(|(t, _)| t)
         })
     }
 

@@ -20,11 +20,11 @@ pub fn ResultVideo(entry: TaskEntry, url: String, poster: Option<String>) -> imp
     let saved = expect_context::<SavedCopies>();
     // Its length, read when it loads: it prices captions.
     let seconds = RwSignal::new(None::<f64>);
-    // The words of the speech it says, when that speech was made here from a script.
-    let script = entry.record.with_untracked(|t| {
-        let speech = t.request.video()?.speech_url()?;
-        tasks_script(&expect_context::<TaskStore>(), speech)
-    });
+    // The speech it says, and its words when it was made here from a script.
+    let speech = entry
+        .record
+        .with_untracked(|t| Some(t.request.video()?.speech_url()?.to_owned()));
+    let script = (speech.as_deref()).and_then(|s| tasks_script(&expect_context::<TaskStore>(), s));
     let tasks = expect_context::<TaskStore>();
     let conn = expect_context::<Connection>();
     saved.look_up_while_shown(entry);
@@ -117,7 +117,7 @@ pub fn ResultVideo(entry: TaskEntry, url: String, poster: Option<String>) -> imp
         <video class="result" controls playsinline preload="metadata" src=src poster=poster
             hidden=dead on:error=handler(on_error) on:play=handler(on_play)
             on:loadedmetadata=handler(move |ev| seconds.set(media_seconds(&ev)))>
-            <CaptionTrack link=url.clone()/>
+            <CaptionTrack link=url.clone() speech=speech.clone()/>
         </video>
         <p class="task-note saved-note" aria-live="polite">
             {move || note(&kept.get(), broken.get(), conn.online.get())}
@@ -129,7 +129,7 @@ pub fn ResultVideo(entry: TaskEntry, url: String, poster: Option<String>) -> imp
                 on:click=handler(on_copy_action)>{move || copy_action().unwrap_or_default()}</button>
         </div>
         <p class="hint">"Result links expire after a day or two: download what you want to keep."</p>
-        <CaptionsFor link=url.clone() name=entry.id() seconds=seconds.into() script/>
+        <CaptionsFor link=url.clone() name=entry.id() seconds=seconds.into() script speech/>
     }
 }
 

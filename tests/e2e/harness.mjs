@@ -151,6 +151,7 @@ export class Emulator {
     if (quirks) args.push('--quirks', quirks);
     if (o.slowSubmitMs != null) args.push('--slow-submit-ms', String(o.slowSubmitMs));
     if (o.noCors) args.push('--no-cors');
+    if (o.subtitleField) args.push('--subtitle-field', o.subtitleField);
     if (o.resultTtl != null) args.push('--result-ttl', String(o.resultTtl));
     const samples = o.samplesDir ?? process.env.AVATAR_E2E_SAMPLES_DIR;
     if (samples) args.push('--samples-dir', samples);
