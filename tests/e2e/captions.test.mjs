@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { journey, DEMO_KEY, VIEWPORTS, waitForAppReady, waitUntil } from './harness.mjs';
 import {
-  field, generate, mediaSeconds, proCost, readyShortSample, see, setKey, taskRow, waitForCost, waitForStatus,
+  field, generate, mediaSeconds, proCost, readyShortSample, see, setKey, taskIdOf, waitForCost, waitForStatus,
 } from './ui.mjs';
 
 const pause = (ms = 150) => new Promise((r) => setTimeout(r, ms));
@@ -23,7 +23,7 @@ async function make(page, button, path) {
   await button.click();
   const response = await answered;
   assert.equal(response.status(), 202, `${path} answered ${response.status()}: ${await response.text()}`);
-  return (await response.json()).task_id;
+  return taskIdOf(await response.text());
 }
 
 /** The cues of the first text track of the task's <video>, and that track's mode. */
@@ -172,7 +172,7 @@ journey('Captions: a video made from a script gets its words at the right times,
   assert.deepEqual(await shownAt(page, videoId, (second.start + second.end) / 2), [SENTENCES[1]]);
 });
 
-journey('Captions of audio the emulator did not make: its stand-in words, said plainly; nothing heard says "no speech found"', { emulator: { speed: 25 } }, async (s) => {
+journey('Captions of audio the emulator did not make: its stand-in words, said plainly; nothing heard says "no speech found"', { emulator: { speed: 25 }, timeout: 180_000 }, async (s) => {
   const { page } = s;
   await readyShortSample(page, DEMO_KEY);
   const id = await generate(page);
@@ -188,6 +188,60 @@ journey('Captions of audio the emulator did not make: its stand-in words, said p
   assert.ok(heard.every((c) => /emulator/i.test(c.text)), `the stand-in says it is one: ${JSON.stringify(heard)}`);
   for (let i = 1; i < heard.length; i++) assert.ok(heard[i].start >= heard[i - 1].end - 1e-6, 'in order, not overlapping');
   await s.screenshot('captions-02-stand-in', page, { at: row });
+
+  // A video of silence: its captions find no speech, and the page says so.
+  await field(page, 'Audio URL').fill(s.emu.sample('silence.mp3'));
+  await pause();
+  await page.getByRole('button', { name: 'Follow audio' }).click();
+  const silentId = await generate(page);
+  const silentRow = await waitForStatus(page, silentId, 'completed');
+  await pause();
+  const silentCaptions = await make(page, silentRow.getByRole('button', { name: /^Add captions · \d+ credits$/ }), '/api/v2/voice/transcribe');
+  await waitForStatus(page, silentCaptions, 'completed');
+  await see(silentRow, 'No speech found: the transcription heard no words, so there is nothing to caption.');
+  assert.equal((await cues(page, silentId))?.cues.length ?? 0, 0, 'no track for no words');
+});
+
+journey('Captions in the provider\'s other shapes: out of order, overlapping, times as strings, Whisper\'s extra keys, nested: sorted and cut, said, nothing dropped', { emulator: { speed: 25, quirks: ['unordered-segments', 'segments-as-strings', 'whisper-segments', 'nested-url', 'wrapped'] } }, async (s) => {
+  const { page } = s;
+  await readyShortSample(page, DEMO_KEY);
+  const id = await generate(page);
+  const row = await waitForStatus(page, id, 'completed');
+  const answers = [];
+  page.on('response', async (r) => { if (/\/api\/v2\/voice\/transcribe\/[^/]+$/.test(r.url())) answers.push(await r.json().catch(() => null)); });
+  await pause();
+  const captionsId = await make(page, row.getByRole('button', { name: /^Add captions · \d+ credits$/ }), '/api/v2/voice/transcribe');
+  await waitForStatus(page, captionsId, 'completed');
+  const sent = answers.filter(Boolean).map((a) => a.data ?? a).find((a) => a.result?.segments)?.result.segments;
+  assert.ok(sent?.length >= 2, `the emulator sent its segments nested: ${JSON.stringify(answers)}`);
+  await waitUntil(async () => (await cues(page, id))?.cues.length === sent.length, { what: 'every segment as a cue' });
+  const { cues: shown } = await cues(page, id);
+  for (let i = 1; i < shown.length; i++) {
+    assert.ok(shown[i].start >= shown[i - 1].start && shown[i - 1].end <= shown[i].start + 1e-6, `sorted and cut: ${JSON.stringify(shown)}`);
+  }
+  assert.ok(shown.every((c) => c.text === c.text.trim() && c.text.length > 0), 'Whisper\'s leading space is trimmed');
+  await row.getByText(/^Captions · en ·/).click();
+  await see(row, /The API sent its lines out of order: they are sorted by time; \d+ overlapping lines? cut where the next begins\./);
+});
+
+journey('A transcription that fails shows its refund and offers captions again', { emulator: { speed: 25 } }, async (s) => {
+  const { page, emu } = s;
+  await readyShortSample(page, DEMO_KEY);
+  const id = await generate(page);
+  const row = await waitForStatus(page, id, 'completed');
+  // From now on every task fails halfway (the emulator restarts with its state).
+  emu.options.failRate = 1;
+  await emu.restart();
+  const before = await emu.account(DEMO_KEY);
+  await pause();
+  const add = row.getByRole('button', { name: 'Add captions · 5 credits' });
+  const captionsId = await make(page, add, '/api/v2/voice/transcribe');
+  const failed = await waitForStatus(page, captionsId, 'failed');
+  await see(failed, 'The 5 credits were refunded.');
+  await see(row, 'The last transcription failed; its 5 credits were refunded.');
+  await see(row, 'Add captions · 5 credits');
+  const after = await emu.account(DEMO_KEY);
+  assert.equal(after.charged - before.charged - (after.refunded - before.refunded), 0, 'charged and refunded once');
 });
 
 journey('Captions refused: too few credits is said, nothing is charged or kept, and the offer stays', { emulator: { speed: 25, keys: { sk_poor_captions: 9 } } }, async (s) => {

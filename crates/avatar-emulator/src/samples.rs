@@ -275,7 +275,7 @@ async fn seconds_of(path: &Path) -> Result<f64, String> {
 }
 
 /// Every sample, with what it is; a cached set without one of them is made again.
-const CATALOGUE: [(&str, &str); 13] = [
+const CATALOGUE: [(&str, &str); 14] = [
     ("portrait-1.png", "A drawn portrait, 3:4 (768×1024)."),
     (
         "portrait-2.png",
@@ -313,6 +313,10 @@ const CATALOGUE: [(&str, &str); 13] = [
     ),
     ("voice-2.wav", "Another reference voice for voice clone."),
     ("voice-3.wav", "A third reference voice for voice clone."),
+    (
+        "silence.mp3",
+        "Three seconds of silence: its transcription finds no speech.",
+    ),
 ];
 
 const SPEECH_1: &str =
@@ -471,7 +475,27 @@ async fn generate(dir: &Path) -> Result<Vec<SampleFile>, String> {
         args.push(p("talking.mp4").display().to_string());
         run("ffmpeg", &args).await
     };
-    tokio::try_join!(conversation, talking)?;
+    let silence = async {
+        let mut args = strings(&[
+            "-nostdin",
+            "-y",
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "anullsrc=r=22050:cl=mono",
+            "-t",
+            "3",
+            "-c:a",
+            "libmp3lame",
+            "-q:a",
+            "4",
+        ]);
+        args.push(p("silence.mp3").display().to_string());
+        run("ffmpeg", &args).await
+    };
+    tokio::try_join!(conversation, talking, silence)?;
     for wav in [
         "speech-1",
         "speech-2",

@@ -489,7 +489,8 @@ async fn samples_are_listed_with_absolute_urls_and_served_with_their_types() {
             "talking.mp4",
             "voice-1.wav",
             "voice-2.wav",
-            "voice-3.wav"
+            "voice-3.wav",
+            "silence.mp3"
         ]
     );
     let seconds = |name: &str| {
