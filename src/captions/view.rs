@@ -116,11 +116,14 @@ fn stage_of(entry: Option<TaskEntry>) -> Stage {
 /// downloads named `name`.srt/.vtt, "Use the script's words" when `script`
 /// (the typed words it was read from) is known, and the lines to correct.
 /// A video's `speech`, when it has subtitles, captions it at no price.
+/// Nothing is offered once the link no longer works (`link_works`): the
+/// API could not read it.
 #[component]
 pub fn CaptionsFor(
     link: String,
     name: String,
     seconds: Signal<Option<f64>>,
+    link_works: Signal<bool>,
     script: Option<String>,
     speech: Option<String>,
 ) -> impl IntoView {
@@ -154,6 +157,12 @@ pub fn CaptionsFor(
     let link = StoredValue::new(link);
     // The price, or why there is none yet.
     let offer = Memo::new(move |_| {
+        if !link_works.get() {
+            return Err(
+                "The provider's link no longer works, so the API cannot read it to make captions."
+                    .to_owned(),
+            );
+        }
         let Some(s) = seconds.get() else {
             return Err("Play it once: its length sets the price of captions.".to_owned());
         };

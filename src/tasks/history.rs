@@ -231,6 +231,36 @@ mod tests {
     }
 
     #[test]
+    fn captions_travel_in_the_history_file_with_their_edits() {
+        use crate::captions::{Captions, Edit};
+        let line = |start_ms, end_ms, text: &str| avatar_api::captions::Segment {
+            start_ms,
+            end_ms,
+            text: text.into(),
+        };
+        let mut words = Captions {
+            language: Some("en".into()),
+            lines: vec![line(0, 1_200, "Helo."), line(1_200, 2_000, "Bye.")],
+            ..Captions::default()
+        };
+        words.edit(0, Edit::Text("Hello.".into()));
+        let mut transcription = task("c", TaskStatus::Completed, Some(9));
+        transcription.request = crate::tasks::request::TaskRequest::Captions(
+            avatar_api::transcribe::TranscribeRequest::new("https://a/r.mp4", 2.0),
+        );
+        transcription.result = Some(crate::tasks::request::TaskResult::Captions(words.clone()));
+        let mut speech = task("s", TaskStatus::Completed, Some(9));
+        speech.subtitles = Some(words);
+        let tasks = vec![transcription, speech];
+        let text = export(&tasks, 1_780_000_000_000);
+        assert!(
+            text.contains(r#""text":"Hello.""#) && text.contains(r#""edited":true"#),
+            "{text}"
+        );
+        assert_eq!(read(&text).unwrap(), tasks);
+    }
+
+    #[test]
     fn foreign_damaged_and_newer_files_are_refused_with_a_reason() {
         assert_eq!(read("<html>"), Err(ImportError::NotJson));
         assert_eq!(read(r#"{"tasks": []}"#), Err(ImportError::Foreign));

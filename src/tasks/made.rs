@@ -106,7 +106,7 @@ pub fn made(task: &TaskRecord, result: &TaskResult) -> Option<AnyView> {
                     <p class="task-sub">{move || [size.get(), model.clone()].into_iter().flatten().collect::<Vec<_>>().join(" · ")}</p>
                     <p class="task-note">{move || note.get()}</p>
                     <button type="button" class="btn small" hidden=move || note.get().is_some() on:click=handler(use_it)>"Use this speech"</button>
-                    <CaptionsFor link=url.clone() name=task.task_id.clone() seconds=seconds.into() script=script.clone() speech=None/>
+                    <CaptionsFor link=url.clone() name=task.task_id.clone() seconds=seconds.into() link_works=Signal::derive(move || note.get().is_none()) script=script.clone() speech=None/>
                 </div>
             }
             .into_any()

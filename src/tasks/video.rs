@@ -129,7 +129,7 @@ pub fn ResultVideo(entry: TaskEntry, url: String, poster: Option<String>) -> imp
                 on:click=handler(on_copy_action)>{move || copy_action().unwrap_or_default()}</button>
         </div>
         <p class="hint">"Result links expire after a day or two: download what you want to keep."</p>
-        <CaptionsFor link=url.clone() name=entry.id() seconds=seconds.into() script speech/>
+        <CaptionsFor link=url.clone() name=entry.id() seconds=seconds.into() link_works=Signal::derive(move || !broken.get()) script speech/>
     }
 }
 

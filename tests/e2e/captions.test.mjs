@@ -135,6 +135,7 @@ journey('Captions: a video made from a script gets its words at the right times,
   const [vttName, vtt] = await downloaded(page, row.getByRole('button', { name: 'Download .vtt' }));
   assert.equal(vttName, `${videoId}.vtt`);
   assert.match(vtt, /^WEBVTT\nLanguage: en\n\n/);
+  assert.ok(vtt.includes('Hello there, friend.'), vtt);
 
   // ffmpeg takes both beside the video.
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'captions-'));
@@ -152,6 +153,15 @@ journey('Captions: a video made from a script gets its words at the right times,
   // The speech's own row offers captions too, at its own length's price.
   const speechPrice = Math.ceil(Math.round(seconds * 1000) / 1000);
   await see(speechRow, `Add captions · ${speechPrice} credits`);
+
+  // The typed script's words, in one click, on the heard times (here they undo the correction).
+  await pause();
+  await row.getByRole('button', { name: 'Use the script\'s words' }).click();
+  await waitUntil(async () => (await cues(page, videoId))?.cues[0]?.text === SENTENCES[0], { what: 'the script\'s words in the track' });
+  assert.deepEqual((await cues(page, videoId)).cues.map((c) => c.text), SENTENCES);
+  await pause();
+  await words.fill('Hello there, friend.');
+  await words.press('Tab');
 
   // After a reload: the corrected captions are still in the track.
   await page.reload();
@@ -200,6 +210,16 @@ journey('Captions of audio the emulator did not make: its stand-in words, said p
   await waitForStatus(page, silentCaptions, 'completed');
   await see(silentRow, 'No speech found: the transcription heard no words, so there is nothing to caption.');
   assert.equal((await cues(page, silentId))?.cues.length ?? 0, 0, 'no track for no words');
+
+  // In Compare the captioned video carries its captions too.
+  const boxes = page.locator('#compare').getByRole('checkbox');
+  await boxes.nth(0).check();
+  await pause();
+  await boxes.nth(1).check();
+  await page.locator('#compare-grid video').nth(1).waitFor();
+  const inCompare = () => page.locator('#compare-grid video').evaluateAll((vs) => vs.map((v) => Array.from(v.textTracks[0]?.cues ?? [], (c) => c.text)));
+  await waitUntil(async () => (await inCompare()).some((texts) => texts.length === heard.length), { what: 'the captions in Compare' });
+  assert.deepEqual((await inCompare()).find((texts) => texts.length), heard.map((c) => c.text));
 });
 
 journey('Captions in the provider\'s other shapes: out of order, overlapping, times as strings, Whisper\'s extra keys, nested: sorted and cut, said, nothing dropped', { emulator: { speed: 25, quirks: ['unordered-segments', 'segments-as-strings', 'whisper-segments', 'nested-url', 'wrapped'] } }, async (s) => {

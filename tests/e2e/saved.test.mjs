@@ -59,8 +59,9 @@ async function playsTheCopy(page, id) {
 journey('A finished video is saved in this browser once, and not fetched again after a reload', async (s) => {
   const { page } = s;
   const { id, row, link } = await finishedVideo(page);
-  const fetches = countFetches(page, link);
   const note = await see(row, /Saved in this browser · [\d.]+ (kB|MB)/);
+  // Counted from when the copy is saved: its own download may start after the row finished.
+  const fetches = countFetches(page, link);
   const copies = await savedCopies(page);
   assert.deepEqual(Object.keys(copies), [link], 'one copy, under the result link');
   const bytes = copies[link];
@@ -93,8 +94,10 @@ journey('The link expires: the row plays the saved copy, also after a reload', {
   await see(row, "The provider's link has expired: playing the copy saved in this browser");
   await playsTheCopy(page, id);
   await s.screenshot('saved-copy-playing', page, { at: row });
-  // Download offers the copy too (the link is dead).
+  // Download offers the copy too (the link is dead); captions are not offered: the API could not read the link.
   assert.match(await row.getByRole('link', { name: 'Download' }).getAttribute('href'), /^blob:/);
+  await see(row, "The provider's link no longer works, so the API cannot read it to make captions.");
+  assert.ok(await row.getByRole('button', { name: /^Add captions/ }).isDisabled());
 
   // A reload with the link long expired: the copy plays from the start.
   await page.reload();
