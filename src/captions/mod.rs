@@ -170,30 +170,25 @@ pub fn show_time(ms: u64) -> String {
 mod tests {
     use super::*;
 
-    fn seg(start_ms: u64, end_ms: u64, text: &str) -> Segment {
-        Segment {
-            start_ms,
-            end_ms,
-            text: text.to_owned(),
-        }
-    }
-
     #[test]
     fn what_tidying_changed_is_said_in_one_sentence() {
         let t = Transcript {
             language: Some("en".into()),
-            segments: vec![seg(2_000, 3_000, "b"), seg(0, 2_500, "a")],
+            segments: vec![Segment::new(2_000, 3_000, "b"), Segment::new(0, 2_500, "a")],
             unreadable: 1,
             ..Transcript::default()
         };
         let c = Captions::from_transcript(t);
-        assert_eq!(c.lines, [seg(0, 2_000, "a"), seg(2_000, 3_000, "b")]);
+        assert_eq!(
+            c.lines,
+            [Segment::new(0, 2_000, "a"), Segment::new(2_000, 3_000, "b")]
+        );
         assert_eq!(
             c.note,
             "The API sent its lines out of order: they are sorted by time; 1 overlapping line cut where the next begins; 1 line without readable times left out."
         );
         let clean = Captions::from_transcript(Transcript {
-            segments: vec![seg(0, 1, "a")],
+            segments: vec![Segment::new(0, 1, "a")],
             ..Transcript::default()
         });
         assert_eq!(
@@ -206,12 +201,12 @@ mod tests {
     #[test]
     fn edits_keep_times_in_order() {
         let mut c = Captions {
-            lines: vec![seg(1_000, 2_000, "Helo")],
+            lines: vec![Segment::new(1_000, 2_000, "Helo")],
             ..Captions::default()
         };
         assert!(c.edit(0, Edit::Text(" Hello ".into())));
         assert!(c.edit(0, Edit::Start(2_500)));
-        assert_eq!(c.lines[0], seg(2_500, 2_501, "Hello"));
+        assert_eq!(c.lines[0], Segment::new(2_500, 2_501, "Hello"));
         assert!(c.edit(0, Edit::End(1_000)));
         assert_eq!(c.lines[0].end_ms, 2_501);
         assert!(!c.edit(3, Edit::End(1)));

@@ -163,6 +163,13 @@ pub fn CaptionsFor(
                     .to_owned(),
             );
         }
+        let reading = found.get().is_some_and(|e| {
+            e.record
+                .with(|t| t.subtitle_link.is_some() && t.subtitles.is_none())
+        });
+        if reading && unread.get().is_none() {
+            return Err("Reading the subtitles the speech came with…".to_owned());
+        }
         let Some(s) = seconds.get() else {
             return Err("Play it once: its length sets the price of captions.".to_owned());
         };

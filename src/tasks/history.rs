@@ -233,11 +233,7 @@ mod tests {
     #[test]
     fn captions_travel_in_the_history_file_with_their_edits() {
         use crate::captions::{Captions, Edit};
-        let line = |start_ms, end_ms, text: &str| avatar_api::captions::Segment {
-            start_ms,
-            end_ms,
-            text: text.into(),
-        };
+        let line = avatar_api::captions::Segment::new;
         let mut words = Captions {
             language: Some("en".into()),
             lines: vec![line(0, 1_200, "Helo."), line(1_200, 2_000, "Bye.")],

@@ -116,6 +116,7 @@ journey('Captions: a video made from a script gets its words at the right times,
   await s.screenshot('captions-01-video', page, { at: row.locator('video') });
   await page.setViewportSize(VIEWPORTS.phone);
   await s.screenshot('captions-01-video-phone', page, { at: row.locator('video') });
+  await s.screenshot('captions-01-lines-phone', page, { at: row.locator('.caption-lines') });
   await page.setViewportSize(VIEWPORTS.desktop);
 
   // A person corrects a word; the track and the download follow.

@@ -21,6 +21,15 @@ pub struct Segment {
 }
 
 impl Segment {
+    /// A segment from `start_ms` to `end_ms` saying `text`.
+    pub fn new(start_ms: u64, end_ms: u64, text: &str) -> Segment {
+        Segment {
+            start_ms,
+            end_ms,
+            text: text.to_owned(),
+        }
+    }
+
     /// A segment from the API's seconds (NaN and negative read as 0).
     pub fn from_seconds(start: f64, end: f64, text: &str) -> Segment {
         Segment {
@@ -266,19 +275,11 @@ pub fn align(script: &str, segments: &[Segment]) -> Vec<Segment> {
 mod tests {
     use super::*;
 
-    fn seg(start_ms: u64, end_ms: u64, text: &str) -> Segment {
-        Segment {
-            start_ms,
-            end_ms,
-            text: text.to_owned(),
-        }
-    }
-
     #[test]
     fn srt_and_vtt_are_exact_to_the_millisecond() {
         let s = [
             Segment::from_seconds(0.0, 3.2, " Hello there. "),
-            seg(3_723_004, 3_725_999, "Line one\n\nline two --> end"),
+            Segment::new(3_723_004, 3_725_999, "Line one\n\nline two --> end"),
         ];
         assert_eq!(
             srt(&s),
@@ -286,7 +287,7 @@ mod tests {
              2\n01:02:03,004 --> 01:02:05,999\nLine one\nline two → end\n\n"
         );
         assert_eq!(
-            vtt(&[seg(5, 1_005, "Fish & <chips>")], Some("en")),
+            vtt(&[Segment::new(5, 1_005, "Fish & <chips>")], Some("en")),
             "WEBVTT\nLanguage: en\n\n00:00:00.005 --> 00:00:01.005\nFish &amp; &lt;chips&gt;\n\n"
         );
     }
@@ -294,10 +295,10 @@ mod tests {
     #[test]
     fn tidy_sorts_clips_and_stretches_but_keeps_every_segment() {
         let mut s = vec![
-            seg(4_000, 6_000, "c"),
-            seg(0, 2_500, "a"),
-            seg(2_000, 3_000, "b"),
-            seg(7_000, 7_000, "d"),
+            Segment::new(4_000, 6_000, "c"),
+            Segment::new(0, 2_500, "a"),
+            Segment::new(2_000, 3_000, "b"),
+            Segment::new(7_000, 7_000, "d"),
         ];
         let done = tidy(&mut s);
         assert_eq!(
@@ -311,10 +312,10 @@ mod tests {
         assert_eq!(
             s,
             [
-                seg(0, 2_000, "a"),
-                seg(2_000, 3_000, "b"),
-                seg(4_000, 6_000, "c"),
-                seg(7_000, 7_001, "d")
+                Segment::new(0, 2_000, "a"),
+                Segment::new(2_000, 3_000, "b"),
+                Segment::new(4_000, 6_000, "c"),
+                Segment::new(7_000, 7_001, "d")
             ]
         );
     }
@@ -322,13 +323,13 @@ mod tests {
     #[test]
     fn srt_and_vtt_read_back_what_was_written() {
         let s = vec![
-            seg(0, 1_200, "Hi & <you>"),
-            seg(3_723_004, 3_725_999, "Two\nlines"),
+            Segment::new(0, 1_200, "Hi & <you>"),
+            Segment::new(3_723_004, 3_725_999, "Two\nlines"),
         ];
         assert_eq!(parse(&srt(&s)), s);
         assert_eq!(parse(&vtt(&s, Some("en"))), s);
         let crlf = "WEBVTT\r\n\r\nNOTE x\r\n\r\n00:01.500 --> 00:02.000 align:start\r\nHi\r\n";
-        assert_eq!(parse(crlf), [seg(1_500, 2_000, "Hi")]);
+        assert_eq!(parse(crlf), [Segment::new(1_500, 2_000, "Hi")]);
         assert_eq!(parse("1\n00:00:01 --> 00:00:02\nno ms\n"), []);
     }
 
@@ -351,8 +352,8 @@ mod tests {
     #[test]
     fn the_script_takes_the_segments_times() {
         let heard = [
-            seg(500, 2_000, "Hello world."),
-            seg(2_400, 5_000, "How are you today?"),
+            Segment::new(500, 2_000, "Hello world."),
+            Segment::new(2_400, 5_000, "How are you today?"),
         ];
         let aligned = align("Hello, world! How are you today?", &heard);
         assert_eq!(aligned.len(), 2);

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use avatar_api::captions::{parse, sentences};
 use avatar_api::response::parse_task;
 use avatar_api::transcribe::Subtitles;
-use common::{Answer, Emu};
+use common::{Emu, assert_invalid};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -305,17 +305,6 @@ async fn other_audio_gets_stand_in_segments_timed_by_silence() {
     let texts: Vec<&str> = heard.iter().map(|s| s.2.as_str()).collect();
     assert_eq!(done["text"], texts.join(" "));
     assert_eq!(emu.account(KEY).await["charged"], length.ceil() as u64);
-}
-
-/// Asserts a 400 `invalid_request` naming `field`, with `hint` in its message.
-fn assert_invalid(answer: &Answer, field: &str, hint: &str) {
-    assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{}", answer.text);
-    assert_eq!(answer.code(), "invalid_request", "{}", answer.text);
-    assert_eq!(answer.body["error"]["param"], field, "{}", answer.text);
-    let message = answer.body["error"]["details"][0]["message"]
-        .as_str()
-        .unwrap();
-    assert!(message.contains(hint), "{message} lacks {hint}");
 }
 
 #[tokio::test]

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use avatar_api::Kind;
 use avatar_api::response::parse_task;
-use common::{Answer, Emu};
+use common::{Emu, assert_invalid};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -214,17 +214,6 @@ async fn voice_speed_pitch_and_volume_change_the_recording() {
     );
     assert_ne!(bytes[2], bytes[0]);
     assert_ne!(bytes[3], bytes[0]);
-}
-
-/// Asserts a 400 `invalid_request` naming `field`, with `hint` in its message.
-fn assert_invalid(answer: &Answer, field: &str, hint: &str) {
-    assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{}", answer.text);
-    assert_eq!(answer.code(), "invalid_request", "{}", answer.text);
-    assert_eq!(answer.body["error"]["param"], field, "{}", answer.text);
-    let message = answer.body["error"]["details"][0]["message"]
-        .as_str()
-        .unwrap();
-    assert!(message.contains(hint), "{message} lacks {hint}");
 }
 
 #[tokio::test]

@@ -36,6 +36,17 @@ impl Answer {
     }
 }
 
+/// Asserts a 400 `invalid_request` naming `field`, with `hint` in its message.
+pub fn assert_invalid(answer: &Answer, field: &str, hint: &str) {
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{}", answer.text);
+    assert_eq!(answer.code(), "invalid_request", "{}", answer.text);
+    assert_eq!(answer.body["error"]["param"], field, "{}", answer.text);
+    let message = answer.body["error"]["details"][0]["message"]
+        .as_str()
+        .unwrap();
+    assert!(message.contains(hint), "{message} lacks {hint}");
+}
+
 impl Emu {
     /// Starts an emulator in this test's runtime with extra CLI `args`.
     pub async fn start(args: &[&str]) -> Emu {
