@@ -233,8 +233,12 @@ journey('Captions in the provider\'s other shapes: out of order, overlapping, ti
   await pause();
   const captionsId = await make(page, row.getByRole('button', { name: /^Add captions · \d+ credits$/ }), '/api/v2/voice/transcribe');
   await waitForStatus(page, captionsId, 'completed');
-  const sent = answers.filter(Boolean).map((a) => a.data ?? a).find((a) => a.result?.segments)?.result.segments;
-  assert.ok(sent?.length >= 2, `the emulator sent its segments nested: ${JSON.stringify(answers)}`);
+  // The listener reads each answer's body on its own time: wait for the completed one.
+  let sent;
+  await waitUntil(() => {
+    sent = answers.filter(Boolean).map((a) => a.data ?? a).find((a) => a.result?.segments)?.result.segments;
+    return sent?.length >= 2;
+  }, { what: `the emulator's segments, nested (answers so far: ${answers.length})` });
   await waitUntil(async () => (await cues(page, id))?.cues.length === sent.length, { what: 'every segment as a cue' });
   const { cues: shown } = await cues(page, id);
   for (let i = 1; i < shown.length; i++) {
